@@ -1,0 +1,5 @@
+import sys
+
+from iqconsole.cli import main
+
+sys.exit(main())

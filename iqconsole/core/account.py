@@ -1,0 +1,49 @@
+"""Who to log in as and how to reach the server; the password never prints itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Secret:
+    """A string that hides itself from repr, str, logs and tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Account:
+    """Connection settings. Host and port are optional: without them DNS SRV is used."""
+
+    jid: str
+    password: Secret = field(default_factory=lambda: Secret(""))
+    host: str | None = None
+    port: int | None = None
+    ca_file: Path | None = None
+    insecure: bool = False
+    direct_tls: bool = False
+
+    @property
+    def address(self) -> str:
+        if self.host:
+            return f"{self.host}:{self.port or 5222}"
+        return f"{self.domain} (DNS SRV)"
+
+    @property
+    def domain(self) -> str:
+        return self.jid.split("@", 1)[-1].split("/", 1)[0]

@@ -1,0 +1,302 @@
+"""ConsoleClient: slixmpp on the app's own loop, with a complete traffic tap and reply tracking.
+
+- Outgoing traffic is captured in `send_raw`, which sees everything that reaches the socket
+  (stream headers, SASL, keepalives), not only stanzas; incoming traffic in the first `in`
+  filter, serialized at once because handlers mutate stanza objects.
+- Replies to the user's IQs are tracked with one id→future map, not `Iq.send`, which loses
+  error replies with conditions slixmpp does not know (e.g. policy-violation).
+- No slixmpp plugin is loaded, so nothing answers IQs behind the user's back; responders run
+  in an `in` filter and swallow what they answer, so each request gets exactly one reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable
+
+import slixmpp
+from slixmpp import Iq, Message, Presence
+from slixmpp.xmlstream import StanzaBase
+from slixmpp.xmlstream.tostring import tostring
+
+from iqconsole.core.account import Account
+from iqconsole.core.redact import redact
+from iqconsole.core.responders import ResponderSet
+from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
+from iqconsole.core.stanza_plugins import register_iq_payloads
+from iqconsole.core.traffic import Direction, Kind, TrafficEntry, TrafficStore, kind_of
+
+DEFAULT_REPLY_TIMEOUT = 30.0
+_STANZA_CLASSES = {Kind.IQ: Iq, Kind.MESSAGE: Message, Kind.PRESENCE: Presence}
+_KNOWN_PREFIXES = {"http://www.w3.org/XML/1998/namespace"}
+
+logging.getLogger("slixmpp").addHandler(logging.NullHandler())
+
+
+class ConnectionState(str, Enum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    FAILED = "failed"
+
+
+class ConnectionFailure(RuntimeError):
+    """Why logging in failed, worded for the user."""
+
+
+class ReplyTimeout(TimeoutError):
+    def __init__(self, stanza_id: str, timeout: float):
+        super().__init__(f"no reply to {stanza_id} after {timeout:g} s")
+        self.stanza_id = stanza_id
+        self.timeout = timeout
+
+
+@dataclass(frozen=True)
+class StateChange:
+    state: ConnectionState
+    message: str = ""
+
+
+class ConsoleClient(slixmpp.ClientXMPP):
+    """Create it inside the running loop (slixmpp binds its loop at construction)."""
+
+    def __init__(
+        self,
+        account: Account,
+        store: TrafficStore,
+        responders: ResponderSet | None = None,
+        on_state: Callable[[StateChange], None] | None = None,
+    ):
+        super().__init__(account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
+        register_iq_payloads()
+        self.account = account
+        self.store = store
+        self.responders = responders if responders is not None else ResponderSet()
+        self.on_state = on_state
+        self.state = ConnectionState.DISCONNECTED
+        self._waiting: dict[str, tuple[asyncio.Future[TrafficEntry], asyncio.TimerHandle]] = {}
+        self.enable_direct_tls = account.direct_tls
+        if account.ca_file is not None:
+            self.ca_certs = account.ca_file
+        if account.insecure:
+            self.ssl_context.check_hostname = False
+            self.ssl_context.verify_mode = ssl.CERT_NONE
+        self.add_filter("in", self._capture_incoming)
+        self.add_filter("in", self._answer_with_responders)
+        self.add_event_handler("session_start", self._on_session_start)
+        self.add_event_handler("disconnected", self._on_disconnected)
+
+    # -- connection ------------------------------------------------------------------------
+
+    async def start_session(self, timeout: float = 30.0) -> None:
+        """Connect and log in; raise ConnectionFailure with a clear reason. Never retries."""
+        outcome: asyncio.Future[None] = self.loop.create_future()
+
+        def fail(message: str) -> None:
+            if not outcome.done():
+                outcome.set_exception(ConnectionFailure(message))
+
+        handlers = {
+            "session_start": lambda _: outcome.done() or outcome.set_result(None),
+            "connection_failed": lambda error: fail(describe_connection_error(error, self.account)),
+            "failed_all_auth": lambda _: fail(
+                f"Authentication failed for {self.account.jid}: wrong JID or password."
+            ),
+            "ssl_invalid_chain": lambda error: fail(
+                f"The TLS certificate of {self.account.domain} could not be verified ({error}). "
+                "Trust it with --ca-file FILE, or skip verification with --insecure."
+            ),
+            "stream_error": lambda error: fail(
+                f"The server ended the stream: {error['condition']}"
+                + (f" ({error['text']})" if error["text"] else "")
+            ),
+            "disconnected": lambda reason: fail(
+                "The server closed the connection before the session started"
+                + (f": {reason}" if reason else ".")
+            ),
+        }
+        for event, handler in handlers.items():
+            self.add_event_handler(event, handler)
+        self._set_state(ConnectionState.CONNECTING, f"connecting to {self.account.address}")
+        try:
+            if self.account.host:
+                self.connect(self.account.host, self.account.port or 5222)
+            else:
+                self.connect()
+            await asyncio.wait_for(outcome, timeout)
+        except asyncio.TimeoutError:
+            self._give_up()
+            message = f"No session after {timeout:g} s with {self.account.address}."
+            self._set_state(ConnectionState.FAILED, message)
+            raise ConnectionFailure(message) from None
+        except ConnectionFailure as failure:
+            self._give_up()
+            self._set_state(ConnectionState.FAILED, str(failure))
+            raise
+        finally:
+            for event, handler in handlers.items():
+                self.del_event_handler(event, handler)
+
+    def _give_up(self) -> None:
+        """Stop slixmpp's endless retries so the user decides what happens next."""
+        self.cancel_connection_attempt()
+        self.abort()
+
+    async def close(self) -> None:
+        """Leave cleanly: close the stream, fail pending replies, stop retries."""
+        self.cancel_connection_attempt()
+        if self.transport is not None:
+            await self.disconnect(wait=1.0)
+        self._fail_waiting("disconnected")
+
+    def _on_session_start(self, _event: object) -> None:
+        self.store.own_jid = str(self.boundjid)
+        self._set_state(ConnectionState.ONLINE, f"online as {self.boundjid}")
+        self.send_presence()
+
+    def _on_disconnected(self, reason: object) -> None:
+        if self.state is ConnectionState.ONLINE:
+            self._fail_waiting("disconnected")
+            self._set_state(ConnectionState.DISCONNECTED, f"disconnected{': ' + str(reason) if reason else ''}")
+
+    def _set_state(self, state: ConnectionState, message: str) -> None:
+        self.state = state
+        if self.on_state is not None:
+            self.on_state(StateChange(state, message))
+
+    @property
+    def online(self) -> bool:
+        return self.state is ConnectionState.ONLINE
+
+    # -- traffic tap -----------------------------------------------------------------------
+
+    def send_raw(self, data: str | bytes) -> None:
+        super().send_raw(data)  # raises NotConnectedError first: only log what really went out
+        text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+        if not text.strip():
+            self.store.append(Direction.OUT, Kind.KEEPALIVE, text)
+            return
+        try:
+            element = ET.fromstring(text)
+        except ET.ParseError:  # stream header or footer: not a complete element
+            self.store.append(Direction.OUT, Kind.STREAM, text.strip())
+            return
+        self._record(Direction.OUT, element, text)
+
+    def start_stream_handler(self, xml: ET.Element) -> None:
+        super().start_stream_handler(xml)
+        header = tostring(xml, xmlns=self.default_ns, open_only=True)
+        self.store.append(Direction.IN, Kind.STREAM, header, tag="stream", sender=xml.get("from", ""))
+
+    def _capture_incoming(self, stanza: StanzaBase) -> StanzaBase:
+        element = stanza.xml
+        entry = self._record(Direction.IN, element, tostring(element, xmlns=self.default_ns))
+        if entry.is_reply and entry.stanza_id in self._waiting:
+            future, timer = self._waiting.pop(entry.stanza_id)
+            timer.cancel()
+            if not future.done():
+                future.set_result(entry)
+        return stanza
+
+    def _record(self, direction: Direction, element: ET.Element, text: str) -> TrafficEntry:
+        namespace, local = split_tag(element.tag)
+        child_namespace = split_tag(element[0].tag)[0] if len(element) else ""
+        xml, redacted = redact(text)
+        return self.store.append(
+            direction,
+            kind_of(local, namespace),
+            xml,
+            tag=local,
+            stanza_id=element.get("id", ""),
+            sender=element.get("from", ""),
+            recipient=element.get("to", ""),
+            type=element.get("type", ""),
+            namespace=child_namespace or namespace,
+            redacted=redacted,
+        )
+
+    def _answer_with_responders(self, stanza: StanzaBase) -> StanzaBase | None:
+        if not isinstance(stanza, Iq) or not len(self.responders):
+            return stanza
+        answer = self.responders.answer(stanza)
+        if answer is None:
+            return stanza
+        _responder, reply = answer
+        reply.send()
+        return None  # swallowed: no other handler, and no automatic error, sees it
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send_outgoing(
+        self, outgoing: Outgoing, timeout: float = DEFAULT_REPLY_TIMEOUT
+    ) -> asyncio.Future[TrafficEntry] | None:
+        """Queue one prepared stanza; for an IQ get/set return a future of its reply entry."""
+        if not self.online:
+            raise StanzaError(f"not connected ({self.state.value}): nothing was sent")
+        element = outgoing.element
+        self._declare_attribute_namespaces(element)
+        stanza_class = _STANZA_CLASSES.get(outgoing.kind, StanzaBase)
+        stanza = stanza_class(self, xml=element)
+        future = None
+        if outgoing.is_request:
+            stanza_id = element.get("id", "")
+            if stanza_id in self._waiting:
+                raise StanzaError(f"an IQ with id {stanza_id!r} is still waiting for its reply")
+            future = self.loop.create_future()
+            timer = self.loop.call_later(timeout, self._time_out, stanza_id, timeout)
+            self._waiting[stanza_id] = (future, timer)
+        self.send(stanza)
+        return future
+
+    def cancel_wait(self, stanza_id: str) -> None:
+        """Stop waiting for a reply (the request stays in the log as timed out)."""
+        waiting = self._waiting.pop(stanza_id, None)
+        if waiting is not None:
+            future, timer = waiting
+            timer.cancel()
+            future.cancel()
+            self.store.mark_timed_out(Direction.OUT, stanza_id)
+
+    @property
+    def waiting_count(self) -> int:
+        return len(self._waiting)
+
+    def _time_out(self, stanza_id: str, timeout: float) -> None:
+        future, _timer = self._waiting.pop(stanza_id, (None, None))
+        self.store.mark_timed_out(Direction.OUT, stanza_id)
+        if future is not None and not future.done():
+            future.set_exception(ReplyTimeout(stanza_id, timeout))
+
+    def _fail_waiting(self, reason: str) -> None:
+        for stanza_id, (future, timer) in list(self._waiting.items()):
+            timer.cancel()
+            if not future.done():
+                future.set_exception(ConnectionFailure(f"{reason} before the reply to {stanza_id} came"))
+        self._waiting.clear()
+
+    def _declare_attribute_namespaces(self, element: ET.Element) -> None:
+        """slixmpp's serializer drops namespaced attributes unless their namespace has a prefix."""
+        for node in element.iter():
+            for name in node.keys():
+                namespace = split_tag(name)[0]
+                if namespace and namespace not in _KNOWN_PREFIXES and namespace not in self.namespace_map:
+                    self.namespace_map[namespace] = f"ns{len(self.namespace_map)}"
+
+
+def describe_connection_error(error: object, account: Account) -> str:
+    """Turn slixmpp's connection_failed payload into a sentence with a next step."""
+    if isinstance(error, ConnectionRefusedError):
+        return f"Connection refused by {account.address}: is the server running on that port?"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS failed with {account.address}: {error.reason or error}."
+    if isinstance(error, OSError):
+        return f"Cannot reach {account.address}: {error.strerror or error}."
+    text = str(error)
+    if "DNS" in text:
+        return f"{text}. Check the domain, or give --host and --port."
+    return f"Cannot connect to {account.address}: {text}"

@@ -1,0 +1,49 @@
+"""Hide secrets in serialized XML before anything stores, shows or writes it.
+
+Redaction happens once, at capture, on the text form of a stanza, so every view, copy and
+export downstream is safe by construction. It is best-effort: it knows the standard places
+where XMPP carries credentials (SASL, SASL2, FAST tokens, in-band registration, component
+handshakes) and keeps the element so the reader still sees that a secret was exchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+REDACTED = "[redacted]"
+
+# (literal marker, namespace, elements whose text is secret) — the element either declares the
+# namespace itself or sits inside an element that does. The marker skips the regexes cheaply
+# for the ordinary stanzas that make up nearly all traffic.
+_SECRETS = [
+    ("xmpp-sasl", r"urn:ietf:params:xml:ns:xmpp-sasl", "auth|challenge|response|success"),
+    ("urn:xmpp:sasl:", r"urn:xmpp:sasl:[0-9]+", "initial-response|additional-data|response|challenge|success"),
+    ("jabber:iq:register", r"jabber:iq:register", "password"),
+    ("jabber:component:accept", r"jabber:component:accept", "handshake"),
+]
+
+_SCOPES = [
+    (
+        marker,
+        re.compile(rf"<(?P<tag>[\w:.-]+)\b[^>]*\bxmlns=(['\"]){ns}\2[^>]*?(?:/>|>.*?</(?P=tag)>)", re.DOTALL),
+        re.compile(rf"(<({tags})\b[^>]*(?<!/)>)[^<]+(</\2>)"),
+    )
+    for marker, ns, tags in _SECRETS
+]
+# FAST (XEP-0484) tokens travel as attributes.
+_TOKEN_ATTR = re.compile(r"(<(?:token|fast)\b[^>]*\btoken=(['\"]))[^'\"]+(\2)")
+
+
+def _hide_text(secret: re.Pattern[str], scope: re.Match[str]) -> str:
+    return secret.sub(rf"\1{REDACTED}\3", scope.group(0))
+
+
+def redact(xml: str) -> tuple[str, bool]:
+    """Return the text with secrets replaced, and whether anything was replaced."""
+    redacted = xml
+    for marker, scope, secret in _SCOPES:
+        if marker in redacted:
+            redacted = scope.sub(lambda m, secret=secret: _hide_text(secret, m), redacted)
+    if "token=" in redacted:
+        redacted = _TOKEN_ATTR.sub(rf"\1{REDACTED}\3", redacted)
+    return redacted, redacted != xml

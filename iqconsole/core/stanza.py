@@ -1,0 +1,132 @@
+"""Turn what the user typed into stanzas ready to send, or a precise reason why not.
+
+Text is parsed inside a `jabber:client` wrapper so that unprefixed elements get the namespace
+they would have inside a real stream (a bare parse gives `<error xmlns="">`), and several
+stanzas may sit one after another in the editor.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from iqconsole.core.traffic import CLIENT_NS, Kind, kind_of
+
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_WRAPPER_OPEN = f"<console-wrapper xmlns='{CLIENT_NS}'>"
+_WRAPPER_CLOSE = "</console-wrapper>"
+
+IQ_TYPES = ("get", "set", "result", "error")
+
+
+class StanzaError(ValueError):
+    """Why the text cannot be sent; `line`/`column` are 1-based and point into the user's text."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        self.message = message
+        self.line = line
+        self.column = column
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"{where}{message}")
+
+
+def split_tag(qualified: str) -> tuple[str, str]:
+    """'{ns}local' -> ('ns', 'local'); 'local' -> ('', 'local')."""
+    if qualified.startswith("{"):
+        namespace, _, local = qualified[1:].partition("}")
+        return namespace, local
+    return "", qualified
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def parse_stanzas(text: str) -> list[ET.Element]:
+    """Parse one or more top-level elements; raise StanzaError with the user's line/column."""
+    declaration = _DECLARATION.match(text)
+    body = text
+    if declaration:
+        # Blank out the declaration so line and column numbers stay the user's.
+        body = re.sub(r"[^\n]", " ", declaration.group(0)) + text[declaration.end() :]
+    if not body.strip():
+        raise StanzaError("the editor is empty: write a stanza such as <iq type='get' …/>")
+    try:
+        wrapper = ET.fromstring(_WRAPPER_OPEN + body + _WRAPPER_CLOSE)
+    except ET.ParseError as error:
+        line, column = error.position
+        if line == 1:
+            column -= len(_WRAPPER_OPEN)
+        message = str(error).split(":")[0]
+        if line > body.count("\n") + 1 or (line == body.count("\n") + 1 and column >= len(body.rsplit("\n", 1)[-1])):
+            message = "unexpected end: an element is not closed"
+            line = body.count("\n") + 1
+            column = len(body.rsplit("\n", 1)[-1]) + 1
+        raise StanzaError(message, line, column + 1) from None
+    if wrapper.text and wrapper.text.strip():
+        raise StanzaError(f"text outside any element: {wrapper.text.strip()[:40]!r}", 1, 1)
+    elements = list(wrapper)
+    for element in elements:
+        if element.tail and element.tail.strip():
+            raise StanzaError(f"text after </{split_tag(element.tag)[1]}>: {element.tail.strip()[:40]!r}")
+        element.tail = None
+    return elements
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A parsed element with what the client needs to route it."""
+
+    element: ET.Element
+    kind: Kind
+
+    @property
+    def is_request(self) -> bool:
+        return self.kind is Kind.IQ and self.element.get("type") in ("get", "set")
+
+
+def prepare(text: str) -> list[Outgoing]:
+    """Parse and check the editor's text; fill in missing ids. Raises StanzaError."""
+    prepared = []
+    for element in parse_stanzas(text):
+        namespace, local = split_tag(element.tag)
+        kind = kind_of(local, namespace)
+        if kind is Kind.IQ:
+            check_iq(element)
+        if kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE) and not element.get("id"):
+            element.set("id", new_id())
+        prepared.append(Outgoing(element, kind))
+    return prepared
+
+
+def check_iq(element: ET.Element) -> None:
+    """The rules an IQ must follow (RFC 6120 §8.2.3) before it is worth sending."""
+    iq_type = element.get("type")
+    if iq_type is None:
+        raise StanzaError("an <iq> needs a type attribute: get, set, result or error")
+    if iq_type not in IQ_TYPES:
+        raise StanzaError(f"<iq type='{iq_type}'> is not a valid type: use get, set, result or error")
+    if iq_type in ("get", "set") and len(element) != 1:
+        raise StanzaError(f"an <iq type='{iq_type}'> must carry exactly one child element, not {len(element)}")
+
+
+def error_condition(xml: str) -> str:
+    """'condition (type): text' of an error stanza, for any condition, known or not."""
+    try:
+        element = ET.fromstring(xml)
+    except ET.ParseError:
+        return "unreadable error"
+    error = next((child for child in element if split_tag(child.tag)[1] == "error"), None)
+    if error is None:
+        return "no <error> element"
+    condition, text = "undefined-condition", ""
+    for child in error:
+        local = split_tag(child.tag)[1]
+        if local == "text":
+            text = (child.text or "").strip()
+        elif split_tag(child.tag)[0] == "urn:ietf:params:xml:ns:xmpp-stanzas":
+            condition = local
+    described = f"{condition} ({error.get('type', 'no type')})"
+    return f"{described}: {text}" if text else described

@@ -1,0 +1,260 @@
+"""The record of every stanza in and out: immutable entries in a bounded, cheap-to-append store.
+
+Appending does no rendering: the UI highlights only the entries on screen. Counters never
+reset, so the status bar stays true after the ring drops its oldest entries.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterator
+
+STREAM_NS = "http://etherx.jabber.org/streams"
+CLIENT_NS = "jabber:client"
+SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
+SM_NS_PREFIX = "urn:xmpp:sm:"
+
+DEFAULT_CAPACITY = 100_000
+
+
+class Direction(str, Enum):
+    IN = "in"
+    OUT = "out"
+
+
+class Kind(str, Enum):
+    IQ = "iq"
+    MESSAGE = "message"
+    PRESENCE = "presence"
+    STREAM = "stream"
+    SASL = "sasl"
+    SM = "sm"
+    KEEPALIVE = "keepalive"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficEntry:
+    """One stanza (or stream-level element) as it crossed the wire, secrets already hidden."""
+
+    seq: int
+    direction: Direction
+    monotonic: float
+    wall: float
+    kind: Kind
+    xml: str
+    tag: str = ""
+    stanza_id: str = ""
+    sender: str = ""
+    recipient: str = ""
+    type: str = ""
+    namespace: str = ""
+    redacted: bool = False
+    responder: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.xml)
+
+    @property
+    def is_request(self) -> bool:
+        return self.kind is Kind.IQ and self.type in ("get", "set")
+
+    @property
+    def is_reply(self) -> bool:
+        return self.kind is Kind.IQ and self.type in ("result", "error")
+
+
+class PairState(str, Enum):
+    PENDING = "pending"
+    ANSWERED = "answered"
+    ERROR = "error"
+    TIMED_OUT = "timed out"
+
+
+@dataclass(slots=True)
+class Pairing:
+    """What happened to one IQ request: its reply, round-trip time, or timeout."""
+
+    request: TrafficEntry
+    state: PairState = PairState.PENDING
+    reply: TrafficEntry | None = None
+
+    @property
+    def round_trip(self) -> float | None:
+        if self.reply is None:
+            return None
+        return self.reply.monotonic - self.request.monotonic
+
+
+def kind_of(tag: str, namespace: str) -> Kind:
+    """Classify an element by its qualified tag, as ElementTree spells it ({ns}local)."""
+    if namespace in (CLIENT_NS, "", "jabber:server", "jabber:component:accept"):
+        if tag in ("iq", "message", "presence"):
+            return Kind(tag)
+    if namespace == STREAM_NS:
+        return Kind.STREAM
+    if namespace == SASL_NS or namespace.startswith("urn:xmpp:sasl:"):
+        return Kind.SASL
+    if namespace.startswith(SM_NS_PREFIX):
+        return Kind.SM
+    if namespace in ("urn:ietf:params:xml:ns:xmpp-tls",):
+        return Kind.STREAM
+    return Kind.OTHER
+
+
+def _peer_forms(jid: str) -> set[str]:
+    """The forms a reply's sender may take for a request sent to `jid`: full, bare, domain."""
+    if not jid:
+        return {""}
+    bare = jid.split("/", 1)[0]
+    domain = bare.split("@", 1)[-1]
+    return {jid.lower(), bare.lower(), domain.lower()}
+
+
+@dataclass
+class TrafficStore:
+    """A bounded ring of entries plus request/reply pairing and never-resetting counters."""
+
+    capacity: int = DEFAULT_CAPACITY
+    own_jid: str = ""
+    entries: deque[TrafficEntry] = field(init=False)
+    count_in: int = 0
+    count_out: int = 0
+    dropped: int = 0
+    pairings: dict[int, Pairing] = field(default_factory=dict)
+    _pending: dict[str, Pairing] = field(default_factory=dict)
+    _reply_of: dict[int, int] = field(default_factory=dict)
+    _next_seq: int = 0
+
+    def __post_init__(self) -> None:
+        self.entries = deque(maxlen=self.capacity)
+
+    @property
+    def total(self) -> int:
+        """How many entries were ever appended (in + out); the ring holds the last `capacity`."""
+        return self._next_seq
+
+    @property
+    def first_seq(self) -> int:
+        return self._next_seq - len(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[TrafficEntry]:
+        return iter(self.entries)
+
+    def __getitem__(self, index: int) -> TrafficEntry:
+        return self.entries[index]
+
+    def by_seq(self, seq: int) -> TrafficEntry | None:
+        index = seq - self.first_seq
+        if 0 <= index < len(self.entries):
+            return self.entries[index]
+        return None
+
+    def append(
+        self,
+        direction: Direction,
+        kind: Kind,
+        xml: str,
+        *,
+        tag: str = "",
+        stanza_id: str = "",
+        sender: str = "",
+        recipient: str = "",
+        type: str = "",
+        namespace: str = "",
+        redacted: bool = False,
+        responder: str = "",
+    ) -> TrafficEntry:
+        entry = TrafficEntry(
+            self._next_seq,
+            direction,
+            time.monotonic(),
+            time.time(),
+            kind,
+            xml,
+            tag,
+            stanza_id,
+            sender,
+            recipient,
+            type,
+            namespace,
+            redacted,
+            responder,
+        )
+        self._next_seq += 1
+        if len(self.entries) == self.capacity:
+            self._forget(self.entries[0])
+            self.dropped += 1
+        self.entries.append(entry)
+        if direction is Direction.IN:
+            self.count_in += 1
+        else:
+            self.count_out += 1
+        if kind is Kind.IQ and stanza_id:
+            self._pair(entry)
+        return entry
+
+    # -- pairing ---------------------------------------------------------------------------
+
+    def _pair(self, entry: TrafficEntry) -> None:
+        if entry.is_request:
+            pairing = Pairing(entry)
+            self.pairings[entry.seq] = pairing
+            self._pending[self._pending_key(entry.direction, entry.stanza_id)] = pairing
+            return
+        if not entry.is_reply:
+            return
+        # A reply travels the other way from its request.
+        request_direction = Direction.OUT if entry.direction is Direction.IN else Direction.IN
+        key = self._pending_key(request_direction, entry.stanza_id)
+        pairing = self._pending.get(key)
+        if pairing is None or not self._reply_matches(pairing.request, entry):
+            return
+        del self._pending[key]
+        pairing.reply = entry
+        pairing.state = PairState.ERROR if entry.type == "error" else PairState.ANSWERED
+        self._reply_of[entry.seq] = pairing.request.seq
+
+    @staticmethod
+    def _pending_key(direction: Direction, stanza_id: str) -> str:
+        return f"{direction.value}:{stanza_id}"
+
+    def _reply_matches(self, request: TrafficEntry, reply: TrafficEntry) -> bool:
+        """Ids match; the peer may answer from its bare, full or domain JID (servers vary)."""
+        if request.direction is Direction.OUT:
+            peer, answerer = request.recipient, reply.sender
+            own = self.own_jid
+        else:
+            peer, answerer = request.sender, reply.recipient
+            own = ""
+        allowed = _peer_forms(peer)
+        if not peer and own:
+            allowed |= _peer_forms(own)
+        return answerer.lower() in allowed or answerer == ""
+
+    def mark_timed_out(self, direction: Direction, stanza_id: str) -> None:
+        pairing = self._pending.pop(self._pending_key(direction, stanza_id), None)
+        if pairing is not None:
+            pairing.state = PairState.TIMED_OUT
+
+    def pairing_of(self, entry: TrafficEntry) -> Pairing | None:
+        """The pairing a request or a reply belongs to."""
+        request_seq = self._reply_of.get(entry.seq, entry.seq)
+        return self.pairings.get(request_seq)
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def _forget(self, entry: TrafficEntry) -> None:
+        pairing = self.pairings.pop(entry.seq, None)
+        if pairing is not None and pairing.state is PairState.PENDING:
+            self._pending.pop(self._pending_key(entry.direction, entry.stanza_id), None)
+        self._reply_of.pop(entry.seq, None)

@@ -1,0 +1,245 @@
+"""The iqconsole application: three panes over one core, on one asyncio loop with slixmpp."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from iqconsole.core.account import Account
+from iqconsole.core.client import (
+    DEFAULT_REPLY_TIMEOUT,
+    ConnectionFailure,
+    ConnectionState,
+    ConsoleClient,
+    ReplyTimeout,
+    StateChange,
+)
+from iqconsole.core.responders import ResponderError, ResponderSet
+from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
+from iqconsole.core.themes import DEFAULT_THEME, discover_themes
+from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
+from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.composer.composer_pane import ComposerPane
+from iqconsole.ui.responders.responder_form import ResponderDraft, ResponderForm
+from iqconsole.ui.responders.responder_table import ResponderTable
+from iqconsole.ui.screens.confirm_screen import ConfirmScreen
+from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.screens.login_screen import LoginScreen
+from iqconsole.ui.status_bar import StatusBar
+from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
+from iqconsole.ui.traffic.traffic_view import TrafficView
+
+
+class IqConsoleApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "iqconsole"
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help", tooltip="Explain the focused pane and its keys"),
+        Binding("f2", "focus('editor')", "Composer", id="app.focus-composer", show=False),
+        Binding("f3", "focus('traffic')", "Traffic", id="app.focus-traffic", show=False),
+        Binding("f4", "focus('responders')", "Responders", id="app.focus-responders", show=False),
+        Binding("ctrl+l", "login", "Account", id="app.login", tooltip="Log in again or change account"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        account: Account | None = None,
+        *,
+        theme_name: str | None = None,
+        reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+        capacity: int = DEFAULT_CAPACITY,
+        responders: ResponderSet | None = None,
+        connect_on_start: bool = True,
+    ):
+        super().__init__()
+        self.account = account
+        self.requested_theme = theme_name or DEFAULT_THEME
+        self.reply_timeout = reply_timeout
+        self.store = TrafficStore(capacity)
+        self.responders = responders if responders is not None else ResponderSet()
+        self.client: ConsoleClient | None = None
+        self.connect_on_start = connect_on_start
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            yield ComposerPane(id="composer")
+            yield TrafficView(self.store, id="traffic")
+        yield ResponderTable(self.responders, id="responders")
+        yield Footer()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        self._load_themes()
+        self.query_one(ComposerPane).border_title = "Composer"
+        self.query_one(TrafficView).border_title = "Traffic"
+        self.query_one(ResponderTable).border_title = "Responders"
+        self.query_one(StatusBar).insecure = bool(self.account and self.account.insecure)
+        self.set_interval(0.1, self._update_status)
+        self.query_one(ComposerEditor).focus()
+        if not self.connect_on_start:
+            return
+        if self.account is not None and self.account.password:
+            self.connect_account(self.account)
+        else:
+            self.action_login()
+
+    def _load_themes(self) -> None:
+        themes, errors = discover_themes()
+        for spec in themes.values():
+            self.register_theme(to_textual_theme(spec))
+        for error in errors:
+            self.notify(error, title="Theme not loaded", severity="error")
+        if self.requested_theme in self.available_themes:
+            self.theme = self.requested_theme
+        else:
+            self.notify(
+                f"No theme named {self.requested_theme!r}; using {DEFAULT_THEME}. "
+                f"Available: {', '.join(sorted(themes))}",
+                severity="error",
+            )
+            self.theme = DEFAULT_THEME
+
+    def _update_status(self) -> None:
+        status = self.query_one(StatusBar)
+        status.count_in = self.store.count_in
+        status.count_out = self.store.count_out
+        status.dropped = self.store.dropped
+        status.pending = self.client.waiting_count if self.client else 0
+
+    # -- connection ------------------------------------------------------------------------
+
+    def action_login(self) -> None:
+        problem = self.client.state.value if self.client and self.client.state is ConnectionState.FAILED else ""
+        self.push_screen(LoginScreen(self.account, problem), self._login_entered)
+
+    def _login_entered(self, account: Account | None) -> None:
+        if account is not None:
+            self.connect_account(account)
+
+    def connect_account(self, account: Account) -> None:
+        self.account = account
+        status = self.query_one(StatusBar)
+        status.account = account.jid
+        status.insecure = account.insecure
+        self.run_worker(self._connect(account), exclusive=True, group="connect", exit_on_error=False)
+
+    async def _connect(self, account: Account) -> None:
+        if self.client is not None:
+            await self.client.close()
+        self.client = ConsoleClient(account, self.store, self.responders, on_state=self._state_changed)
+        try:
+            await self.client.start_session()
+        except ConnectionFailure as failure:
+            self.notify(str(failure), title="Connection failed", severity="error", timeout=10)
+            self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
+
+    def _state_changed(self, change: StateChange) -> None:
+        status = self.query_one(StatusBar)
+        was_online = status.state is ConnectionState.ONLINE
+        status.state = change.state
+        status.detail = change.message
+        if change.state is ConnectionState.ONLINE:
+            status.account = change.message.removeprefix("online as ")
+        elif was_online and change.state is ConnectionState.DISCONNECTED:
+            self.notify(f"{change.message}. Press Ctrl+L to log in again.", severity="warning", timeout=10)
+
+    async def on_unmount(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+    # -- sending ---------------------------------------------------------------------------
+
+    @on(ComposerEditor.SendRequested)
+    def send_from_editor(self, event: ComposerEditor.SendRequested) -> None:
+        composer = self.query_one(ComposerPane)
+        try:
+            prepared = prepare(event.text)
+            if self.client is None or not self.client.online:
+                raise StanzaError("not connected: press Ctrl+L to log in")
+            for outgoing in prepared:
+                future = self.client.send_outgoing(outgoing, self.reply_timeout)
+                if future is not None:
+                    self.run_worker(self._await_reply(outgoing, future), group="replies", exit_on_error=False)
+        except StanzaError as error:
+            composer.report(f"✖ Not sent: {error}", "error")
+            if error.line is not None:
+                event.editor.move_cursor((error.line - 1, max(0, (error.column or 1) - 1)))
+            return
+        waiting = any(outgoing.is_request for outgoing in prepared)
+        names = ", ".join(f"<{outgoing.element.tag.split('}')[-1]} id={outgoing.element.get('id', '')}>" for outgoing in prepared)
+        composer.report(f"→ Sent {names}" + ("; waiting for the reply…" if waiting else ""))
+
+    async def _await_reply(self, outgoing: Outgoing, future) -> None:
+        composer = self.query_one(ComposerPane)
+        stanza_id = outgoing.element.get("id", "")
+        sent_at = time.monotonic()
+        try:
+            reply: TrafficEntry = await future
+        except ReplyTimeout as timeout:
+            composer.report(f"⧗ No reply to {stanza_id} within {timeout.timeout:g} s (timed out)", "error")
+            return
+        except ConnectionFailure as failure:
+            composer.report(f"✖ {failure}", "error")
+            return
+        elapsed = (reply.monotonic - sent_at) * 1000
+        sender = reply.sender or "the server"
+        if reply.type == "error":
+            composer.report(f"✖ Error reply to {stanza_id} from {sender} in {elapsed:.1f} ms: {error_condition(reply.xml)}", "error")
+        else:
+            composer.report(f"✔ Result for {stanza_id} from {sender} in {elapsed:.1f} ms", "success")
+
+    # -- responders ------------------------------------------------------------------------
+
+    @on(ResponderTable.AddRequested)
+    def add_responder(self) -> None:
+        taken = {responder.name for responder in self.responders}
+        self.push_screen(ResponderForm(taken_names=taken), self._responder_drafted)
+
+    def _responder_drafted(self, draft: ResponderDraft | None) -> None:
+        if draft is None:
+            return
+        try:
+            self.responders.add(draft.name, draft.match, draft.reply)
+        except ResponderError as error:
+            self.notify(str(error), title="Responder not added", severity="error")
+
+    @on(ResponderTable.ToggleRequested)
+    def toggle_responder(self, event: ResponderTable.ToggleRequested) -> None:
+        responder = self.responders.get(event.name)
+        self.responders.set_enabled(event.name, not responder.enabled)
+
+    @on(ResponderTable.DeleteRequested)
+    def delete_responder(self, event: ResponderTable.DeleteRequested) -> None:
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self.responders.remove(event.name)
+
+        self.push_screen(ConfirmScreen(f"Delete the responder {event.name!r}?"), confirmed)
+
+    # -- help and palette ------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Send", "Send the stanzas in the composer", self.query_one(ComposerEditor).action_send)
+        yield SystemCommand("Add responder", "Answer matching incoming IQs automatically", self.add_responder)
+        yield SystemCommand("Log in / change account", "Reconnect or switch account", self.action_login)
+        yield SystemCommand("Follow traffic", "Jump to the newest stanza and follow", self.query_one(TrafficView).action_follow)
+        yield SystemCommand("Help", "Explain the focused pane and its keys", self.action_help)
+        yield from super().get_system_commands(screen)

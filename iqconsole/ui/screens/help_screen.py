@@ -1,0 +1,56 @@
+"""F1: what the focused pane is for, and its keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Markdown
+
+GENERAL_HELP = """\
+# iqconsole
+
+Compose an IQ in the **composer**, send it, and read the request and its reply in the
+**traffic log**. **Responders** answer incoming IQs for you.
+
+Tab moves between panes; Ctrl+P opens the command palette, which reaches every action.
+"""
+
+
+def help_for(widget: Widget | None) -> tuple[str, list[Binding]]:
+    """The nearest HELP text and the bindings of the widget chain, from the focused widget up."""
+    node = widget
+    text = ""
+    bindings: list[Binding] = []
+    while node is not None:
+        if not text:
+            text = getattr(node, "HELP", "") or ""
+        bindings.extend(binding for binding in getattr(node, "BINDINGS", []) if isinstance(binding, Binding))
+        node = node.parent if isinstance(node.parent, Widget) else None
+    return text or GENERAL_HELP, bindings
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,f1,q", "dismiss", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, widget: Widget | None, app_bindings: list[Binding]):
+        super().__init__()
+        self._text, bindings = help_for(widget)
+        self._listed_bindings = bindings + app_bindings
+
+    def compose(self) -> ComposeResult:
+        keys = "\n".join(
+            f"| `{binding.key_display or binding.key}` | {binding.description} | `{binding.id}` |"
+            for binding in self._listed_bindings
+            if binding.description
+        )
+        table = f"\n\n## Keys\n\n| key | action | id (for the keymap) |\n|---|---|---|\n{keys}\n"
+        with VerticalScroll(id="help-body"):
+            yield Markdown(self._text + table)
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
