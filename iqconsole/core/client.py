@@ -107,17 +107,15 @@ class ConsoleClient(slixmpp.ClientXMPP):
             "failed_all_auth": lambda _: fail(
                 f"Authentication failed for {self.account.jid}: wrong JID or password."
             ),
-            "ssl_invalid_chain": lambda error: fail(
-                f"The TLS certificate of {self.account.domain} could not be verified ({error}). "
-                "Trust it with --ca-file FILE, or skip verification with --insecure."
-            ),
+            "ssl_invalid_chain": lambda error: fail(describe_connection_error(error, self.account)),
             "stream_error": lambda error: fail(
                 f"The server ended the stream: {error['condition']}"
                 + (f" ({error['text']})" if error["text"] else "")
             ),
             "disconnected": lambda reason: fail(
-                "The server closed the connection before the session started"
-                + (f": {reason}" if reason else ".")
+                describe_connection_error(reason, self.account)
+                if _is_certificate_failure(reason)
+                else "The server closed the connection before the session started" + (f": {reason}" if reason else ".")
             ),
         }
         for event, handler in handlers.items():
@@ -148,7 +146,9 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self.abort()
 
     async def close(self) -> None:
-        """Leave cleanly: close the stream, fail pending replies, stop retries."""
+        """Leave cleanly: close the stream, fail pending replies, stop retries. Silent: the
+        owner asked for it, so no state change is reported."""
+        self.on_state = None
         self.cancel_connection_attempt()
         if self.transport is not None:
             await self.disconnect(wait=1.0)
@@ -288,8 +288,18 @@ class ConsoleClient(slixmpp.ClientXMPP):
                     self.namespace_map[namespace] = f"ns{len(self.namespace_map)}"
 
 
+def _is_certificate_failure(error: object) -> bool:
+    return isinstance(error, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(error)
+
+
 def describe_connection_error(error: object, account: Account) -> str:
     """Turn slixmpp's connection_failed payload into a sentence with a next step."""
+    if _is_certificate_failure(error):
+        return (
+            f"The TLS certificate of {account.domain} could not be verified "
+            f"({getattr(error, 'verify_message', '') or error}). "
+            "Trust it with --ca-file FILE, or skip verification with --insecure."
+        )
     if isinstance(error, ConnectionRefusedError):
         return f"Connection refused by {account.address}: is the server running on that port?"
     if isinstance(error, ssl.SSLError):

@@ -1,0 +1,195 @@
+"""ConsoleClient against a real Prosody: login, replies, errors, timeouts, failures, responders."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import pytest
+import slixmpp
+from slixmpp.xmlstream import ET
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import StanzaPath
+
+from iqconsole.core.client import ConnectionFailure, ConnectionState, ConsoleClient, ReplyTimeout
+from iqconsole.core.responders import ResponderError, ResponderSet
+from iqconsole.core.stanza import error_condition, prepare
+from iqconsole.core.stanza_plugins import register_iq_payloads
+from iqconsole.core.traffic import Direction, Kind, PairState, TrafficStore
+from tests.xmpp_helpers import account_for, eventually, plain_client
+
+
+@pytest.fixture
+async def alice(prosody):
+    client = ConsoleClient(account_for(prosody, "alice"), TrafficStore(), ResponderSet())
+    await client.start_session()
+    yield client
+    await client.close()
+
+
+async def send_text(client: ConsoleClient, text: str, timeout: float = 5.0):
+    (outgoing,) = prepare(text)
+    return await client.send_outgoing(outgoing, timeout)
+
+
+async def test_login_shows_the_whole_negotiation_with_secrets_redacted(prosody, alice):
+    password = prosody.account("alice").password
+    kinds = [entry.kind for entry in alice.store]
+    assert Kind.STREAM in kinds and Kind.SASL in kinds
+    assert any("<starttls" in entry.xml for entry in alice.store if entry.direction is Direction.OUT)
+    assert any(entry.is_request and "urn:ietf:params:xml:ns:xmpp-bind" in entry.xml for entry in alice.store)
+    sasl = [entry for entry in alice.store if entry.kind is Kind.SASL]
+    assert sasl and all(entry.redacted for entry in sasl if entry.tag in ("auth", "response", "challenge"))
+    everything = "\n".join(entry.xml for entry in alice.store)
+    assert password not in everything
+    assert base64.b64encode(password.encode()).decode()[:12] not in everything
+
+
+async def test_iq_to_the_server_gets_its_result(alice):
+    reply = await send_text(alice, '<iq type="get" to="localhost"><query xmlns="jabber:iq:version"/></iq>')
+    assert reply.type == "result" and "Prosody" in reply.xml
+    pairing = alice.store.pairing_of(reply)
+    assert pairing.state is PairState.ANSWERED and pairing.round_trip > 0
+
+
+async def test_error_reply_is_reported_with_its_condition(alice):
+    reply = await send_text(alice, '<iq type="get" to="localhost"><query xmlns="urn:example:nothing"/></iq>')
+    assert reply.type == "error"
+    assert error_condition(reply.xml).startswith("service-unavailable")
+    assert alice.store.pairing_of(reply).state is PairState.ERROR
+
+
+async def test_error_condition_slixmpp_does_not_know_still_arrives(prosody, alice):
+    bob = await plain_client(prosody, "bob", "strict")
+
+    def refuse(iq):
+        bob.send_raw(
+            f"<iq type='error' id='{iq['id']}' to='{iq['from']}'><error type='cancel'>"
+            "<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+            "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>not today</text></error></iq>"
+        )
+
+    bob.register_handler(Callback("refuse", StanzaPath("iq@type=get"), refuse))
+    try:
+        reply = await send_text(alice, '<iq type="get" to="bob@localhost/strict"><query xmlns="urn:x:y"/></iq>')
+    finally:
+        await bob.disconnect()
+    assert error_condition(reply.xml) == "policy-violation (cancel): not today"
+
+
+async def test_a_peer_that_never_answers_times_out(prosody, alice):
+    bob = await plain_client(prosody, "bob", "silent")
+    bob.add_filter("in", lambda stanza: None if stanza.xml.tag.endswith("iq") else stanza)
+    try:
+        with pytest.raises(ReplyTimeout):
+            await send_text(alice, '<iq type="get" to="bob@localhost/silent"><ping xmlns="urn:xmpp:ping"/></iq>', 0.5)
+    finally:
+        await bob.disconnect()
+    timed_out = [p for p in alice.store.pairings.values() if p.state is PairState.TIMED_OUT]
+    assert len(timed_out) == 1 and alice.waiting_count == 0
+
+
+async def test_wrong_password_is_a_clear_failure(prosody):
+    client = ConsoleClient(account_for(prosody, "alice", password="not-the-password"), TrafficStore())
+    with pytest.raises(ConnectionFailure, match="Authentication failed"):
+        await client.start_session()
+    assert client.state is ConnectionState.FAILED
+    assert not client.is_connecting()
+
+
+async def test_server_not_running_is_a_clear_failure(prosody, unused_tcp_port):
+    account = account_for(prosody, "alice")
+    from dataclasses import replace
+
+    client = ConsoleClient(replace(account, port=unused_tcp_port), TrafficStore())
+    with pytest.raises(ConnectionFailure, match="Connection refused"):
+        await client.start_session()
+    assert not client.is_connecting()
+
+
+async def test_untrusted_certificate_names_the_fix(prosody):
+    from dataclasses import replace
+
+    client = ConsoleClient(replace(account_for(prosody, "alice"), ca_file=None), TrafficStore())
+    with pytest.raises(ConnectionFailure, match="--ca-file"):
+        await client.start_session()
+
+
+async def test_responder_answers_another_client_exactly_once(prosody, alice):
+    alice.responders.add("pong", "iq@type=get/ping")
+    alice.responders.add(
+        "version", "iq@type=get/software_version",
+        '<query xmlns="jabber:iq:version"><name>fake</name><version>${id}</version></query>',
+    )
+    bob = await plain_client(prosody, "bob", "asker")
+    register_iq_payloads()
+    try:
+        ping = bob.make_iq_get(ito=str(alice.boundjid))
+        ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
+        assert (await ping.send(timeout=5))["type"] == "result"
+        version = bob.make_iq_get(ito=str(alice.boundjid))
+        version.append(ET.fromstring("<query xmlns='jabber:iq:version'/>"))
+        answer = await version.send(timeout=5)
+        assert answer.xml.find("{jabber:iq:version}query/{jabber:iq:version}version").text == version["id"]
+    finally:
+        await bob.disconnect()
+    replies = [e for e in alice.store if e.direction is Direction.OUT and e.stanza_id in (ping["id"], version["id"])]
+    assert len(replies) == 2, "each request answered exactly once"
+    assert alice.responders.get("pong").hits == 1
+
+
+async def test_disabled_responder_leaves_the_standard_error(prosody, alice):
+    alice.responders.add("pong", "iq@type=get/ping", enabled=False)
+    bob = await plain_client(prosody, "bob", "asker2")
+    try:
+        ping = bob.make_iq_get(ito=str(alice.boundjid))
+        ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
+        with pytest.raises(slixmpp.exceptions.IqError):
+            await ping.send(timeout=5)
+    finally:
+        await bob.disconnect()
+    assert alice.responders.get("pong").hits == 0
+
+
+async def test_a_raising_matcher_never_drops_the_connection(prosody, alice):
+    responder = alice.responders.add("broken", "iq@type=get/ping")
+
+    class Exploding:
+        def match(self, stanza):
+            raise ValueError("boom")
+
+    responder.matcher = Exploding()
+    bob = await plain_client(prosody, "bob", "asker3")
+    try:
+        ping = bob.make_iq_get(ito=str(alice.boundjid))
+        ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
+        with pytest.raises(slixmpp.exceptions.IqError):
+            await ping.send(timeout=5)
+    finally:
+        await bob.disconnect()
+    assert "boom" in responder.last_error
+    assert alice.online
+    reply = await send_text(alice, '<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>')
+    assert reply.type == "result"
+
+
+def test_malformed_stanza_path_is_refused_before_registration():
+    responders = ResponderSet()
+    with pytest.raises(ResponderError):
+        responders.add("bad", "iq@type")
+    assert len(responders) == 0
+
+
+async def test_message_and_presence_can_be_sent(prosody, alice):
+    bob = await plain_client(prosody, "bob", "reader")
+    received = asyncio.get_running_loop().create_future()
+    bob.add_event_handler("message", lambda msg: received.done() or received.set_result(msg["body"]))
+    try:
+        for outgoing in prepare(
+            '<message to="bob@localhost/reader" type="chat"><body>hello bob</body></message><presence/>'
+        ):
+            assert alice.send_outgoing(outgoing) is None
+        assert await asyncio.wait_for(received, 5) == "hello bob"
+    finally:
+        await bob.disconnect()
+    await eventually(lambda: any(e.kind is Kind.PRESENCE and e.direction is Direction.OUT for e in alice.store))

@@ -1,0 +1,167 @@
+"""The console as a person uses it (Pilot), against the real Prosody."""
+
+from __future__ import annotations
+
+import pytest
+from slixmpp.xmlstream import ET
+
+from iqconsole.core.client import ConnectionState
+from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.composer.composer_pane import ComposerPane
+from iqconsole.ui.responders.responder_form import ResponderForm
+from iqconsole.ui.screens.confirm_screen import ConfirmScreen
+from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.screens.login_screen import LoginScreen
+from iqconsole.ui.status_bar import StatusBar
+from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.xmpp_helpers import account_for, eventually, plain_client
+
+SIZE = (150, 45)
+
+
+def outcome(app: IqConsoleApp) -> str:
+    return str(app.query_one("#composer-outcome").render())
+
+
+async def online(app: IqConsoleApp, pilot) -> None:
+    await eventually(lambda: app.client is not None and app.client.online, what="login")
+    await pilot.pause()
+
+
+async def type_and_send(app: IqConsoleApp, pilot, text: str) -> None:
+    editor = app.query_one(ComposerEditor)
+    editor.text = text
+    editor.focus()
+    await pilot.press("ctrl+j")
+
+
+async def test_send_an_iq_and_read_request_and_reply_in_the_log(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "ui1"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        await type_and_send(app, pilot, '<iq type="get" to="localhost"><query xmlns="jabber:iq:version"/></iq>')
+        await eventually(lambda: "Result" in outcome(app), what="the result")
+        await pilot.pause(0.1)
+        lines = app.query_one(TrafficView).plain_lines()
+        request = [line for line in lines if "→" in line and "jabber:iq:version" in line]
+        reply = [line for line in lines if "←" in line and "Prosody" in line]
+        assert request and reply
+        assert " ms]" in reply[0], "the reply line shows the round trip"
+        status = app.query_one(StatusBar)
+        assert status.state is ConnectionState.ONLINE and status.count_out >= 1 and status.count_in >= 1
+
+
+async def test_malformed_xml_is_refused_with_position_and_the_text_stays(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "ui2"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        sent_before = app.store.count_out
+        broken = '<iq type="get" to="localhost">\n  <query xmlns="jabber:iq:version">\n</iq>'
+        await type_and_send(app, pilot, broken)
+        await pilot.pause()
+        assert "Not sent" in outcome(app) and "line 3" in outcome(app)
+        assert app.query_one(ComposerEditor).text == broken
+        assert app.query_one(ComposerEditor).cursor_location[0] == 2, "the cursor jumps to the error"
+        assert app.store.count_out == sent_before
+
+
+async def test_error_reply_shows_its_condition(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "ui3"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        await type_and_send(app, pilot, '<iq type="get" to="localhost"><query xmlns="urn:example:none"/></iq>')
+        await eventually(lambda: "Error reply" in outcome(app), what="the error")
+        assert "service-unavailable" in outcome(app)
+
+
+async def test_wrong_password_asks_again_and_retry_works_without_restart(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "ui4", password="wrong"))
+    async with app.run_test(size=SIZE) as pilot:
+        await eventually(lambda: isinstance(app.screen, LoginScreen), what="the login screen")
+        await pilot.pause()
+        assert "Authentication failed" in str(app.screen.query_one("#login-problem").render())
+        password = app.screen.query_one("#login-password")
+        assert password.password, "the password stays masked"
+        password.value = prosody.account("alice").password
+        await pilot.click("#login-connect")
+        await online(app, pilot)
+        assert not isinstance(app.screen, LoginScreen)
+
+
+async def test_no_password_prompts_in_the_app(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "ui5", password=""))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.focused.id == "login-password"
+        await pilot.press(*prosody.account("alice").password, "enter")
+        await online(app, pilot)
+
+
+async def test_add_toggle_and_delete_a_responder_answering_another_client(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "ui6"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        app.query_one("#responders").focus()
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ResponderForm)
+        app.screen.query_one("#responder-match").value = "iq@type"
+        await pilot.pause()
+        assert "bad step" in str(app.screen.query_one("#responder-problem").render())
+        assert app.screen.query_one("#responder-save").disabled
+        app.screen.query_one("#responder-match").value = "iq@type=get/ping"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert [r.name for r in app.responders] == ["pong"]
+
+        bob = await plain_client(prosody, "bob", "ui6")
+        try:
+            ping = bob.make_iq_get(ito=str(app.client.boundjid))
+            ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
+            assert (await ping.send(timeout=5))["type"] == "result"
+            await pilot.pause(0.3)
+            table = app.query_one("#responders")
+            assert table.get_row("pong")[5] == "1", "the hit is counted in the table"
+
+            await pilot.press("space")
+            await pilot.pause()
+            assert not app.responders.get("pong").enabled
+        finally:
+            await bob.disconnect()
+
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert len(app.responders) == 0
+
+
+async def test_f1_explains_the_focused_pane(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "ui7"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        app.query_one(TrafficView).focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "Traffic log" in app.screen._text
+        await pilot.press("escape")
+        app.query_one(ComposerEditor).focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Composer" in app.screen._text
+
+
+def test_every_binding_has_an_id_and_a_description():
+    from textual.binding import Binding
+
+    from iqconsole.ui.responders.responder_table import ResponderTable
+    from iqconsole.ui.screens.login_screen import LoginScreen
+
+    for owner in (IqConsoleApp, ComposerEditor, TrafficView, ResponderTable, ResponderForm, ConfirmScreen, HelpScreen, LoginScreen):
+        for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id and binding.description, (owner, binding)
