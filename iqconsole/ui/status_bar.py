@@ -30,7 +30,7 @@ class StatusBar(Static):
         colours = self.app.theme_variables
         text = Text(f" {self.account or 'no account'} · ", style="bold")
         text.append(self.state.value, style=f"bold {colours.get(_STATE_COLOUR[self.state], 'red')}")
-        text.append(f"   ↓ {self.count_in} in   ↑ {self.count_out} out   {self.pending} pending")
+        text.append(f"  │ in {self.count_in} │ out {self.count_out} │ pending {self.pending}")
         if self.dropped:
             text.append(f"  ({self.dropped} dropped from the log)")
         if self.insecure:

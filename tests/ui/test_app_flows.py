@@ -115,7 +115,7 @@ async def test_add_toggle_and_delete_a_responder_answering_another_client(prosod
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert [r.name for r in app.responders] == ["pong"]
+        assert [r.name for r in app.responders] == ["responder-1"]
 
         bob = await plain_client(prosody, "bob", "ui6")
         try:
@@ -124,11 +124,11 @@ async def test_add_toggle_and_delete_a_responder_answering_another_client(prosod
             assert (await ping.send(timeout=5))["type"] == "result"
             await pilot.pause(0.3)
             table = app.query_one("#responders")
-            assert table.get_row("pong")[5] == "1", "the hit is counted in the table"
+            assert table.get_row("responder-1")[5] == "1", "the hit is counted in the table"
 
             await pilot.press("space")
             await pilot.pause()
-            assert not app.responders.get("pong").enabled
+            assert not app.responders.get("responder-1").enabled
         finally:
             await bob.disconnect()
 

@@ -29,8 +29,11 @@ class ResponderForm(ModalScreen[ResponderDraft | None]):
 
     def __init__(self, draft: ResponderDraft | None = None, taken_names: set[str] = frozenset()):
         super().__init__()
-        self._draft = draft or ResponderDraft("pong", "iq@type=get/ping", "")
         self._taken = taken_names
+        self._draft = draft or ResponderDraft(self._free_name(), "iq@type=get/ping", "")
+
+    def _free_name(self) -> str:
+        return next(f"responder-{n}" for n in range(1, len(self._taken) + 2) if f"responder-{n}" not in self._taken)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="responder-form"):
@@ -39,7 +42,7 @@ class ResponderForm(ModalScreen[ResponderDraft | None]):
             yield Input(self._draft.name, id="responder-name")
             yield Label("Match (StanzaPath)")
             yield Input(self._draft.match, id="responder-match", placeholder="iq@type=get/ping")
-            yield Label("Reply: payload XML for a result (empty = empty result), or an <error> element")
+            yield Label("Reply: result payload XML (empty for an empty result) or an <error>")
             yield TextArea(self._draft.reply, language="xml", id="responder-reply")
             yield Static("", id="responder-problem")
             with Horizontal(id="responder-buttons"):

@@ -1,0 +1,90 @@
+"""The installed `iqconsole` command in a real terminal (tmux), against the real Prosody."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+IQCONSOLE = Path(sys.executable).with_name("iqconsole")
+
+
+class Terminal:
+    """A tmux session running one command; read it like a person reads a screen."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], size=(150, 45)):
+        if shutil.which("tmux") is None:
+            pytest.fail("tmux is not installed: run scripts/bootstrap (it installs tmux) or apt-get install tmux")
+        self.name = name
+        env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        shell = " ".join(command) + "; echo IQCONSOLE-EXITED-$?; sleep 30"
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]), *env_args, shell],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared on screen:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def terminal():
+    terminals: list[Terminal] = []
+
+    def start(command: list[str], env: dict[str, str]) -> Terminal:
+        term = Terminal(f"iqconsole-test-{os.getpid()}-{len(terminals)}", command, env)
+        terminals.append(term)
+        return term
+
+    yield start
+    for term in terminals:
+        term.close()
+
+
+def test_type_an_iq_send_it_and_read_the_reply(prosody, terminal):
+    alice = prosody.account("alice")
+    term = terminal(
+        [str(IQCONSOLE), "--jid", f"{alice.jid}/tmux", "--host", prosody.host, "--port", str(prosody.port),
+         "--ca-file", str(prosody.ca_file), "--password-env", "IQC_TEST_PASSWORD"],
+        {"IQC_TEST_PASSWORD": alice.password},
+    )
+    term.wait_for("online")
+    term.keys("C-a")  # select the starter stanza, typing replaces it
+    term.keys('<iq type="get" to="localhost"><query xmlns="jabber:iq:version"/></iq>', literal=True)
+    term.keys("C-j")
+    screen = term.wait_for("✔ Result")
+    assert "<name>Prosody</name>" in screen, "the reply is in the traffic log"
+    assert "[redacted]" in screen, "SASL is shown redacted"
+    assert alice.password not in screen
+    term.keys("C-q")
+    term.wait_for("IQCONSOLE-EXITED-0")
+
+
+def test_sandbox_demo_starts_and_stops_its_own_server(terminal):
+    term = terminal([str(IQCONSOLE), "sandbox"], {})
+    screen = term.wait_for("online")
+    assert "alice@localhost/console" in screen
+    term.keys("C-j")
+    term.wait_for("✔ Result")
+    term.keys("C-q")
+    term.wait_for("IQCONSOLE-EXITED-0")

@@ -1,0 +1,65 @@
+"""A deterministic console for SVG snapshots: recorded traffic, fixed clock, no network."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+
+from iqconsole.core import traffic
+from iqconsole.core.account import Account
+from iqconsole.core.client import ConnectionState
+from iqconsole.core.traffic import Direction, Kind
+from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.status_bar import StatusBar
+
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+RECORDED = [
+    (Direction.OUT, Kind.STREAM, "<stream:stream to='localhost' xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client' version='1.0'>", {}),
+    (Direction.IN, Kind.STREAM, '<features xmlns="http://etherx.jabber.org/streams"><mechanisms xmlns="urn:ietf:params:xml:ns:xmpp-sasl"><mechanism>SCRAM-SHA-256</mechanism></mechanisms></features>', {}),
+    (Direction.OUT, Kind.SASL, '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="SCRAM-SHA-256">[redacted]</auth>', {"tag": "auth", "redacted": True}),
+    (Direction.IN, Kind.SASL, '<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl">[redacted]</success>', {"tag": "success", "redacted": True}),
+    (Direction.OUT, Kind.IQ, '<iq type="get" to="localhost" id="v1"><query xmlns="jabber:iq:version" /></iq>', {"stanza_id": "v1", "type": "get", "recipient": "localhost"}),
+    (Direction.IN, Kind.IQ, '<iq id="v1" to="alice@localhost/console" from="localhost" type="result"><query xmlns="jabber:iq:version"><name>Prosody</name><version>0.12.3</version></query></iq>', {"stanza_id": "v1", "type": "result", "sender": "localhost"}),
+    (Direction.OUT, Kind.IQ, '<iq type="get" to="bob@localhost/silent" id="p2"><ping xmlns="urn:xmpp:ping" /></iq>', {"stanza_id": "p2", "type": "get", "recipient": "bob@localhost/silent"}),
+    (Direction.OUT, Kind.KEEPALIVE, " ", {}),
+]
+
+
+class FixedClock:
+    """Stands in for the `time` module inside the traffic store: 1.5 ms between stanzas."""
+
+    def __init__(self) -> None:
+        self._ticks = itertools.count()
+
+    def monotonic(self) -> float:
+        return 1000.0 + next(self._ticks) * 0.0015
+
+    def time(self) -> float:
+        return 1_700_000_000.0 + next(self._ticks) * 0.0015
+
+
+def make_app() -> IqConsoleApp:
+    traffic.time = FixedClock()
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    for direction, kind, xml, fields in RECORDED:
+        app.store.append(direction, kind, xml, **fields)
+    app.responders.add("pong", "iq@type=get/ping")
+    app.responders.add(
+        "deny-version",
+        "iq@type=get/software_version",
+        '<error type="cancel"><policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error>',
+    )
+    return app
+
+
+async def settle(pilot) -> None:
+    """Show the status of a logged-in console and stop the cursor blinking."""
+    app = pilot.app
+    status = app.query_one(StatusBar)
+    status.account = "alice@localhost/console"
+    status.state = ConnectionState.ONLINE
+    app.query_one("#editor").cursor_blink = False
+    await pilot.pause(0.3)
