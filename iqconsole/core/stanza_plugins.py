@@ -15,7 +15,13 @@ from slixmpp.xmlstream import register_stanza_plugin
 
 @cache
 def register_iq_payloads() -> tuple[str, ...]:
-    """Register the payload classes once per process; return their StanzaPath names."""
+    """Register the payload classes once per process; return their StanzaPath names.
+
+    Bind and session are registered too (a ClientXMPP registers them anyway), so the names
+    do not depend on whether a client was created before.
+    """
+    from slixmpp.features.feature_bind.stanza import Bind
+    from slixmpp.features.feature_session.stanza import Session
     from slixmpp.plugins.xep_0012.stanza import LastActivity
     from slixmpp.plugins.xep_0030.stanza import DiscoInfo, DiscoItems
     from slixmpp.plugins.xep_0049.stanza import PrivateXML
@@ -34,7 +40,7 @@ def register_iq_payloads() -> tuple[str, ...]:
     payloads = (
         LastActivity, DiscoInfo, DiscoItems, PrivateXML, Command, VCardTemp, Pubsub, PubsubOwner,
         Register, Version, Block, BlockList, Unblock, Ping, EntityTime, CarbonEnable,
-        CarbonDisable, VCard4, MAM,
+        CarbonDisable, VCard4, MAM, Bind, Session,
     )
     for payload in payloads:
         register_stanza_plugin(Iq, payload)

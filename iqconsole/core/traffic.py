@@ -171,12 +171,15 @@ class TrafficStore:
         namespace: str = "",
         redacted: bool = False,
         responder: str = "",
+        at: tuple[float, float] | None = None,
     ) -> TrafficEntry:
+        """Record a stanza now, or at `at` = (monotonic, wall) for recorded traffic."""
+        monotonic, wall = at if at is not None else (time.monotonic(), time.time())
         entry = TrafficEntry(
             self._next_seq,
             direction,
-            time.monotonic(),
-            time.time(),
+            monotonic,
+            wall,
             kind,
             xml,
             tag,
@@ -250,8 +253,10 @@ class TrafficStore:
         return self.pairings.get(request_seq)
 
     @property
-    def pending_count(self) -> int:
-        return len(self._pending)
+    def pending_out(self) -> int:
+        """Requests we sent that still wait for their reply."""
+        prefix = f"{Direction.OUT.value}:"
+        return sum(1 for key in self._pending if key.startswith(prefix))
 
     def _forget(self, entry: TrafficEntry) -> None:
         pairing = self.pairings.pop(entry.seq, None)

@@ -8,7 +8,7 @@ from typing import Iterable
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -34,6 +34,7 @@ from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
+from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_view import TrafficView
 
 
@@ -71,10 +72,17 @@ class IqConsoleApp(App[None]):
     # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
+        # Kept as attributes: they stay reachable while a modal screen is on top.
+        self.status_bar = StatusBar(self.store, id="status")
+        self.composer = ComposerPane(id="composer")
+        self.traffic = TrafficView(self.store, id="traffic")
+        self.detail = TrafficDetail(self.store, id="detail")
+        yield self.status_bar
         with Horizontal(id="main"):
-            yield ComposerPane(id="composer")
-            yield TrafficView(self.store, id="traffic")
+            yield self.composer
+            with Vertical(id="traffic-pane"):
+                yield self.traffic
+                yield self.detail
         yield ResponderTable(self.responders, id="responders")
         yield Footer()
 
@@ -83,12 +91,12 @@ class IqConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self._load_themes()
-        self.query_one(ComposerPane).border_title = "Composer"
-        self.query_one(TrafficView).border_title = "Traffic"
+        self.composer.border_title = "Composer"
+        self.traffic.border_title = "Traffic"
+        self.detail.border_title = "Detail"
         self.query_one(ResponderTable).border_title = "Responders"
-        self.query_one(StatusBar).insecure = bool(self.account and self.account.insecure)
-        self.set_interval(0.1, self._update_status)
-        self.query_one(ComposerEditor).focus()
+        self.status_bar.insecure = bool(self.account and self.account.insecure)
+        self.composer.editor.focus()
         if not self.connect_on_start:
             return
         if self.account is not None and self.account.password:
@@ -112,13 +120,6 @@ class IqConsoleApp(App[None]):
             )
             self.theme = DEFAULT_THEME
 
-    def _update_status(self) -> None:
-        status = self.query_one(StatusBar)
-        status.count_in = self.store.count_in
-        status.count_out = self.store.count_out
-        status.dropped = self.store.dropped
-        status.pending = self.client.waiting_count if self.client else 0
-
     # -- connection ------------------------------------------------------------------------
 
     def action_login(self) -> None:
@@ -131,7 +132,7 @@ class IqConsoleApp(App[None]):
 
     def connect_account(self, account: Account) -> None:
         self.account = account
-        status = self.query_one(StatusBar)
+        status = self.status_bar
         status.account = account.jid
         status.insecure = account.insecure
         self.run_worker(self._connect(account), exclusive=True, group="connect", exit_on_error=False)
@@ -147,7 +148,7 @@ class IqConsoleApp(App[None]):
             self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
 
     def _state_changed(self, change: StateChange) -> None:
-        status = self.query_one(StatusBar)
+        status = self.status_bar
         was_online = status.state is ConnectionState.ONLINE
         status.state = change.state
         status.detail = change.message
@@ -164,7 +165,7 @@ class IqConsoleApp(App[None]):
 
     @on(ComposerEditor.SendRequested)
     def send_from_editor(self, event: ComposerEditor.SendRequested) -> None:
-        composer = self.query_one(ComposerPane)
+        composer = self.composer
         try:
             prepared = prepare(event.text)
             if self.client is None or not self.client.online:
@@ -183,7 +184,7 @@ class IqConsoleApp(App[None]):
         composer.report(f"→ Sent {names}" + ("; waiting for the reply…" if waiting else ""))
 
     async def _await_reply(self, outgoing: Outgoing, future) -> None:
-        composer = self.query_one(ComposerPane)
+        composer = self.composer
         stanza_id = outgoing.element.get("id", "")
         sent_at = time.monotonic()
         try:
@@ -195,11 +196,18 @@ class IqConsoleApp(App[None]):
             composer.report(f"✖ {failure}", "error")
             return
         elapsed = (reply.monotonic - sent_at) * 1000
+        if self.traffic.selected is None:
+            self.detail.entry = reply
         sender = reply.sender or "the server"
         if reply.type == "error":
             composer.report(f"✖ Error reply to {stanza_id} from {sender} in {elapsed:.1f} ms: {error_condition(reply.xml)}", "error")
         else:
             composer.report(f"✔ Result for {stanza_id} from {sender} in {elapsed:.1f} ms", "success")
+
+    @on(TrafficView.Selected)
+    def show_selected(self, event: TrafficView.Selected) -> None:
+        if event.entry is not None:
+            self.detail.entry = event.entry
 
     # -- responders ------------------------------------------------------------------------
 
@@ -237,9 +245,9 @@ class IqConsoleApp(App[None]):
         self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand("Send", "Send the stanzas in the composer", self.query_one(ComposerEditor).action_send)
+        yield SystemCommand("Send", "Send the stanzas in the composer", self.composer.editor.action_send)
         yield SystemCommand("Add responder", "Answer matching incoming IQs automatically", self.add_responder)
         yield SystemCommand("Log in / change account", "Reconnect or switch account", self.action_login)
-        yield SystemCommand("Follow traffic", "Jump to the newest stanza and follow", self.query_one(TrafficView).action_follow)
+        yield SystemCommand("Follow traffic", "Jump to the newest stanza and follow", self.traffic.action_follow)
         yield SystemCommand("Help", "Explain the focused pane and its keys", self.action_help)
         yield from super().get_system_commands(screen)

@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from iqconsole.core.client import ConnectionState
+from iqconsole.core.traffic import TrafficStore
 
 _STATE_COLOUR = {
     ConnectionState.ONLINE: "success",
@@ -17,6 +18,8 @@ _STATE_COLOUR = {
 
 
 class StatusBar(Static):
+    """Connection state is pushed in by the app; counters are read from the store 10 times a second."""
+
     account = reactive("")
     state = reactive(ConnectionState.DISCONNECTED)
     detail = reactive("")
@@ -25,6 +28,19 @@ class StatusBar(Static):
     dropped = reactive(0)
     pending = reactive(0)
     insecure = reactive(False)
+
+    def __init__(self, store: TrafficStore, **kwargs):
+        super().__init__(**kwargs)
+        self.store = store
+
+    def on_mount(self) -> None:
+        self.set_interval(0.1, self.read_counters)
+
+    def read_counters(self) -> None:
+        self.count_in = self.store.count_in
+        self.count_out = self.store.count_out
+        self.dropped = self.store.dropped
+        self.pending = self.store.pending_out
 
     def render(self) -> Text:
         colours = self.app.theme_variables

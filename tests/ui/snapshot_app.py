@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import time
 
-from iqconsole.core import traffic
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState
 from iqconsole.core.traffic import Direction, Kind
@@ -28,24 +26,11 @@ RECORDED = [
 ]
 
 
-class FixedClock:
-    """Stands in for the `time` module inside the traffic store: 1.5 ms between stanzas."""
-
-    def __init__(self) -> None:
-        self._ticks = itertools.count()
-
-    def monotonic(self) -> float:
-        return 1000.0 + next(self._ticks) * 0.0015
-
-    def time(self) -> float:
-        return 1_700_000_000.0 + next(self._ticks) * 0.0015
-
-
 def make_app() -> IqConsoleApp:
-    traffic.time = FixedClock()
+    """Recorded traffic 3 ms apart, at a fixed moment."""
     app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
-    for direction, kind, xml, fields in RECORDED:
-        app.store.append(direction, kind, xml, **fields)
+    for tick, (direction, kind, xml, fields) in enumerate(RECORDED):
+        app.store.append(direction, kind, xml, at=(1000.0 + tick * 0.003, 1_700_000_000.0 + tick * 0.003), **fields)
     app.responders.add("pong", "iq@type=get/ping")
     app.responders.add(
         "deny-version",

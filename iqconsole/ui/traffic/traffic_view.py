@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -42,20 +44,30 @@ class TrafficView(ScrollView, can_focus=True):
 Every stanza in (`←`) and out (`→`), including what the library sends by itself: stream
 headers, SASL, resource binding, keepalives. Credentials are redacted when captured.
 
-The log follows new traffic while you are at the bottom; scroll up to stop following,
-press **End** to follow again. Replies to your IQs show their round-trip time.
+**↑/↓** select a stanza and show it in full in the detail pane below. The log follows new
+traffic while you are at the bottom; scrolling up or selecting stops following, **End** or
+**Esc** follows again. Replies show their round-trip time; requests without a reply yet
+show `[pending]` or `[timed out]`.
 """
 
     BINDINGS = [
         Binding("end", "follow", "Follow", id="traffic.follow", tooltip="Jump to the newest stanza and follow"),
         Binding("home", "oldest", "Oldest", id="traffic.oldest", tooltip="Jump to the oldest stanza kept"),
-        Binding("up", "scroll_up", "Up", show=False, id="traffic.up"),
-        Binding("down", "scroll_down", "Down", show=False, id="traffic.down"),
+        Binding("up", "select(-1)", "Previous", show=False, id="traffic.previous", tooltip="Select the previous stanza"),
+        Binding("down", "select(1)", "Next", show=False, id="traffic.next", tooltip="Select the next stanza"),
+        Binding("escape", "follow", "Unselect", show=False, id="traffic.unselect", tooltip="Clear the selection and follow"),
         Binding("pageup", "page_up", "Page up", show=False, id="traffic.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="traffic.page-down"),
     ]
 
     following = reactive(True)
+    selected: reactive[int | None] = reactive(None)
+
+    @dataclass
+    class Selected(Message):
+        """The user selected an entry (None: the selection was cleared)."""
+
+        entry: TrafficEntry | None
 
     def __init__(self, store: TrafficStore, **kwargs):
         super().__init__(**kwargs)
@@ -75,6 +87,7 @@ press **End** to follow again. Replies to your IQs show their round-trip time.
         self._styles["in"] = Style(color=variables.get("traffic-in"), bold=True)
         self._styles["out"] = Style(color=variables.get("traffic-out"), bold=True)
         self._styles["time"] = Style(color=variables.get("traffic-time"))
+        self._styles["selected"] = Style(bgcolor=variables.get("primary-darken-3", "#333333"), bold=True)
         self._strips.clear()
         self.refresh()
 
@@ -91,11 +104,29 @@ press **End** to follow again. Replies to your IQs show their round-trip time.
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        self.following = new >= self.max_scroll_y
+        self.following = self.selected is None and new >= self.max_scroll_y
 
     def action_follow(self) -> None:
+        self.selected = None
         self.following = True
         self.scroll_end(animate=False)
+
+    def action_select(self, step: int) -> None:
+        """Move the selection; with none yet, start from the newest stanza on screen."""
+        if not len(self.store):
+            return
+        if self.selected is None or self.store.by_seq(self.selected) is None:
+            row = min(len(self.store), int(self.scroll_y) + self.scrollable_content_region.height)
+        else:
+            row = self.selected - self.store.first_seq
+        row = max(0, min(len(self.store) - 1, row + step))
+        self.following = False
+        self.selected = self.store[row].seq
+        self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True)
+
+    def watch_selected(self, selected: int | None) -> None:
+        self.refresh()
+        self.post_message(self.Selected(None if selected is None else self.store.by_seq(selected)))
 
     def action_oldest(self) -> None:
         self.following = False
@@ -110,10 +141,13 @@ press **End** to follow again. Replies to your IQs show their round-trip time.
         entry = self.store[index]
         pairing = self.store.pairing_of(entry) if entry.kind is Kind.IQ else None
         state = pairing.state if pairing is not None else None
-        key = (entry.seq, width, state)
+        selected = entry.seq == self.selected
+        key = (entry.seq, width, state, selected)
         strip = self._strips.get(key)
         if strip is None:
             text = self.line_text(entry)
+            if selected:
+                text.stylize(self._styles["selected"])
             strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, self.rich_style)
             self._strips[key] = strip
         return strip

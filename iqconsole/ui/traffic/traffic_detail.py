@@ -1,0 +1,62 @@
+"""The selected stanza in full: indented and highlighted, with its pairing and timing."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from iqconsole.core.pretty import pretty_xml
+from iqconsole.core.traffic import Direction, TrafficEntry, TrafficStore
+from iqconsole.ui.themes import role_styles
+from iqconsole.ui.xml_text import highlight_xml
+
+
+class TrafficDetail(VerticalScroll, can_focus=True):
+    HELP = """\
+# Stanza detail
+
+The stanza selected in the traffic log (↑/↓ there), indented and highlighted. With nothing
+selected it shows the reply to the last request you sent. Secrets stay redacted.
+"""
+
+    entry: reactive[TrafficEntry | None] = reactive(None)
+
+    def __init__(self, store: TrafficStore, **kwargs):
+        super().__init__(**kwargs)
+        self.store = store
+
+    def compose(self):
+        yield Static("Select a stanza in the traffic log (↑/↓) to read it here.", id="detail-body")
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.watch_entry(self.entry))
+
+    def watch_entry(self, entry: TrafficEntry | None) -> None:
+        if entry is None:
+            return
+        styles = role_styles(self.app.theme_variables)
+        heading = Text(self._heading(entry), style="bold")
+        body = highlight_xml(pretty_xml(entry.xml), styles)
+        body.no_wrap = False
+        self.query_one("#detail-body", Static).update(Text.assemble(heading, "\n", body))
+        self.scroll_home(animate=False)
+
+    def _heading(self, entry: TrafficEntry) -> str:
+        moment = time.strftime("%H:%M:%S", time.localtime(entry.wall))
+        way = "received" if entry.direction is Direction.IN else "sent"
+        parts = [f"#{entry.seq} {way} {moment}", entry.kind.value, f"{entry.size:,} chars"]
+        pairing = self.store.pairing_of(entry)
+        if pairing is not None:
+            if pairing.reply is entry and pairing.round_trip is not None:
+                parts.append(f"reply to #{pairing.request.seq} after {pairing.round_trip * 1000:.1f} ms")
+            elif pairing.reply is not None:
+                parts.append(f"{pairing.state.value} by #{pairing.reply.seq}")
+            else:
+                parts.append(pairing.state.value)
+        if entry.redacted:
+            parts.append("secrets redacted")
+        return " · ".join(parts)
