@@ -86,6 +86,7 @@ def run_console(args: argparse.Namespace) -> int:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
+    from iqconsole.core.demo_peer import run_demo_peer
     from iqconsole.core.sandbox import ProsodySandbox, SandboxError
 
     try:
@@ -105,16 +106,22 @@ def run_sandbox(args: argparse.Namespace) -> int:
             port=sandbox.port,
             ca_file=sandbox.ca_file,
         )
-        _run_app(account, args)
+        bob = sandbox.account("bob")
+        peer = Account(f"{bob.jid}/demo", Secret(bob.password), host=sandbox.host, port=sandbox.port, ca_file=sandbox.ca_file)
+        greeting = (
+            f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
+            f"{peer.jid} answers ping, version, time and disco#info. Ctrl+J sends, F1 explains."
+        )
+        _run_app(account, args, companions=(lambda: run_demo_peer(peer),), greeting=greeting)
     finally:
         sandbox.stop()
     return 0
 
 
-def _run_app(account: Account | None, args: argparse.Namespace) -> None:
+def _run_app(account: Account | None, args: argparse.Namespace, **extras) -> None:
     from iqconsole.ui.app import IqConsoleApp
 
-    IqConsoleApp(account, theme_name=args.theme, reply_timeout=args.timeout).run()
+    IqConsoleApp(account, theme_name=args.theme, reply_timeout=args.timeout, **extras).run()
 
 
 def _log_to_file() -> None:

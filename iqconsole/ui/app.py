@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from typing import Awaitable, Callable, Iterable
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -59,7 +59,11 @@ class IqConsoleApp(App[None]):
         capacity: int = DEFAULT_CAPACITY,
         responders: ResponderSet | None = None,
         connect_on_start: bool = True,
+        companions: tuple[Callable[[], Awaitable[None]], ...] = (),
+        greeting: str = "",
     ):
+        """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
+        `greeting` is shown once at start."""
         super().__init__()
         self.account = account
         self.requested_theme = theme_name or DEFAULT_THEME
@@ -68,6 +72,8 @@ class IqConsoleApp(App[None]):
         self.responders = responders if responders is not None else ResponderSet()
         self.client: ConsoleClient | None = None
         self.connect_on_start = connect_on_start
+        self.companions = companions
+        self.greeting = greeting
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -97,6 +103,10 @@ class IqConsoleApp(App[None]):
         self.query_one(ResponderTable).border_title = "Responders"
         self.status_bar.insecure = bool(self.account and self.account.insecure)
         self.composer.editor.focus()
+        if self.greeting:
+            self.notify(self.greeting, title="iqconsole", timeout=15)
+        for companion in self.companions:
+            self.run_worker(companion(), group="companions", exit_on_error=False)
         if not self.connect_on_start:
             return
         if self.account is not None and self.account.password:
