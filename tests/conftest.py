@@ -1,0 +1,59 @@
+"""Shared fixtures: one throwaway Prosody per test session (one per worker under pytest-xdist)."""
+
+from __future__ import annotations
+
+import pytest
+
+from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+
+SANDBOX_USERS = ("alice", "bob", "carol")
+_KEPT_SANDBOXES = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember on the session that something failed, so the server's directory is kept for a look."""
+    report = yield
+    if report.failed:
+        item.session.iqconsole_failed = True
+    return report
+
+
+@pytest.fixture(scope="session")
+def prosody(request):
+    """A running ProsodySandbox with the accounts alice, bob and carol.
+
+    If any test of the session failed, its directory (config, data, log) is kept and reported at the end.
+    """
+    try:
+        sandbox = ProsodySandbox(SANDBOX_USERS).start()
+    except SandboxError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield sandbox
+    if getattr(request.session, "iqconsole_failed", False):
+        tail = sandbox.log_tail()
+        sandbox.stop(keep=True)
+        _report_kept(request.config, f"Prosody sandbox kept in {sandbox.directory}\n{tail}")
+    else:
+        sandbox.stop()
+
+
+def _report_kept(config: pytest.Config, text: str) -> None:
+    config.stash.setdefault(_KEPT_SANDBOXES, []).append(text)
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints it
+        config.workeroutput.setdefault("iqconsole_kept_sandboxes", []).append(text)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: collect what the workers kept."""
+    kept = getattr(node, "workeroutput", {}).get("iqconsole_kept_sandboxes", [])
+    node.config.stash.setdefault(_KEPT_SANDBOXES, []).extend(kept)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    kept = config.stash.get(_KEPT_SANDBOXES, [])
+    if kept and not hasattr(config, "workeroutput"):
+        terminalreporter.section("kept Prosody sandboxes")
+        for text in kept:
+            terminalreporter.write_line(text)

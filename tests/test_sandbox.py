@@ -1,0 +1,229 @@
+"""The throwaway Prosody: it starts fast, takes STARTTLS logins, runs in parallel and cleans up."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import slixmpp
+
+from iqconsole.core import sandbox as sandbox_module
+from iqconsole.core.sandbox import ProsodySandbox, SandboxAccount, SandboxError
+
+
+async def login(sandbox: ProsodySandbox, username: str, password: str | None = None, resource: str = "sandbox-test"):
+    """A plain slixmpp client, STARTTLS with verification against the sandbox's certificate.
+
+    Returns (client, outcome) where outcome is the first of session_start / failed_auth / failed_all_auth.
+    """
+    user = sandbox.account(username)
+    client = slixmpp.ClientXMPP(f"{user.jid}/{resource}", user.password if password is None else password)
+    client.enable_direct_tls = False
+    client.ca_certs = sandbox.ca_file
+    events: list[str] = []
+    client.add_event_handler("tls_success", lambda _event: events.append("tls_success"))
+    outcomes = {
+        name: asyncio.ensure_future(client.wait_until(name, 15))
+        for name in ("session_start", "failed_auth", "failed_all_auth", "ssl_invalid_chain")
+    }
+    client.connect(sandbox.host, sandbox.port)
+    done, pending = await asyncio.wait(outcomes.values(), return_when=asyncio.FIRST_COMPLETED)
+    for waiter in pending:
+        waiter.cancel()
+    outcome = next(name for name, waiter in outcomes.items() if waiter in done)
+    client.test_events = events
+    return client, outcome
+
+
+async def close(client: slixmpp.ClientXMPP) -> None:
+    client.cancel_connection_attempt()
+    await client.disconnect()
+
+
+def accepts_connections(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_the_session_sandbox_is_running(prosody):
+    assert prosody.running
+    assert prosody.host == "127.0.0.1" and prosody.domain == "localhost"
+    assert prosody.ca_file.is_file() and prosody.log_file.is_file()
+    assert set(prosody.accounts) >= {"alice", "bob", "carol"}
+    alice = prosody.account("alice")
+    assert alice == SandboxAccount("alice", alice.password, "localhost")
+    assert alice.jid == "alice@localhost"
+    assert len(alice.password) >= 16 and alice.password != prosody.account("bob").password
+    assert alice.password not in repr(alice)
+    assert f"Activated service 'c2s' on [127.0.0.1]:{prosody.port}" in prosody.log_file.read_text()
+    assert prosody.log_tail(lines=3).count("\n") <= 3
+    with pytest.raises(KeyError, match="zoe"):
+        prosody.account("zoe")
+
+
+def test_the_config_is_loopback_only_without_offline_storage_or_limits(prosody):
+    config = prosody.config_file.read_text()
+    assert 'interfaces = { "127.0.0.1" }' in config
+    assert f"c2s_ports = {{ {prosody.port} }}" in config
+    enabled = next(line for line in config.splitlines() if line.startswith("modules_enabled"))
+    assert '"offline"' not in enabled and '"limits"' not in enabled
+    assert "Unable to load module" not in prosody.log_file.read_text()
+    assert (("run_as_root = true" in config) == (os.geteuid() == 0))
+
+
+def test_prosody_runs_in_its_own_session_so_ctrl_c_does_not_reach_it(prosody):
+    assert os.getsid(prosody.pid) == prosody.pid != os.getsid(0)
+
+
+async def test_alice_logs_in_over_verified_starttls(prosody):
+    client, outcome = await login(prosody, "alice")
+    try:
+        assert outcome == "session_start"
+        assert "tls_success" in client.test_events
+        assert client.boundjid.bare == "alice@localhost"
+    finally:
+        await close(client)
+
+
+async def test_a_wrong_password_is_failed_auth(prosody):
+    client, outcome = await login(prosody, "bob", password="not-the-password")
+    try:
+        assert outcome in ("failed_auth", "failed_all_auth")
+    finally:
+        await close(client)
+
+
+async def test_an_account_added_while_running_can_log_in(prosody):
+    prosody.add_account("dora", 'a "quoted" \\ pässword')
+    client, outcome = await login(prosody, "dora")
+    try:
+        assert outcome == "session_start"
+    finally:
+        await close(client)
+
+
+async def test_two_sandboxes_run_at_once_on_different_ports(prosody):
+    with ProsodySandbox(("alice",)) as other:
+        assert other.port != prosody.port and other.directory != prosody.directory
+        assert other.account("alice").password != prosody.account("alice").password
+        first, first_outcome = await login(prosody, "alice", resource="one")
+        second, second_outcome = await login(other, "alice", resource="two")
+        try:
+            assert (first_outcome, second_outcome) == ("session_start", "session_start")
+        finally:
+            await close(first)
+            await close(second)
+
+
+def test_stop_kills_the_server_and_removes_its_directory():
+    sandbox = ProsodySandbox(("alice",)).start()
+    process_id, directory, port = sandbox.pid, sandbox.directory, sandbox.port
+    assert accepts_connections(sandbox.host, port)
+    started = time.monotonic()
+    sandbox.stop()
+    assert time.monotonic() - started < 3
+    assert not sandbox.running
+    assert not directory.exists()
+    assert not accepts_connections(sandbox.host, port)
+    with pytest.raises(ProcessLookupError):
+        os.kill(process_id, 0)
+    sandbox.stop()  # idempotent
+
+
+def test_stop_keep_leaves_the_directory_for_a_post_mortem():
+    sandbox = ProsodySandbox(("alice",)).start()
+    try:
+        sandbox.stop(keep=True)
+        assert not sandbox.running
+        assert sandbox.log_file.is_file() and "Shutdown complete" in sandbox.log_tail()
+    finally:
+        shutil.rmtree(sandbox.directory, ignore_errors=True)
+
+
+def test_a_caller_directory_is_used_but_not_deleted(tmp_path):
+    with ProsodySandbox(("alice",), directory=tmp_path) as sandbox:
+        assert sandbox.config_file.parent == tmp_path.resolve()
+        assert (tmp_path / "data" / "localhost" / "accounts" / "alice.dat").is_file()
+    assert tmp_path.is_dir()
+
+
+def test_a_port_taken_between_the_check_and_the_bind_is_retried(prosody, monkeypatch):
+    real_free_port = sandbox_module._free_port
+    offered = iter([prosody.port])  # a port another XMPP server already answers on
+    monkeypatch.setattr(sandbox_module, "_free_port", lambda: next(offered, None) or real_free_port())
+    with ProsodySandbox(("alice",)) as sandbox:
+        assert sandbox.port != prosody.port
+        assert f"Activated service 'c2s' on [127.0.0.1]:{sandbox.port}" in sandbox.log_tail()
+
+
+def test_missing_prosody_says_how_to_install_it_and_leaves_nothing(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    sandbox = ProsodySandbox(("alice",))
+    with pytest.raises(SandboxError, match=r"apt-get install -y prosody.*scripts/bootstrap"):
+        sandbox.start()
+    assert not sandbox.directory.exists()
+
+
+def test_missing_openssl_says_how_to_install_it(monkeypatch):
+    real_which = shutil.which
+    monkeypatch.setattr(sandbox_module.shutil, "which", lambda name: None if name == "openssl" else real_which(name))
+    with pytest.raises(SandboxError, match="apt-get install -y openssl"):
+        ProsodySandbox(("alice",)).start()
+
+
+def test_a_server_that_exits_during_start_up_is_reported_with_its_output(monkeypatch):
+    monkeypatch.setattr(ProsodySandbox, "_write_config", lambda self: self.config_file.write_text("this is { not lua"))
+    sandbox = ProsodySandbox(("alice",))
+    with pytest.raises(SandboxError, match=r"(?s)exited during start-up.*prosody\.out"):
+        sandbox.start()
+    assert not sandbox.directory.exists()
+
+
+def test_a_bad_username_is_refused_before_anything_is_made():
+    with pytest.raises(ValueError, match="not a valid XMPP username"):
+        ProsodySandbox(("alice", "bob@evil"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_the_server_dies_with_a_killed_console():
+    """PR_SET_PDEATHSIG: a SIGKILLed parent (no cleanup runs) still takes its Prosody with it."""
+    script = (
+        "from iqconsole.core.sandbox import ProsodySandbox; import time\n"
+        "s = ProsodySandbox(('alice',)).start()\n"
+        "print(s.pid, s.directory, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    process_id, directory = parent.stdout.readline().split()
+    process_id = int(process_id)
+    try:
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while _alive(process_id):
+            assert time.monotonic() < deadline, "Prosody outlived its SIGKILLed parent"
+            time.sleep(0.02)
+    finally:
+        if _alive(process_id):
+            os.kill(process_id, 9)
+        parent.stdout.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _alive(process_id: int) -> bool:
+    """Running, as opposed to gone or a zombie waiting for init to reap it."""
+    try:
+        with open(f"/proc/{process_id}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
