@@ -303,7 +303,7 @@ def describe_connection_error(error: object, account: Account) -> str:
     if isinstance(error, ConnectionRefusedError):
         return f"Connection refused by {account.address}: is the server running on that port?"
     if isinstance(error, ssl.SSLError):
-        return f"TLS failed with {account.address}: {error.reason or error}."
+        return f"TLS failed with {account.address}: {getattr(error, 'reason', None) or error}."
     if isinstance(error, OSError):
         return f"Cannot reach {account.address}: {error.strerror or error}."
     text = str(error)

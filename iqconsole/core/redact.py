@@ -19,6 +19,7 @@ _SECRETS = [
     ("xmpp-sasl", r"urn:ietf:params:xml:ns:xmpp-sasl", "auth|challenge|response|success"),
     ("urn:xmpp:sasl:", r"urn:xmpp:sasl:[0-9]+", "initial-response|additional-data|response|challenge|success"),
     ("jabber:iq:register", r"jabber:iq:register", "password"),
+    ("jabber:iq:auth", r"jabber:iq:auth", "password|digest"),
     ("jabber:component:accept", r"jabber:component:accept", "handshake"),
 ]
 
@@ -30,6 +31,12 @@ _SCOPES = [
     )
     for marker, ns, tags in _SECRETS
 ]
+# XEP-0077 registration through a data form: <field var="password"><value>secret</value>.
+_FORM_PASSWORD = re.compile(
+    r"(<field\b[^>]*\bvar=(['\"])password\2[^>]*>\s*<(value)\b[^>]*(?<!/)>)[^<]+(</\3>)"
+)
+# A component's handshake (XEP-0114) is often written without its own xmlns.
+_HANDSHAKE = re.compile(r"(<(handshake)\b[^>]*(?<!/)>)[^<]+(</\2>)")
 # FAST (XEP-0484) tokens travel as attributes.
 _TOKEN_ATTR = re.compile(r"(<(?:token|fast)\b[^>]*\btoken=(['\"]))[^'\"]+(\2)")
 
@@ -44,6 +51,10 @@ def redact(xml: str) -> tuple[str, bool]:
     for marker, scope, secret in _SCOPES:
         if marker in redacted:
             redacted = scope.sub(lambda m, secret=secret: _hide_text(secret, m), redacted)
+    if "password" in redacted and "jabber:iq:register" in redacted:
+        redacted = _FORM_PASSWORD.sub(rf"\1{REDACTED}\4", redacted)
+    if "<handshake" in redacted:
+        redacted = _HANDSHAKE.sub(rf"\1{REDACTED}\3", redacted)
     if "token=" in redacted:
         redacted = _TOKEN_ATTR.sub(rf"\1{REDACTED}\3", redacted)
     return redacted, redacted != xml

@@ -12,6 +12,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from string import Template
+from xml.sax.saxutils import escape
 
 from slixmpp import Iq
 from slixmpp.xmlstream import ElementBase
@@ -55,6 +56,8 @@ def check_stanza_path(path: str) -> StanzaPath:
         plugin = stanza_class.plugin_attrib_map.get(name)
         if plugin is None:
             known = ", ".join(sorted(stanza_class.plugin_attrib_map)) if stanza_class is not Iq else ", ".join(names)
+            if not known:
+                raise ResponderError(f"unknown payload {name!r}: {stanza_class.name!r} has no payloads below it")
             raise ResponderError(f"unknown payload {name!r}; known here: {known}")
         _check_attributes(plugin, attributes, name)
         stanza_class = plugin
@@ -76,9 +79,26 @@ def check_reply(template: str) -> None:
     if not template.strip():
         return
     try:
-        parse_stanzas(Template(template).safe_substitute(_SAMPLE_VARIABLES))
+        parse_stanzas(render_reply(template, _SAMPLE_VARIABLES))
     except StanzaError as error:
         raise ResponderError(f"reply template: {error}") from None
+
+
+def render_reply(template: str, variables: dict[str, str]) -> str:
+    """Fill `${name}` with XML-escaped values (a peer's id cannot inject elements).
+
+    Raises ResponderError for an unknown variable or a lone `$` (write `$$` for a dollar).
+    """
+    escaped = {name: escape(value, {'"': "&quot;", "'": "&apos;"}) for name, value in variables.items()}
+    try:
+        return Template(template).substitute(escaped)
+    except KeyError as error:
+        raise ResponderError(
+            f"reply template: unknown variable ${{{error.args[0]}}}; use one of: "
+            + ", ".join(f"${{{name}}}" for name in _SAMPLE_VARIABLES)
+        ) from None
+    except ValueError:
+        raise ResponderError("reply template: a '$' must start ${name}; write $$ for a literal dollar") from None
 
 
 _SAMPLE_VARIABLES = {"id": "id", "from": "peer@example.org/r", "to": "me@example.org/r", "now": "2000-01-01T00:00:00Z"}
@@ -121,8 +141,8 @@ class Responder:
             "now": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         try:
-            elements = parse_stanzas(Template(self.reply).substitute(variables)) if self.reply.strip() else []
-        except (StanzaError, KeyError, ValueError) as error:
+            elements = parse_stanzas(render_reply(self.reply, variables)) if self.reply.strip() else []
+        except (StanzaError, ResponderError) as error:
             self.last_error = f"reply failed: {error}"
             elements = [_error_element("internal-server-error", "wait", str(error))]
         for element in elements:

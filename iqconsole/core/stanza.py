@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 from dataclasses import dataclass
 
 from iqconsole.core.traffic import CLIENT_NS, Kind, kind_of
@@ -56,23 +57,56 @@ def parse_stanzas(text: str) -> list[ET.Element]:
     try:
         wrapper = ET.fromstring(_WRAPPER_OPEN + body + _WRAPPER_CLOSE)
     except ET.ParseError as error:
-        line, column = error.position
-        if line == 1:
-            column -= len(_WRAPPER_OPEN)
+        line, column = _user_position(*error.position)
         message = str(error).split(":")[0]
-        if line > body.count("\n") + 1 or (line == body.count("\n") + 1 and column >= len(body.rsplit("\n", 1)[-1])):
+        last_line = body.count("\n") + 1
+        if line > last_line or (line == last_line and column >= len(body.rsplit("\n", 1)[-1])):
             message = "unexpected end: an element is not closed"
-            line = body.count("\n") + 1
-            column = len(body.rsplit("\n", 1)[-1]) + 1
+            line, column = last_line, len(body.rsplit("\n", 1)[-1])
         raise StanzaError(message, line, column + 1) from None
-    if wrapper.text and wrapper.text.strip():
-        raise StanzaError(f"text outside any element: {wrapper.text.strip()[:40]!r}", 1, 1)
     elements = list(wrapper)
+    stray = (wrapper.text or "").strip() or next(
+        ((element.tail or "").strip() for element in elements if (element.tail or "").strip()), ""
+    )
+    if stray:
+        line, column = _stray_text_position(body)
+        where = "outside any element" if (wrapper.text or "").strip() else "after an element"
+        raise StanzaError(f"text {where}: {stray[:40]!r}", line, column)
     for element in elements:
-        if element.tail and element.tail.strip():
-            raise StanzaError(f"text after </{split_tag(element.tag)[1]}>: {element.tail.strip()[:40]!r}")
         element.tail = None
     return elements
+
+
+def _user_position(line: int, column: int) -> tuple[int, int]:
+    """Expat's (line, 0-based column) in the wrapped text -> the same in the user's text."""
+    return line, column - len(_WRAPPER_OPEN) if line == 1 else column
+
+
+def _stray_text_position(body: str) -> tuple[int, int]:
+    """1-based line and column of the first non-blank text between top-level elements."""
+    parser = expat.ParserCreate()
+    depth = 0
+    found: list[tuple[int, int]] = []
+
+    def start(*_):
+        nonlocal depth
+        depth += 1
+
+    def end(*_):
+        nonlocal depth
+        depth -= 1
+
+    def text(data: str):
+        if depth == 1 and data.strip() and not found:
+            line, column = _user_position(parser.CurrentLineNumber, parser.CurrentColumnNumber)
+            leading = data[: len(data) - len(data.lstrip())]
+            line += leading.count("\n")
+            column = len(leading.rsplit("\n", 1)[-1]) if "\n" in leading else column + len(leading)
+            found.append((line, column + 1))
+
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    parser.Parse(_WRAPPER_OPEN + body + _WRAPPER_CLOSE, True)
+    return found[0] if found else (None, None)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class ThemeError(ValueError):
 def load_theme(path: Path) -> ThemeSpec:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ThemeError(f"{path}: {error}") from None
     missing = [key for key in REQUIRED if key not in data]
     if missing:

@@ -23,16 +23,29 @@ class Terminal:
         self.name = name
         env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
         shell = " ".join(command) + "; echo IQCONSOLE-EXITED-$?; sleep 30"
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]), *env_args, shell],
-            check=True,
-        )
+        width, height = str(size[0]), str(size[1])
+        # Size the window before the command starts: an app that starts while tmux still resizes
+        # may read the old 80x24 size and never see the change.
+        self.tmux("new-session", "-d", "-s", name, "-x", width, "-y", height, "sleep 600")
+        self.tmux("set-option", "-t", name, "window-size", "manual")
+        self.tmux("resize-window", "-t", name, "-x", width, "-y", height)
+        self.tmux("respawn-pane", "-k", "-t", name, *env_args, shell)
+
+    @staticmethod
+    def tmux(*args: str) -> str:
+        """Run tmux on a private server with no user configuration."""
+        # COLUMNS/LINES from the test process (pytest sets them) would override the pane's real size.
+        env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
+        return subprocess.run(
+            ["tmux", "-L", "iqconsole-tests", "-f", "/dev/null", *args], check=True, capture_output=True, text=True,
+            env=env,
+        ).stdout
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+        return self.tmux("capture-pane", "-p", "-t", self.name)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+        self.tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
 
     def wait_for(self, text: str, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
@@ -44,7 +57,7 @@ class Terminal:
         raise AssertionError(f"{text!r} never appeared on screen:\n{self.screen()}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run(["tmux", "-L", "iqconsole-tests", "kill-session", "-t", self.name], capture_output=True)
 
 
 @pytest.fixture

@@ -116,11 +116,6 @@ def test_load_theme_raises_theme_error_naming_the_file(tmp_path):
         load_theme(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: themes.load_theme catches OSError and TOMLDecodeError but not UnicodeDecodeError, "
-    "so discover_themes (called at app start) raises on a non-UTF-8 theme file",
-)
 def test_non_utf8_theme_is_reported_not_raised(user_themes):
     (user_themes / "latin1.toml").write_bytes('name = "latin1"\nprimary = "#fff"\n# café\n'.encode("latin-1"))
     themes, errors = discover_themes()

@@ -146,11 +146,6 @@ def test_redacted_flag_reports_only_real_replacements():
     assert second is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: redact() misses the password of XEP-0077 data-form registration "
-    "(<field var='password'><value>…</value> inside <query xmlns='jabber:iq:register'>)",
-)
 def test_registration_password_in_a_data_form_is_hidden():
     xml = (
         '<iq type="set" id="reg3"><query xmlns="jabber:iq:register">'
