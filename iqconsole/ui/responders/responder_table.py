@@ -58,6 +58,7 @@ Template variables: `${id}`, `${from}`, `${to}`, `${now}`.
 
     def on_mount(self) -> None:
         self.add_columns("#", "name", "match", "reply", "on", "hits", "last hit", "last error")
+        self.show_changes()
         self.set_interval(0.25, self.show_changes)
 
     def show_changes(self) -> None:
