@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from slixmpp.xmlstream import ET
 
+from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState
+from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
@@ -50,6 +52,22 @@ async def test_send_an_iq_and_read_request_and_reply_in_the_log(prosody):
         assert " ms]" in reply[0], "the reply line shows the round trip"
         status = app.query_one(StatusBar)
         assert status.state is ConnectionState.ONLINE and status.count_out >= 1 and status.count_in >= 1
+
+
+async def test_the_log_follows_the_tail_when_its_scrollbar_first_appears():
+    """Traffic in bursts: the burst that first overflows the pane must still end on screen."""
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        for burst in range(3):
+            for number in range(10):
+                stanza_id = f"b{burst}-{number}"
+                app.store.append(Direction.IN, Kind.IQ, f'<iq id="{stanza_id}" type="result"/>', stanza_id=stanza_id, type="result")
+            await pilot.pause(0.1)
+            assert view.following
+            assert view.scroll_y == view.max_scroll_y, f"burst {burst}: the newest stanza is off screen"
+        bottom = view.render_line(view.scrollable_content_region.height - 1).text
+        assert 'id="b2-9"' in bottom
 
 
 async def test_malformed_xml_is_refused_with_position_and_the_text_stays(prosody):

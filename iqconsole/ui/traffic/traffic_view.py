@@ -100,7 +100,13 @@ show `[pending]` or `[timed out]`.
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.store))
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
+            # Again once laid out: the first scrollbar narrows the view and the tail moves.
+            self.call_after_refresh(self._keep_tail)
         self.refresh()
+
+    def _keep_tail(self) -> None:
+        if self.following and self.scroll_y < self.max_scroll_y:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
