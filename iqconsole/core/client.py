@@ -86,8 +86,8 @@ class ConsoleClient(slixmpp.ClientXMPP):
         if account.insecure:
             self.ssl_context.check_hostname = False
             self.ssl_context.verify_mode = ssl.CERT_NONE
+        self._responder_replies: dict[str, str] = {}
         self.add_filter("in", self._capture_incoming)
-        self.add_filter("in", self._answer_with_responders)
         self.add_event_handler("session_start", self._on_session_start)
         self.add_event_handler("disconnected", self._on_disconnected)
 
@@ -193,18 +193,36 @@ class ConsoleClient(slixmpp.ClientXMPP):
         header = tostring(xml, xmlns=self.default_ns, open_only=True)
         self.store.append(Direction.IN, Kind.STREAM, header, tag="stream", sender=xml.get("from", ""))
 
-    def _capture_incoming(self, stanza: StanzaBase) -> StanzaBase:
+    def _capture_incoming(self, stanza: StanzaBase) -> StanzaBase | None:
+        """Record what came in, then let the responders answer it (they may swallow it)."""
         element = stanza.xml
-        entry = self._record(Direction.IN, element, tostring(element, xmlns=self.default_ns))
+        text = tostring(element, xmlns=self.default_ns)  # before any handler or matcher mutates it
+        answer = self.responders.answer(stanza) if isinstance(stanza, Iq) else None
+        responder = answer.responder.name if answer is not None and answer.responder is not None else ""
+        entry = self._record(Direction.IN, element, text, responder)
         if entry.is_reply and entry.stanza_id in self._waiting:
             future, timer = self._waiting.pop(entry.stanza_id)
             timer.cancel()
             if not future.done():
                 future.set_result(entry)
-        return stanza
+        if answer is None:
+            return stanza
+        if answer.reply is not None:
+            self._responder_replies[answer.reply["id"]] = responder
+            if answer.delay > 0:
+                self.loop.call_later(answer.delay, self._send_if_online, answer.reply)
+            else:
+                answer.reply.send()
+        return None  # swallowed: no other handler, and no automatic error, sees it
 
-    def _record(self, direction: Direction, element: ET.Element, text: str) -> TrafficEntry:
+    def _send_if_online(self, reply: Iq) -> None:
+        if self.online:
+            reply.send()
+
+    def _record(self, direction: Direction, element: ET.Element, text: str, responder: str = "") -> TrafficEntry:
         namespace, local = split_tag(element.tag)
+        if direction is Direction.OUT and self._responder_replies and element.tag.endswith("iq"):
+            responder = self._responder_replies.pop(element.get("id", ""), responder)
         child_namespace = split_tag(element[0].tag)[0] if len(element) else ""
         xml, redacted = redact(text)
         return self.store.append(
@@ -218,17 +236,8 @@ class ConsoleClient(slixmpp.ClientXMPP):
             type=element.get("type", ""),
             namespace=child_namespace or namespace,
             redacted=redacted,
+            responder=responder,
         )
-
-    def _answer_with_responders(self, stanza: StanzaBase) -> StanzaBase | None:
-        if not isinstance(stanza, Iq) or not len(self.responders):
-            return stanza
-        answer = self.responders.answer(stanza)
-        if answer is None:
-            return stanza
-        _responder, reply = answer
-        reply.send()
-        return None  # swallowed: no other handler, and no automatic error, sees it
 
     # -- sending ---------------------------------------------------------------------------
 

@@ -1,162 +1,120 @@
-"""Auto-responders: StanzaPath-matched rules that answer incoming IQ requests.
+"""Auto-responders: rules that answer incoming IQ requests, so the console can play a service.
 
-A responder is checked when it is created (a bad path never reaches slixmpp, where a raising
-matcher would drop the whole stream), matched defensively at runtime, and answers only
-`get`/`set` requests, exactly once: the first enabled responder that matches wins.
+A responder is checked when it is created (a bad expression never reaches slixmpp, where a
+raising matcher would drop the whole stream), matched defensively at runtime, and answers only
+`get`/`set` requests, exactly once: the first enabled responder that matches wins. A request
+no responder takes gets the standard error (`service-unavailable` unless configured).
 """
 
 from __future__ import annotations
 
-import re
 import time
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from string import Template
-from xml.sax.saxutils import escape
+from dataclasses import dataclass, field, replace
 
 from slixmpp import Iq
-from slixmpp.xmlstream import ElementBase
-from slixmpp.xmlstream.matcher import StanzaPath
 
-from iqconsole.core.stanza import StanzaError, parse_stanzas, split_tag
-from iqconsole.core.stanza_plugins import register_iq_payloads
-from iqconsole.core.traffic import CLIENT_NS
+from iqconsole.core.responder_match import (
+    Matcher,
+    MatchKind,
+    ResponderError,
+    check_stanza_path,
+    compile_match,
+    define_payload,
+)
+from iqconsole.core.responder_reply import (
+    ERROR_CONDITIONS,
+    check_error,
+    check_reply,
+    error_element,
+    render_reply,
+    reply_to,
+    result_payload,
+)
+from iqconsole.core.stanza import StanzaError
 
-_STEP = re.compile(r"^[A-Za-z_][\w.-]*(@[A-Za-z_][\w.-]*=[^@/={}\s]*)*$")
-_ERROR_TAG = f"{{{CLIENT_NS}}}error"
+__all__ = [
+    "Answer", "MatchKind", "Responder", "ResponderError", "ResponderSet",
+    "check_reply", "check_stanza_path", "render_reply",
+]
 
-
-class ResponderError(ValueError):
-    """A responder that cannot be registered, with a message that says how to fix it."""
-
-
-def check_stanza_path(path: str) -> StanzaPath:
-    """Validate a StanzaPath against the registered payloads; return the matcher."""
-    names = register_iq_payloads()
-    path = path.strip()
-    if not path:
-        raise ResponderError("the match is empty: write a StanzaPath such as iq@type=get/ping")
-    steps = path.split("/")
-    if any(not step for step in steps):
-        raise ResponderError(f"empty step in {path!r}: remove the doubled or trailing '/'")
-    if "{" in path or "}" in path:
-        raise ResponderError("StanzaPath has no namespaces: use a payload name such as disco_info")
-    for step in steps:
-        if not _STEP.match(step):
-            raise ResponderError(
-                f"bad step {step!r}: write name@attribute=value (no spaces, quotes, '@' or '/' in values)"
-            )
-    tag, *attributes = steps[0].split("@")
-    if tag != "iq":
-        raise ResponderError(f"responders answer IQs: the path must start with 'iq', not {tag!r}")
-    _check_attributes(Iq, attributes, "iq")
-    stanza_class: type[ElementBase] = Iq
-    for step in steps[1:]:
-        name, *attributes = step.split("@")
-        plugin = stanza_class.plugin_attrib_map.get(name)
-        if plugin is None:
-            known = ", ".join(sorted(stanza_class.plugin_attrib_map)) if stanza_class is not Iq else ", ".join(names)
-            if not known:
-                raise ResponderError(f"unknown payload {name!r}: {stanza_class.name!r} has no payloads below it")
-            raise ResponderError(f"unknown payload {name!r}; known here: {known}")
-        _check_attributes(plugin, attributes, name)
-        stanza_class = plugin
-    return StanzaPath(path)
-
-
-def _check_attributes(stanza_class: type[ElementBase], attributes: list[str], where: str) -> None:
-    allowed = set(stanza_class.interfaces) | {"lang"}
-    for attribute in attributes:
-        name = attribute.split("=", 1)[0]
-        if name in stanza_class.plugin_attrib_map or name not in allowed:
-            raise ResponderError(
-                f"{where} has no attribute {name!r}; use one of: {', '.join(sorted(allowed))}"
-            )
-
-
-def check_reply(template: str) -> None:
-    """A reply template must be empty or well-formed payload XML once variables are filled."""
-    if not template.strip():
-        return
-    try:
-        parse_stanzas(render_reply(template, _SAMPLE_VARIABLES))
-    except StanzaError as error:
-        raise ResponderError(f"reply template: {error}") from None
-
-
-def render_reply(template: str, variables: dict[str, str]) -> str:
-    """Fill `${name}` with XML-escaped values (a peer's id cannot inject elements).
-
-    Raises ResponderError for an unknown variable or a lone `$` (write `$$` for a dollar).
-    """
-    escaped = {name: escape(value, {'"': "&quot;", "'": "&apos;"}) for name, value in variables.items()}
-    try:
-        return Template(template).substitute(escaped)
-    except KeyError as error:
-        raise ResponderError(
-            f"reply template: unknown variable ${{{error.args[0]}}}; use one of: "
-            + ", ".join(f"${{{name}}}" for name in _SAMPLE_VARIABLES)
-        ) from None
-    except ValueError:
-        raise ResponderError("reply template: a '$' must start ${name}; write $$ for a literal dollar") from None
-
-
-_SAMPLE_VARIABLES = {"id": "id", "from": "peer@example.org/r", "to": "me@example.org/r", "now": "2000-01-01T00:00:00Z"}
+ROSTER_NS = "jabber:iq:roster"
 
 
 @dataclass
 class Responder:
-    """One rule: requests matching `match` are answered with `reply` (payload XML or <error>)."""
+    """One rule: requests matching `match` get `reply` (payload XML), an error, or nothing."""
 
     name: str
     match: str
     reply: str = ""
     enabled: bool = True
+    match_kind: MatchKind = MatchKind.STANZA_PATH
+    error: str = ""
+    error_type: str = ""
+    error_text: str = ""
+    delay_ms: int = 0
+    silent: bool = False
     hits: int = 0
     last_hit: float | None = None
     last_error: str = ""
-    matcher: StanzaPath = field(init=False, repr=False)
+    matcher: Matcher = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.name.strip():
+        self.name = self.name.strip()
+        if not self.name:
             raise ResponderError("a responder needs a name")
-        self.matcher = check_stanza_path(self.match)
-        check_reply(self.reply)
+        self.match_kind = MatchKind(self.match_kind)
+        self.matcher = compile_match(self.match_kind, self.match)
+        if self.error:
+            self.error_type = check_error(self.error, self.error_type)
+        else:
+            check_reply(self.reply)
+        if not isinstance(self.delay_ms, int) or not 0 <= self.delay_ms <= 600_000:
+            raise ResponderError(f"delay_ms must be a whole number of milliseconds from 0 to 600000, not {self.delay_ms!r}")
+
+    @property
+    def reply_kind(self) -> str:
+        """What the table shows: 'no reply', 'error policy-violation', 'result' or 'empty result'."""
+        if self.silent:
+            return "no reply"
+        if self.error:
+            return f"error {self.error}"
+        if not self.reply.strip():
+            return "empty result"
+        return "error" if self.reply.lstrip().startswith("<error") else "result"
 
     def matches(self, iq: Iq) -> bool:
         """Never raises: a failure is recorded on the responder and counts as no match."""
         try:
-            return bool(self.matcher.match(iq))
+            return bool(self.matcher(iq))
         except Exception as error:  # slixmpp would drop the stream if this escaped
             self.last_error = f"match failed: {error!r}"
             return False
 
-    def build_reply(self, iq: Iq) -> Iq:
-        """The reply to `iq`; a template that fails to render gives internal-server-error."""
-        reply = iq.reply(clear=True)
-        variables = {
-            "id": iq["id"],
-            "from": str(iq["from"]),
-            "to": str(iq["to"]),
-            "now": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
+    def build_reply(self, iq: Iq) -> Iq | None:
+        """The reply to `iq` (None when silent); a template that fails gives internal-server-error."""
+        if self.silent:
+            return None
+        if self.error:
+            return reply_to(iq, [error_element(self.error, self.error_type, self.error_text)])
         try:
-            elements = parse_stanzas(render_reply(self.reply, variables)) if self.reply.strip() else []
+            return reply_to(iq, result_payload(self.reply, iq, self.hits))
         except (StanzaError, ResponderError) as error:
             self.last_error = f"reply failed: {error}"
-            elements = [_error_element("internal-server-error", "wait", str(error))]
-        for element in elements:
-            if element.tag == _ERROR_TAG:
-                reply["type"] = "error"
-            reply.append(element)
-        return reply
+            return reply_to(iq, [error_element("internal-server-error", "wait", str(error))])
+
+    def copy(self, **changes) -> "Responder":
+        """A new, checked responder with some fields changed and fresh counters."""
+        return replace(self, hits=0, last_hit=None, last_error="", **changes)
 
 
-def _error_element(condition: str, error_type: str, text: str) -> ET.Element:
-    error = ET.Element(_ERROR_TAG, type=error_type)
-    ET.SubElement(error, f"{{urn:ietf:params:xml:ns:xmpp-stanzas}}{condition}")
-    ET.SubElement(error, "{urn:ietf:params:xml:ns:xmpp-stanzas}text").text = text
-    return error
+@dataclass(frozen=True)
+class Answer:
+    """What to do with one request: who answered (None: nobody matched), the reply, the delay."""
+
+    responder: Responder | None
+    reply: Iq | None
+    delay: float = 0.0
 
 
 @dataclass
@@ -164,32 +122,76 @@ class ResponderSet:
     """The ordered responders; `version` grows on every change so a view knows when to redraw."""
 
     responders: list[Responder] = field(default_factory=list)
+    unmatched: str = "service-unavailable"
+    payloads: dict[str, str] = field(default_factory=dict)
     version: int = 0
 
-    def add(self, name: str, match: str, reply: str = "", enabled: bool = True) -> Responder:
-        if any(responder.name == name for responder in self.responders):
-            raise ResponderError(f"a responder named {name!r} already exists")
-        responder = Responder(name, match, reply, enabled)
-        self.responders.append(responder)
+    def __post_init__(self) -> None:
+        _check_unmatched(self.unmatched)
+
+    def add(self, name: str, match: str, reply: str = "", enabled: bool = True, **options) -> Responder:
+        return self.insert(Responder(name, match, reply, enabled, **options))
+
+    def insert(self, responder: Responder, position: int | None = None) -> Responder:
+        if any(existing.name == responder.name for existing in self.responders):
+            raise ResponderError(f"a responder named {responder.name!r} already exists")
+        self.responders.insert(len(self.responders) if position is None else position, responder)
         self._changed()
         return responder
+
+    def replace(self, name: str, responder: Responder) -> Responder:
+        """Put an edited responder where `name` was (keeping its counters if it kept its match)."""
+        index = self.index(name)
+        if responder.name != name and any(existing.name == responder.name for existing in self.responders):
+            raise ResponderError(f"a responder named {responder.name!r} already exists")
+        self.responders[index] = responder
+        self._changed()
+        return responder
+
+    def duplicate(self, name: str) -> Responder:
+        original = self.get(name)
+        taken = {responder.name for responder in self.responders}
+        number = 2
+        while f"{name}-{number}" in taken:
+            number += 1
+        return self.insert(original.copy(name=f"{name}-{number}"), self.index(name) + 1)
+
+    def move(self, name: str, offset: int) -> None:
+        """Move a responder up (negative) or down: order decides who answers first."""
+        index = self.index(name)
+        target = max(0, min(len(self.responders) - 1, index + offset))
+        self.responders.insert(target, self.responders.pop(index))
+        self._changed()
 
     def remove(self, name: str) -> None:
         self.responders = [responder for responder in self.responders if responder.name != name]
         self._changed()
 
-    def get(self, name: str) -> Responder:
-        for responder in self.responders:
+    def index(self, name: str) -> int:
+        for index, responder in enumerate(self.responders):
             if responder.name == name:
-                return responder
+                return index
         raise KeyError(name)
+
+    def get(self, name: str) -> Responder:
+        return self.responders[self.index(name)]
 
     def set_enabled(self, name: str, enabled: bool) -> None:
         self.get(name).enabled = enabled
         self._changed()
 
-    def answer(self, iq: Iq) -> tuple[Responder, Iq] | None:
-        """The first enabled responder matching a get/set request, with its reply."""
+    def set_unmatched(self, condition: str) -> None:
+        """The error for requests no responder takes; '' leaves them to slixmpp."""
+        self.unmatched = _check_unmatched(condition)
+        self._changed()
+
+    def define_payload(self, name: str, element: str) -> None:
+        define_payload(name, element)
+        self.payloads[name] = element.strip()
+        self._changed()
+
+    def answer(self, iq: Iq) -> Answer | None:
+        """The answer to a get/set request, or None to let slixmpp handle the stanza."""
         if iq.xml.get("type") not in ("get", "set"):
             return None
         for responder in self.responders:
@@ -198,8 +200,11 @@ class ResponderSet:
                 responder.last_hit = time.time()
                 reply = responder.build_reply(iq)
                 self._changed()
-                return responder, reply
-        return None
+                return Answer(responder, reply, responder.delay_ms / 1000)
+        if not self.unmatched or _is_roster_push(iq):
+            return None
+        reply = reply_to(iq, [error_element(self.unmatched, ERROR_CONDITIONS[self.unmatched])])
+        return Answer(None, reply)
 
     def __iter__(self):
         return iter(self.responders)
@@ -211,7 +216,14 @@ class ResponderSet:
         self.version += 1
 
 
-def describe_payload(element: ET.Element) -> str:
-    """'{ns}local' of an element for messages."""
-    namespace, local = split_tag(element.tag)
-    return f"{{{namespace}}}{local}" if namespace else local
+def _check_unmatched(condition: str) -> str:
+    if condition and condition not in ERROR_CONDITIONS:
+        raise ResponderError(
+            f"unmatched: unknown error condition {condition!r}; use one of: {', '.join(ERROR_CONDITIONS)}"
+        )
+    return condition
+
+
+def _is_roster_push(iq: Iq) -> bool:
+    """Roster pushes are slixmpp's to acknowledge (it checks their sender itself)."""
+    return iq.xml.get("type") == "set" and iq.xml.find(f"{{{ROSTER_NS}}}query") is not None

@@ -155,7 +155,7 @@ async def test_a_raising_matcher_never_drops_the_connection(prosody, alice):
     responder = alice.responders.add("broken", "iq@type=get/ping")
 
     class Exploding:
-        def match(self, stanza):
+        def __call__(self, stanza):
             raise ValueError("boom")
 
     responder.matcher = Exploding()

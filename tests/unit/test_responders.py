@@ -39,6 +39,13 @@ DISCO_INFO = "<query xmlns='http://jabber.org/protocol/disco#info' node='x'/>"
 BLOCKLIST = "<blocklist xmlns='urn:xmpp:blocking'/>"
 
 
+def answered(responders: ResponderSet, iq: Iq):
+    """(responder, reply) of a request some responder answered."""
+    answer = responders.answer(iq)
+    assert answer is not None and answer.responder is not None
+    return answer.responder, answer.reply
+
+
 def serialized(reply: Iq) -> ET.Element:
     """The reply as the peer reads it: str() leaves jabber:client as the stream's default."""
     return ET.fromstring(f"<stream xmlns='jabber:client'>{reply}</stream>")[0]
@@ -116,7 +123,7 @@ async def test_result_with_templated_payload(make_iq):
     )
     found = responders.answer(make_iq("get", VERSION, stanza_id="v-42"))
     assert found is not None
-    responder, reply = found
+    responder, reply = found.responder, found.reply
     assert responder.name == "version"
     root = serialized(reply)
     assert root.get("type") == "result"
@@ -130,7 +137,7 @@ async def test_result_with_templated_payload(make_iq):
 async def test_empty_template_gives_an_empty_result(make_iq):
     responders = ResponderSet()
     responders.add("pong", "iq@type=get/ping")
-    _, reply = responders.answer(make_iq("get", PING, stanza_id="p1"))
+    _, reply = answered(responders, make_iq("get", PING, stanza_id="p1"))
     root = serialized(reply)
     assert (root.get("type"), root.get("id"), len(root)) == ("result", "p1", 0)
 
@@ -143,7 +150,7 @@ async def test_error_reply_keeps_policy_violation(make_iq):
         f"<error type='modify'><policy-violation xmlns='{STANZAS}'/>"
         f"<text xmlns='{STANZAS}'>not today</text></error>",
     )
-    _, reply = responders.answer(make_iq("set", BLOCKLIST, stanza_id="b1"))
+    _, reply = answered(responders, make_iq("set", BLOCKLIST, stanza_id="b1"))
     text = str(reply)
     assert "policy-violation" in text
     assert "feature-not-implemented" not in text and "undefined-condition" not in text
@@ -175,8 +182,8 @@ async def test_set_is_answered_as_well_as_get(make_iq):
 async def test_non_matching_request_is_not_answered(make_iq):
     responders = ResponderSet()
     responders.add("pong", "iq@type=get/ping")
-    assert responders.answer(make_iq("get", VERSION)) is None
-    assert responders.answer(make_iq("set", PING)) is None  # type is part of the match
+    assert responders.answer(make_iq("get", VERSION)).responder is None
+    assert responders.answer(make_iq("set", PING)).responder is None  # type is part of the match
 
 
 async def test_disco_node_attribute_is_matched(make_iq):
@@ -184,7 +191,7 @@ async def test_disco_node_attribute_is_matched(make_iq):
     responders.add("node-x", "iq/disco_info@node=x")
     assert responders.answer(make_iq("get", DISCO_INFO)) is not None
     other_node = "<query xmlns='http://jabber.org/protocol/disco#info' node='y'/>"
-    assert responders.answer(make_iq("get", other_node)) is None
+    assert responders.answer(make_iq("get", other_node)).responder is None
 
 
 async def test_first_enabled_match_wins_and_disabled_are_skipped(make_iq):
@@ -193,13 +200,13 @@ async def test_first_enabled_match_wins_and_disabled_are_skipped(make_iq):
     second = responders.add("second", "iq@type=get/ping", "<b xmlns='urn:x:second'/>")
     third = responders.add("third", "iq/ping", "<c xmlns='urn:x:third'/>")
 
-    responder, reply = responders.answer(make_iq("get", PING))
+    responder, reply = answered(responders, make_iq("get", PING))
     assert responder is second
     assert serialized(reply).find("{urn:x:second}b") is not None
     assert (first.hits, second.hits, third.hits) == (0, 1, 0)
 
     responders.set_enabled("first", True)
-    responder, reply = responders.answer(make_iq("get", PING))
+    responder, reply = answered(responders, make_iq("get", PING))
     assert responder is first
     assert serialized(reply).find("{urn:x:first}a") is not None
 
@@ -232,7 +239,7 @@ async def test_version_grows_on_every_change(make_iq):
 
 
 class _Exploding:
-    def match(self, stanza):
+    def __call__(self, stanza):
         raise ValueError("not enough values to unpack (expected 2, got 1)")
 
 
@@ -240,7 +247,7 @@ async def test_matcher_that_raises_is_recorded_and_not_raised(make_iq):
     responders = ResponderSet()
     broken = responders.add("broken", "iq/ping", "<x xmlns='urn:x'/>")
     broken.matcher = _Exploding()
-    assert responders.answer(make_iq("get", PING)) is None
+    assert responders.answer(make_iq("get", PING)).responder is None
     assert "not enough values" in broken.last_error
     assert broken.hits == 0
 
@@ -250,7 +257,7 @@ async def test_matcher_that_raises_lets_the_next_responder_answer(make_iq):
     broken = responders.add("broken", "iq/ping")
     broken.matcher = _Exploding()
     fallback = responders.add("fallback", "iq@type=get/ping")
-    responder, _ = responders.answer(make_iq("get", PING))
+    responder, _ = answered(responders, make_iq("get", PING))
     assert responder is fallback
     assert broken.last_error
 
@@ -269,7 +276,7 @@ async def test_literal_dollar_in_template_is_refused_or_kept(make_iq):
         responder = responders.add("price", "iq@type=get/ping", "<price xmlns='urn:x'>$5</price>")
     except ResponderError:
         return  # refusing the template at add() is an acceptable fix
-    _, reply = responders.answer(make_iq("get", PING))
+    _, reply = answered(responders, make_iq("get", PING))
     assert serialized(reply).get("type") == "result", responder.last_error
 
 
@@ -281,7 +288,7 @@ async def test_template_variables_are_escaped(make_iq, stanza_id, sender):
     responders = ResponderSet()
     responders.add("echo", "iq@type=get/ping", "<echo xmlns='urn:x'><id>${id}</id><from>${from}</from></echo>")
     iq = make_iq("get", PING, stanza_id=stanza_id, sender=sender)
-    _, reply = responders.answer(iq)
+    _, reply = answered(responders, iq)
     root = serialized(reply)
     assert root.get("type") == "result"
     assert root.find("{urn:x}echo/{urn:x}id").text == iq["id"]
@@ -292,7 +299,7 @@ async def test_template_variable_cannot_inject_elements(make_iq):
     responders = ResponderSet()
     responders.add("echo", "iq@type=get/ping", "<echo xmlns='urn:x'>${id}</echo>")
     injected = "&lt;/echo&gt;&lt;evil xmlns=&quot;urn:evil&quot;/&gt;&lt;echo xmlns=&quot;urn:x&quot;&gt;"
-    _, reply = responders.answer(make_iq("get", PING, stanza_id=injected))
+    _, reply = answered(responders, make_iq("get", PING, stanza_id=injected))
     root = serialized(reply)
     assert root.find("{urn:evil}evil") is None
     assert len(root) == 1

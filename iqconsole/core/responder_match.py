@@ -1,0 +1,166 @@
+"""How a responder recognises a request: StanzaPath, XPath or an XML mask, checked up front.
+
+Every expression is checked when the responder is created, with a message that says what is
+wrong and what is available, because slixmpp drops the whole stream when a matcher raises.
+Custom payload names (`custom_xep = {urn:example:custom}query`) become StanzaPath steps by
+registering a stanza plugin for them.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from enum import Enum
+from typing import Callable
+
+from slixmpp import Iq
+from slixmpp.xmlstream import ElementBase, register_stanza_plugin
+from slixmpp.xmlstream.matcher import MatchXMLMask, StanzaPath
+
+from iqconsole.core.stanza import StanzaError, parse_stanzas, split_tag
+from iqconsole.core.stanza_plugins import register_iq_payloads
+from iqconsole.core.traffic import CLIENT_NS
+
+_STEP = re.compile(r"^[A-Za-z_][\w.-]*(@[A-Za-z_][\w.-]*=[^@/={}\s]*)*$")
+_PAYLOAD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CLARK = re.compile(r"^\{(?P<namespace>[^{}\s]+)\}(?P<local>[A-Za-z_][\w.-]*)$")
+_XPATH_NAMESPACES = {"": CLIENT_NS}
+_custom_payloads: dict[str, str] = {}
+
+
+class ResponderError(ValueError):
+    """A responder that cannot be registered, with a message that says how to fix it."""
+
+
+class MatchKind(str, Enum):
+    STANZA_PATH = "stanzapath"
+    XPATH = "xpath"
+    MASK = "mask"
+
+
+Matcher = Callable[[Iq], bool]
+
+
+def compile_match(kind: MatchKind, expression: str) -> Matcher:
+    """Check the expression and return a function telling whether an Iq matches it."""
+    if kind is MatchKind.XPATH:
+        return check_xpath(expression)
+    if kind is MatchKind.MASK:
+        return check_mask(expression)
+    return check_stanza_path(expression).match
+
+
+def payload_names() -> list[str]:
+    register_iq_payloads()
+    return sorted(Iq.plugin_attrib_map)
+
+
+def check_stanza_path(path: str) -> StanzaPath:
+    """Validate a StanzaPath against the registered payloads; return the matcher."""
+    names = payload_names()
+    path = path.strip()
+    if not path:
+        raise ResponderError("the match is empty: write a StanzaPath such as iq@type=get/ping")
+    steps = path.split("/")
+    if any(not step for step in steps):
+        raise ResponderError(f"empty step in {path!r}: remove the doubled or trailing '/'")
+    if "{" in path or "}" in path:
+        raise ResponderError("StanzaPath has no namespaces: use a payload name such as disco_info, or an XPath")
+    for step in steps:
+        if not _STEP.match(step):
+            raise ResponderError(
+                f"bad step {step!r}: write name@attribute=value (no spaces, quotes, '@' or '/' in values)"
+            )
+    tag, *attributes = steps[0].split("@")
+    if tag != "iq":
+        raise ResponderError(f"responders answer IQs: the path must start with 'iq', not {tag!r}")
+    _check_attributes(Iq, attributes, "iq")
+    stanza_class: type[ElementBase] = Iq
+    for step in steps[1:]:
+        name, *attributes = step.split("@")
+        plugin = stanza_class.plugin_attrib_map.get(name)
+        if plugin is None:
+            known = ", ".join(sorted(stanza_class.plugin_attrib_map)) if stanza_class is not Iq else ", ".join(names)
+            if not known:
+                raise ResponderError(f"unknown payload {name!r}: {stanza_class.name!r} has no payloads below it")
+            raise ResponderError(f"unknown payload {name!r}; known here: {known}")
+        _check_attributes(plugin, attributes, name)
+        stanza_class = plugin
+    return StanzaPath(path)
+
+
+def _check_attributes(stanza_class: type[ElementBase], attributes: list[str], where: str) -> None:
+    allowed = set(stanza_class.interfaces) | {"lang"}
+    for attribute in attributes:
+        name = attribute.split("=", 1)[0]
+        if name in stanza_class.plugin_attrib_map or name not in allowed:
+            raise ResponderError(f"{where} has no attribute {name!r}; use one of: {', '.join(sorted(allowed))}")
+
+
+def check_xpath(expression: str) -> Matcher:
+    """ElementTree XPath in Clark notation; unprefixed names are jabber:client.
+
+    `iq[@type='get']/{urn:xmpp:ping}ping` matches a ping request. The path is evaluated from
+    above the <iq>, so its first step names the iq itself.
+    """
+    expression = expression.strip()
+    if not expression:
+        raise ResponderError("the XPath is empty: write one such as iq[@type='get']/{urn:xmpp:ping}ping")
+    if expression.startswith("/"):
+        raise ResponderError("start the XPath with the iq step (iq[@type='get']/…), not with '/'")
+    try:
+        ET.Element("probe").find(expression, _XPATH_NAMESPACES)
+    except (SyntaxError, KeyError, TypeError) as error:
+        raise ResponderError(f"bad XPath {expression!r}: {error}") from None
+
+    def matches(iq: Iq) -> bool:
+        holder = ET.Element("holder")
+        holder.append(iq.xml)  # ElementTree keeps no parent link: the stanza is not moved
+        return holder.find(expression, _XPATH_NAMESPACES) is not None
+
+    return matches
+
+
+def check_mask(mask: str) -> Matcher:
+    """An XML mask: an <iq> whose attributes and children the request must have."""
+    try:
+        elements = parse_stanzas(mask)
+    except StanzaError as error:
+        raise ResponderError(f"mask: {error}") from None
+    if len(elements) != 1 or elements[0].tag != f"{{{CLIENT_NS}}}iq":
+        raise ResponderError("a mask is one <iq> element, such as <iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>")
+    matcher = MatchXMLMask(elements[0], default_ns=CLIENT_NS)  # type: ignore[arg-type]
+    return matcher.match
+
+
+def define_payload(name: str, element: str) -> None:
+    """Register `name` as a StanzaPath step for `{namespace}local`; refuse shadowing."""
+    register_iq_payloads()
+    if not _PAYLOAD_NAME.match(name):
+        raise ResponderError(f"payload name {name!r}: use letters, digits and '_' (such as custom_xep)")
+    found = _CLARK.match(element.strip())
+    if not found:
+        raise ResponderError(f"payload {name!r}: write the element as {{namespace}}local, such as {{urn:example}}query")
+    clark = f"{{{found['namespace']}}}{found['local']}"
+    if _custom_payloads.get(name) == clark:
+        return
+    if name in _custom_payloads:
+        raise ResponderError(f"payload {name!r} is already defined as {_custom_payloads[name]}")
+    if name in Iq.plugin_attrib_map or name in Iq.interfaces:
+        raise ResponderError(f"payload name {name!r} would shadow a built-in; choose another name")
+    if clark in Iq.plugin_tag_map:
+        existing = Iq.plugin_tag_map[clark].plugin_attrib
+        raise ResponderError(f"{clark} is already the built-in payload {existing!r}: match it by that name")
+    plugin = type(
+        f"CustomPayload_{name}",
+        (ElementBase,),
+        {"name": found["local"], "namespace": found["namespace"], "plugin_attrib": name, "interfaces": set()},
+    )
+    register_stanza_plugin(Iq, plugin)
+    _custom_payloads[name] = clark
+
+
+def describe_payload(element: ET.Element) -> str:
+    """'{ns}local' of an element for messages."""
+    namespace, local = split_tag(element.tag)
+    return f"{{{namespace}}}{local}" if namespace else local

@@ -1,0 +1,160 @@
+"""What a responder answers: a templated result payload, any RFC 6120 error, or nothing.
+
+Template variables are XML-escaped (a peer's id cannot inject elements) and checked when the
+responder is created; at runtime a template that still fails becomes internal-server-error.
+"""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+from string import Template
+from xml.sax.saxutils import escape
+
+from slixmpp import Iq
+
+from iqconsole.core.responder_match import ResponderError
+from iqconsole.core.stanza import StanzaError, parse_stanzas
+from iqconsole.core.traffic import CLIENT_NS
+
+STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+# RFC 6120 §8.3.3, each with the error type it usually travels with.
+ERROR_CONDITIONS = {
+    "bad-request": "modify",
+    "conflict": "cancel",
+    "feature-not-implemented": "cancel",
+    "forbidden": "auth",
+    "gone": "cancel",
+    "internal-server-error": "cancel",
+    "item-not-found": "cancel",
+    "jid-malformed": "modify",
+    "not-acceptable": "modify",
+    "not-allowed": "cancel",
+    "not-authorized": "auth",
+    "policy-violation": "modify",
+    "recipient-unavailable": "wait",
+    "redirect": "modify",
+    "registration-required": "auth",
+    "remote-server-not-found": "cancel",
+    "remote-server-timeout": "wait",
+    "resource-constraint": "wait",
+    "service-unavailable": "cancel",
+    "subscription-required": "auth",
+    "undefined-condition": "cancel",
+    "unexpected-request": "wait",
+}
+ERROR_TYPES = ("auth", "cancel", "continue", "modify", "wait")
+VARIABLES = ("id", "from", "to", "now", "counter", "request:PATH")
+
+
+class ReplyTemplate(Template):
+    """`${request:query/@node}` as well as `${id}`."""
+
+    braceidpattern = r"(?a:[_a-z][_a-z0-9]*(?::[^{}$]+)?)"
+
+
+class _Variables(dict):
+    """The variables of one request; `request:PATH` reads the request itself."""
+
+    def __init__(self, values: dict[str, str], request: ET.Element | None):
+        super().__init__(values)
+        self.request = request
+
+    def __missing__(self, key: str) -> str:
+        if not key.startswith("request:"):
+            raise KeyError(key)
+        if self.request is None:
+            return "sample"
+        return request_value(self.request, key.removeprefix("request:"))
+
+
+def request_value(request: ET.Element, path: str) -> str:
+    """`@type`, `query/@node`, `query/item` (text): any namespace, '' when absent."""
+    element_path, _, attribute = path.strip().partition("@")
+    element_path = element_path.strip("/")
+    steps = [f"{{*}}{step}" for step in element_path.split("/") if step]
+    target = request.find("/".join(steps)) if steps else request
+    if target is None:
+        return ""
+    if attribute:
+        return target.get(attribute, "")
+    return (target.text or "").strip()
+
+
+def render_reply(template: str, values: dict[str, str], request: ET.Element | None = None) -> str:
+    """Fill the variables, XML-escaped. Raises ResponderError naming a bad variable."""
+    escaped = {name: escape(value, {'"': "&quot;", "'": "&apos;"}) for name, value in values.items()}
+    variables = _Variables(escaped, request)
+    try:
+        text = ReplyTemplate(template).substitute(variables)
+    except KeyError as error:
+        raise ResponderError(
+            f"reply template: unknown variable ${{{error.args[0]}}}; use one of: "
+            + ", ".join(f"${{{name}}}" for name in VARIABLES)
+        ) from None
+    except ValueError:
+        raise ResponderError("reply template: a '$' must start ${name}; write $$ for a literal dollar") from None
+    return text
+
+
+SAMPLE_VALUES = {
+    "id": "id", "from": "peer@example.org/r", "to": "me@example.org/r", "now": "2000-01-01T00:00:00Z", "counter": "1",
+}
+
+
+def check_reply(template: str) -> None:
+    """A reply template must be empty or well-formed payload XML once variables are filled."""
+    if not template.strip():
+        return
+    try:
+        parse_stanzas(render_reply(template, SAMPLE_VALUES))
+    except StanzaError as error:
+        raise ResponderError(f"reply template: {error}") from None
+
+
+def check_error(condition: str, error_type: str) -> str:
+    """Validate an error reply; return its type (the condition's usual one when not given)."""
+    if condition not in ERROR_CONDITIONS:
+        raise ResponderError(
+            f"unknown error condition {condition!r}; RFC 6120 defines: {', '.join(ERROR_CONDITIONS)}"
+        )
+    error_type = error_type or ERROR_CONDITIONS[condition]
+    if error_type not in ERROR_TYPES:
+        raise ResponderError(f"unknown error type {error_type!r}; use one of: {', '.join(ERROR_TYPES)}")
+    return error_type
+
+
+def error_element(condition: str, error_type: str, text: str = "") -> ET.Element:
+    error = ET.Element(f"{{{CLIENT_NS}}}error", type=error_type)
+    ET.SubElement(error, f"{{{STANZAS_NS}}}{condition}")
+    if text:
+        ET.SubElement(error, f"{{{STANZAS_NS}}}text").text = text
+    return error
+
+
+def request_values(iq: Iq, counter: int) -> dict[str, str]:
+    return {
+        "id": iq.xml.get("id", ""),
+        "from": iq.xml.get("from", ""),
+        "to": iq.xml.get("to", ""),
+        "now": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "counter": str(counter),
+    }
+
+
+def result_payload(template: str, iq: Iq, counter: int) -> list[ET.Element]:
+    """The result's children; raises ResponderError or StanzaError when rendering fails."""
+    if not template.strip():
+        return []
+    return parse_stanzas(render_reply(template, request_values(iq, counter), iq.xml))
+
+
+def reply_to(iq: Iq, children: list[ET.Element]) -> Iq:
+    """The reply Iq; an <error> child makes it an error reply."""
+    reply = iq.reply(clear=True)
+    for element in children:
+        if element.tag == f"{{{CLIENT_NS}}}error":
+            reply["type"] = "error"
+        reply.append(element)
+    return reply
