@@ -1,4 +1,5 @@
-"""Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole locate`."""
+"""Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole respond`
+(headless responders), `iqconsole locate`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT
 
 EXIT_USAGE = 2
 EXIT_SANDBOX = 3
+EXIT_RESPONDERS = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +28,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"iqconsole {__version__}")
     _add_ui_options(parser)
+    _add_connection_options(parser)
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sandbox = commands.add_parser("sandbox", help="start a throwaway local Prosody and open the console as alice")
+    _add_ui_options(sandbox)
+    respond = commands.add_parser(
+        "respond",
+        help="answer IQs with a responder file, without the UI (for a client's CI)",
+        description="Log in and answer incoming IQ requests with the responders of FILE until interrupted. "
+        "Exit codes: 0 stopped by Ctrl+C/SIGTERM, 2 bad arguments, 3 bad responder file, "
+        "4 login failed, 5 connection lost.",
+    )
+    _add_connection_options(respond)
+    respond.add_argument("--responders", type=Path, metavar="FILE", required=True, help="the responder set (TOML)")
+    respond.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
+    commands.add_parser("locate", help="print where iqconsole keeps its files")
+    return parser
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jid", help="the account to log in as, e.g. alice@example.org[/resource]")
     parser.add_argument("--host", help="server host or IP (default: DNS SRV for the JID's domain)")
     parser.add_argument("--port", type=int, help="server port (default 5222 with --host)")
@@ -34,18 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
     parser.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
 
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sandbox = commands.add_parser("sandbox", help="start a throwaway local Prosody and open the console as alice")
-    _add_ui_options(sandbox)
-    commands.add_parser("locate", help="print where iqconsole keeps its files")
-    return parser
-
 
 def _add_ui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", help="theme name (built-in: iqconsole-dark, iqconsole-light)")
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_REPLY_TIMEOUT, help="seconds to wait for an IQ reply (default 30)"
     )
+    parser.add_argument("--responders", type=Path, metavar="FILE", help="load this responder set (TOML) at start")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,37 +72,86 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:15} {path}")
         return 0
     _log_to_file()
-    if args.command == "sandbox":
-        return run_sandbox(args)
-    return run_console(args)
-
-
-def run_console(args: argparse.Namespace) -> int:
-    account = None
-    if args.jid:
-        password = ""
-        if args.password_env:
-            if args.password_env not in os.environ:
-                print(f"iqconsole: environment variable {args.password_env} is not set", file=sys.stderr)
-                return EXIT_USAGE
-            password = os.environ[args.password_env]
-        if args.ca_file is not None and not args.ca_file.is_file():
-            print(f"iqconsole: --ca-file {args.ca_file}: no such file", file=sys.stderr)
-            return EXIT_USAGE
-        account = Account(
-            args.jid,
-            Secret(password),
-            host=args.host,
-            port=args.port,
-            ca_file=args.ca_file,
-            insecure=args.insecure,
-            direct_tls=args.direct_tls,
-        )
-    _run_app(account, args)
+    try:
+        responders = _load_responders(args.responders)
+        if args.command == "sandbox":
+            return run_sandbox(args, responders)
+        account = _account(args)
+        if args.command == "respond":
+            return run_respond(args, account, responders)
+    except UsageError as error:
+        print(f"iqconsole: {error}", file=sys.stderr)
+        return error.code
+    _run_app(account, args, responders=responders)
     return 0
 
 
-def run_sandbox(args: argparse.Namespace) -> int:
+class UsageError(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+def _load_responders(path: Path | None):
+    from iqconsole.core.responder_files import load_responders
+    from iqconsole.core.responders import ResponderError, ResponderSet
+
+    if path is None:
+        return ResponderSet()
+    try:
+        return load_responders(path)
+    except ResponderError as error:
+        raise UsageError(f"--responders {error}", EXIT_RESPONDERS) from None
+
+
+def _account(args: argparse.Namespace) -> Account | None:
+    if not args.jid:
+        if args.command == "respond":
+            raise UsageError("respond needs --jid and --password-env")
+        return None
+    password = ""
+    if args.password_env:
+        if args.password_env not in os.environ:
+            raise UsageError(f"environment variable {args.password_env} is not set")
+        password = os.environ[args.password_env]
+    elif args.command == "respond":
+        raise UsageError("respond needs --password-env NAME (there is no prompt without the UI)")
+    if args.ca_file is not None and not args.ca_file.is_file():
+        raise UsageError(f"--ca-file {args.ca_file}: no such file")
+    return Account(
+        args.jid,
+        Secret(password),
+        host=args.host,
+        port=args.port,
+        ca_file=args.ca_file,
+        insecure=args.insecure,
+        direct_tls=args.direct_tls,
+    )
+
+
+def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
+    import asyncio
+    import json
+
+    from iqconsole.core.respond import Handled, respond
+
+    def report(handled: Handled) -> None:
+        if args.json:
+            print(json.dumps(handled.as_dict()), flush=True)
+            return
+        fields = handled.as_dict()
+        outcome = handled.reply + (f" {handled.condition}" if handled.condition else "")
+        delay = f" after {handled.delay_ms} ms" if handled.delay_ms else ""
+        print(
+            f"{fields['time']} {handled.type} {handled.namespace or '-'} id={handled.stanza_id} from={handled.sender} "
+            f"-> {handled.responder or '(unmatched)'}: {outcome}{delay}",
+            flush=True,
+        )
+
+    return asyncio.run(respond(account, responders, report, ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True)))
+
+
+def run_sandbox(args: argparse.Namespace, responders) -> int:
     from iqconsole.core.demo_peer import run_demo_peer
     from iqconsole.core.sandbox import ProsodySandbox, SandboxError
 
@@ -112,7 +178,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info. Ctrl+J sends, F1 explains."
         )
-        _run_app(account, args, companions=(lambda: run_demo_peer(peer),), greeting=greeting)
+        _run_app(account, args, responders=responders, companions=(lambda: run_demo_peer(peer),), greeting=greeting)
     finally:
         sandbox.stop()
     return 0

@@ -26,7 +26,7 @@ from slixmpp.xmlstream.tostring import tostring
 
 from iqconsole.core.account import Account
 from iqconsole.core.redact import redact
-from iqconsole.core.responders import ResponderSet
+from iqconsole.core.responders import Answer, ResponderSet
 from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
 from iqconsole.core.stanza_plugins import register_iq_payloads
 from iqconsole.core.traffic import Direction, Kind, TrafficEntry, TrafficStore, kind_of
@@ -71,6 +71,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         store: TrafficStore,
         responders: ResponderSet | None = None,
         on_state: Callable[[StateChange], None] | None = None,
+        on_answered: Callable[[TrafficEntry, Answer], None] | None = None,
     ):
         super().__init__(account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
         register_iq_payloads()
@@ -78,6 +79,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self.store = store
         self.responders = responders if responders is not None else ResponderSet()
         self.on_state = on_state
+        self.on_answered = on_answered
         self.state = ConnectionState.DISCONNECTED
         self._waiting: dict[str, tuple[asyncio.Future[TrafficEntry], asyncio.TimerHandle]] = {}
         self.enable_direct_tls = account.direct_tls
@@ -207,6 +209,8 @@ class ConsoleClient(slixmpp.ClientXMPP):
                 future.set_result(entry)
         if answer is None:
             return stanza
+        if self.on_answered is not None:
+            self.on_answered(entry, answer)
         if answer.reply is not None:
             self._responder_replies[answer.reply["id"]] = responder
             if answer.delay > 0:

@@ -1,0 +1,93 @@
+"""`iqconsole respond`: the responders without the UI, so a client's CI can use them as a fake peer.
+
+It logs in, answers until interrupted or disconnected, and reports each answered request
+through a callback; the command line turns those reports into text or JSON Lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from iqconsole.core.account import Account
+from iqconsole.core.client import ConnectionFailure, ConnectionState, ConsoleClient, StateChange
+from iqconsole.core.responders import Answer, ResponderSet
+from iqconsole.core.stanza import error_condition
+from iqconsole.core.traffic import TrafficEntry, TrafficStore
+
+EXIT_STOPPED = 0
+EXIT_LOGIN_FAILED = 4
+EXIT_DISCONNECTED = 5
+
+
+@dataclass(frozen=True)
+class Handled:
+    """One request and what was done with it."""
+
+    wall: float
+    sender: str
+    stanza_id: str
+    type: str
+    namespace: str
+    responder: str | None
+    reply: str  # "result", "error" or "none"
+    condition: str
+    delay_ms: int
+
+    def as_dict(self) -> dict:
+        return {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.wall)) + f".{int(self.wall * 1000) % 1000:03d}Z",
+            "from": self.sender, "id": self.stanza_id, "type": self.type, "namespace": self.namespace,
+            "responder": self.responder, "reply": self.reply, "condition": self.condition, "delay_ms": self.delay_ms,
+        }
+
+
+def describe(entry: TrafficEntry, answer: Answer) -> Handled:
+    reply = answer.reply
+    reply_type = "none" if reply is None else reply["type"]
+    condition = error_condition(str(reply)).split(" ")[0] if reply_type == "error" else ""
+    return Handled(
+        entry.wall, entry.sender, entry.stanza_id, entry.type, entry.namespace,
+        answer.responder.name if answer.responder else None, reply_type, condition, int(answer.delay * 1000),
+    )
+
+
+async def respond(
+    account: Account,
+    responders: ResponderSet,
+    report: Callable[[Handled], None],
+    ready: Callable[[str], None] = lambda _message: None,
+) -> int:
+    """Answer requests until SIGINT/SIGTERM (exit 0) or a lost connection (exit 5)."""
+    stopped = asyncio.Event()
+    outcome = {"code": EXIT_STOPPED}
+
+    def state_changed(change: StateChange) -> None:
+        if change.state is ConnectionState.DISCONNECTED:
+            outcome["code"] = EXIT_DISCONNECTED
+            ready(change.message)
+            stopped.set()
+
+    client = ConsoleClient(
+        account, TrafficStore(capacity=1000), responders, on_state=state_changed,
+        on_answered=lambda entry, answer: report(describe(entry, answer)),
+    )
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopped.set)
+    try:
+        try:
+            await client.start_session()
+        except ConnectionFailure as failure:
+            ready(str(failure))
+            return EXIT_LOGIN_FAILED
+        ready(f"online as {client.boundjid} with {len(responders)} responder(s); Ctrl+C stops")
+        await stopped.wait()
+        return outcome["code"]
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await client.close()

@@ -1,0 +1,226 @@
+"""Responders answering a second client (plain slixmpp) through the real Prosody."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from slixmpp.xmlstream import ET
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+from iqconsole.core.client import ConsoleClient
+from iqconsole.core.responder_files import responders_from_data
+from iqconsole.core.responder_reply import ERROR_CONDITIONS
+from iqconsole.core.responders import Responder, ResponderSet
+from iqconsole.core.stanza import new_id
+from iqconsole.core.traffic import Direction, TrafficStore
+from tests.xmpp_helpers import account_for, plain_client
+
+STANZAS = "{urn:ietf:params:xml:ns:xmpp-stanzas}"
+PING = "<ping xmlns='urn:xmpp:ping'/>"
+IQCONSOLE = Path(sys.executable).with_name("iqconsole")
+
+
+class Peer:
+    """The other client: sends raw requests and collects every reply by id."""
+
+    def __init__(self, client):
+        self.client = client
+        self.replies: dict[str, list[ET.Element]] = {}
+        client.register_handler(Callback("replies", MatchXPath("{jabber:client}iq"), self._collect))
+
+    def _collect(self, iq) -> None:
+        if iq["type"] in ("result", "error"):
+            self.replies.setdefault(iq["id"], []).append(copy.deepcopy(iq.xml))
+
+    async def ask(self, to: str, payload: str, iq_type: str = "get", timeout: float = 5.0) -> ET.Element | None:
+        stanza_id = new_id()
+        self.client.send_raw(f"<iq type='{iq_type}' id='{stanza_id}' to='{to}'>{payload}</iq>")
+        deadline = time.monotonic() + timeout
+        while stanza_id not in self.replies and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return self.replies.get(stanza_id, [None])[0]
+
+    def count(self, stanza_id: str) -> int:
+        return len(self.replies.get(stanza_id, []))
+
+
+@pytest.fixture
+async def console(prosody):
+    client = ConsoleClient(account_for(prosody, "alice", "responders"), TrafficStore(), ResponderSet())
+    await client.start_session()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def peer(prosody):
+    client = await plain_client(prosody, "bob", "asker")
+    yield Peer(client)
+    await client.disconnect()
+
+
+def condition_of(reply: ET.Element) -> str:
+    error = reply.find("{jabber:client}error")
+    return next(child.tag.removeprefix(STANZAS) for child in error if child.tag != f"{STANZAS}text")
+
+
+async def test_result_with_a_templated_payload(console, peer):
+    console.responders.add(
+        "info",
+        "iq@type=get/disco_info",
+        "<query xmlns='http://jabber.org/protocol/disco#info' node='${request:query/@node}'>"
+        "<identity category='client' type='bot' name='call ${counter} from ${from}'/></query>",
+    )
+    me = str(console.boundjid)
+    for number in (1, 2):
+        reply = await peer.ask(me, "<query xmlns='http://jabber.org/protocol/disco#info' node='urn:x#1'/>")
+        assert reply.get("type") == "result"
+        query = reply.find("{http://jabber.org/protocol/disco#info}query")
+        assert query.get("node") == "urn:x#1"
+        assert query[0].get("name") == f"call {number} from {peer.client.boundjid}"
+
+
+async def test_every_rfc6120_error_condition_arrives_as_written(console, peer):
+    me = str(console.boundjid)
+    console.responders.add("err", "iq@type=get/ping", error="bad-request")
+    for condition, error_type in ERROR_CONDITIONS.items():
+        console.responders.replace("err", Responder("err", "iq@type=get/ping", error=condition, error_text=f"about {condition}"))
+        reply = await peer.ask(me, PING)
+        assert reply.get("type") == "error", condition
+        assert condition_of(reply) == condition
+        error = reply.find("{jabber:client}error")
+        assert error.get("type") == error_type
+        assert error.find(f"{STANZAS}text").text == f"about {condition}"
+    assert console.online
+
+
+async def test_delay_and_silence(console, peer):
+    me = str(console.boundjid)
+    console.responders.add("slow", "iq@type=get/ping", delay_ms=400)
+    console.responders.add("mute", "iq@type=get/software_version", silent=True)
+    started = time.monotonic()
+    reply = await peer.ask(me, PING)
+    assert reply.get("type") == "result" and time.monotonic() - started >= 0.4
+    assert await peer.ask(me, "<query xmlns='jabber:iq:version'/>", timeout=1.0) is None, "a silent responder never answers"
+    requests = [entry for entry in console.store if entry.direction is Direction.IN and entry.is_request]
+    assert [entry.responder for entry in requests[-2:]] == ["slow", "mute"], "hits are marked in the log"
+
+
+async def test_custom_namespace_xpath_and_mask(console, peer):
+    me = str(console.boundjid)
+    console.responders.define_payload("custom_xep", "{urn:example:custom}query")
+    console.responders.add("custom", "iq@type=get/custom_xep", "<query xmlns='urn:example:custom'><ok/></query>")
+    console.responders.add("by-xpath", "iq[@type='set']/{urn:example:custom}query", match_kind="xpath", error="not-allowed")
+    console.responders.add("by-mask", "<iq type='get'><query xmlns='jabber:iq:last'/></iq>", "<query xmlns='jabber:iq:last' seconds='7'/>", match_kind="mask")
+    reply = await peer.ask(me, "<query xmlns='urn:example:custom'/>")
+    assert reply.get("type") == "result" and reply.find("{urn:example:custom}query/{urn:example:custom}ok") is not None
+    reply = await peer.ask(me, "<query xmlns='urn:example:custom'/>", iq_type="set")
+    assert condition_of(reply) == "not-allowed"
+    reply = await peer.ask(me, "<query xmlns='jabber:iq:last'/>")
+    assert reply.find("{jabber:iq:last}query").get("seconds") == "7"
+
+
+async def test_first_match_wins_exactly_once_and_unmatched_get_the_standard_error(console, peer):
+    me = str(console.boundjid)
+    console.responders.add("first", "iq@type=get/ping")
+    console.responders.add("second", "iq/ping", error="conflict")
+    reply = await peer.ask(me, PING)
+    await asyncio.sleep(0.5)
+    assert reply.get("type") == "result" and peer.count(reply.get("id")) == 1
+    assert console.responders.get("first").hits == 1 and console.responders.get("second").hits == 0
+
+    unknown = "<query xmlns='urn:example:nobody'/>"
+    assert condition_of(await peer.ask(me, unknown)) == "service-unavailable"
+    console.responders.set_unmatched("item-not-found")
+    assert condition_of(await peer.ask(me, unknown)) == "item-not-found"
+    console.responders.set_unmatched("")
+    assert condition_of(await peer.ask(me, unknown)) == "feature-not-implemented", "left to slixmpp"
+    assert peer.count(reply.get("id")) == 1 and console.online
+
+
+async def test_a_responder_file_drives_the_console(console, peer):
+    data = {
+        "payloads": {"custom_xep": "{urn:example:custom}query"},
+        "responder": [{"name": "custom", "match": "iq@type=get/custom_xep", "reply": "<query xmlns='urn:example:custom'>${id}</query>"}],
+    }
+    console.responders = responders_from_data(data)
+    reply = await peer.ask(str(console.boundjid), "<query xmlns='urn:example:custom'/>")
+    assert reply.find("{urn:example:custom}query").text == reply.get("id")
+
+
+# -- iqconsole respond, as a client's CI runs it ---------------------------------------------
+
+RESPONDER_FILE = """\
+[[responder]]
+name = "pong"
+match = "iq@type=get/ping"
+
+[[responder]]
+name = "deny"
+match = "iq@type=get/software_version"
+error = "policy-violation"
+"""
+
+
+def start_respond(prosody, tmp_path: Path, *extra: str, password: str | None = None) -> subprocess.Popen:
+    alice = prosody.account("alice")
+    responders = tmp_path / "responders.toml"
+    responders.write_text(RESPONDER_FILE)
+    return subprocess.Popen(
+        [str(IQCONSOLE), "respond", "--jid", f"{alice.jid}/ci", "--host", prosody.host, "--port", str(prosody.port),
+         "--ca-file", str(prosody.ca_file), "--password-env", "IQC_PASSWORD", "--responders", str(responders), *extra],
+        env={**os.environ, "IQC_PASSWORD": alice.password if password is None else password},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+async def wait_line(stream, timeout: float = 15.0) -> str:
+    line = await asyncio.wait_for(asyncio.to_thread(stream.readline), timeout)
+    assert line, "the process ended early"
+    return line
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+async def test_respond_command_answers_and_stops_cleanly(prosody, peer, tmp_path, json_lines):
+    process = start_respond(prosody, tmp_path, *(["--json"] if json_lines else []))
+    try:
+        assert "online as alice@localhost/ci" in await wait_line(process.stderr)
+        reply = await peer.ask(f"{prosody.account('alice').jid}/ci", PING)
+        assert reply.get("type") == "result"
+        line = await wait_line(process.stdout)
+        if json_lines:
+            record = json.loads(line)
+            assert record["responder"] == "pong" and record["reply"] == "result" and record["id"] == reply.get("id")
+        else:
+            assert "pong: result" in line and f"id={reply.get('id')}" in line
+        reply = await peer.ask(f"{prosody.account('alice').jid}/ci", "<query xmlns='jabber:iq:version'/>")
+        assert condition_of(reply) == "policy-violation"
+        assert "policy-violation" in await wait_line(process.stdout)
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.to_thread(process.wait, 15) == 0
+
+
+async def test_respond_command_exit_codes(prosody, tmp_path):
+    process = start_respond(prosody, tmp_path, password="wrong")
+    _out, err = await asyncio.to_thread(process.communicate, timeout=30)
+    assert process.returncode == 4 and "Authentication failed" in err
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[responder]]\nname = "x"\nmatch = "iq/nonsense"\n')
+    result = await asyncio.to_thread(
+        subprocess.run, [str(IQCONSOLE), "respond", "--jid", "a@b", "--password-env", "HOME", "--responders", str(broken)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 3
+    assert "broken.toml" in result.stderr and "'x'" in result.stderr and "nonsense" in result.stderr
