@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"iqconsole: {error}", file=sys.stderr)
         return error.code
-    _run_app(account, args, responders=responders)
+    _run_app(account, args, responders=responders, responders_file=args.responders)
     return 0
 
 
@@ -178,7 +178,7 @@ def run_sandbox(args: argparse.Namespace, responders) -> int:
             f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info. Ctrl+J sends, F1 explains."
         )
-        _run_app(account, args, responders=responders, companions=(lambda: run_demo_peer(peer),), greeting=greeting)
+        _run_app(account, args, responders=responders, responders_file=args.responders, companions=(lambda: run_demo_peer(peer),), greeting=greeting)
     finally:
         sandbox.stop()
     return 0

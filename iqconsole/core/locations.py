@@ -22,6 +22,10 @@ def user_themes_dir() -> Path:
     return data_dir() / "themes"
 
 
+def responders_dir() -> Path:
+    return data_dir() / "responders"
+
+
 def state_dir() -> Path:
     return user_state_path(APP)
 
@@ -41,6 +45,7 @@ def all_locations() -> dict[str, Path]:
         "config": config_file(),
         "data": data_dir(),
         "themes": user_themes_dir(),
+        "responders": responders_dir(),
         "builtin-themes": builtin_themes_dir(),
         "log": log_file(),
     }

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from slixmpp import Iq
+from slixmpp.xmlstream.tostring import tostring
 
 from iqconsole.core.responder_match import (
     Matcher,
@@ -30,7 +31,8 @@ from iqconsole.core.responder_reply import (
     reply_to,
     result_payload,
 )
-from iqconsole.core.stanza import StanzaError
+from iqconsole.core.stanza import StanzaError, parse_stanzas
+from iqconsole.core.traffic import CLIENT_NS
 
 __all__ = [
     "Answer", "MatchKind", "Responder", "ResponderError", "ResponderSet",
@@ -103,9 +105,28 @@ class Responder:
             self.last_error = f"reply failed: {error}"
             return reply_to(iq, [error_element("internal-server-error", "wait", str(error))])
 
+    def try_on(self, xml: str) -> str:
+        """What this responder would do with a recorded stanza, in words, changing nothing."""
+        try:
+            elements = parse_stanzas(xml)
+        except StanzaError as error:
+            return f"the entry is not readable XML: {error}"
+        request = Iq(xml=elements[0])
+        if len(elements) != 1 or request.xml.tag != f"{{{CLIENT_NS}}}iq" or request.xml.get("type") not in ("get", "set"):
+            return "no: responders answer only <iq> get/set requests"
+        trial = self.copy(hits=self.hits)
+        if not trial.matches(request):
+            return "no: it does not match" + (f" ({trial.last_error})" if trial.last_error else "")
+        trial.hits += 1
+        reply = trial.build_reply(request)
+        if reply is None:
+            return "yes: it matches and stays silent (no reply)"
+        delay = f" after {self.delay_ms} ms" if self.delay_ms else ""
+        return f"yes: it matches and replies{delay}:\n{tostring(reply.xml, xmlns=CLIENT_NS)}"
+
     def copy(self, **changes) -> "Responder":
         """A new, checked responder with some fields changed and fresh counters."""
-        return replace(self, hits=0, last_hit=None, last_error="", **changes)
+        return replace(self, **{"hits": 0, "last_hit": None, "last_error": "", **changes})
 
 
 @dataclass(frozen=True)
@@ -161,6 +182,13 @@ class ResponderSet:
         index = self.index(name)
         target = max(0, min(len(self.responders) - 1, index + offset))
         self.responders.insert(target, self.responders.pop(index))
+        self._changed()
+
+    def replace_all(self, other: "ResponderSet") -> None:
+        """Take another set's responders and settings, in place (the client keeps this object)."""
+        self.responders = list(other.responders)
+        self.unmatched = other.unmatched
+        self.payloads = dict(other.payloads)
         self._changed()
 
     def remove(self, name: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Awaitable, Callable, Iterable
 
 from textual import on
@@ -21,17 +22,20 @@ from iqconsole.core.client import (
     ReplyTimeout,
     StateChange,
 )
-from iqconsole.core.responders import ResponderError, ResponderSet
+from iqconsole.core.locations import responders_dir
+from iqconsole.core.responder_files import load_responders, save_responders
+from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
 from iqconsole.core.themes import DEFAULT_THEME, discover_themes
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
-from iqconsole.ui.responders.responder_form import ResponderDraft, ResponderForm
+from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
+from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
@@ -58,6 +62,7 @@ class IqConsoleApp(App[None]):
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
         capacity: int = DEFAULT_CAPACITY,
         responders: ResponderSet | None = None,
+        responders_file: Path | None = None,
         connect_on_start: bool = True,
         companions: tuple[Callable[[], Awaitable[None]], ...] = (),
         greeting: str = "",
@@ -70,6 +75,7 @@ class IqConsoleApp(App[None]):
         self.reply_timeout = reply_timeout
         self.store = TrafficStore(capacity)
         self.responders = responders if responders is not None else ResponderSet()
+        self.responders_file = responders_file or responders_dir() / "responders.toml"
         self.client: ConsoleClient | None = None
         self.connect_on_start = connect_on_start
         self.companions = companions
@@ -221,31 +227,67 @@ class IqConsoleApp(App[None]):
 
     # -- responders ------------------------------------------------------------------------
 
-    @on(ResponderTable.AddRequested)
-    def add_responder(self) -> None:
-        taken = {responder.name for responder in self.responders}
-        self.push_screen(ResponderForm(taken_names=taken), self._responder_drafted)
+    @on(ResponderTable.Requested)
+    def responder_requested(self, event: ResponderTable.Requested) -> None:
+        name, responders = event.name, self.responders
+        taken = {responder.name for responder in responders}
+        selected = self.traffic.selected_entry
+        sample = selected.xml if selected is not None else None
+        if event.action == "add":
+            self.push_screen(ResponderForm(taken_names=taken, sample=sample), self._responder_saved)
+        elif event.action == "edit":
+            original = responders.get(name)
+            self.push_screen(
+                ResponderForm(original, taken, sample), lambda edited: self._responder_saved(edited, original.name)
+            )
+        elif event.action == "toggle":
+            responders.set_enabled(name, not responders.get(name).enabled)
+        elif event.action == "duplicate":
+            responders.duplicate(name)
+        elif event.action in ("up", "down"):
+            responders.move(name, -1 if event.action == "up" else 1)
+        elif event.action == "delete":
+            self.push_screen(
+                ConfirmScreen(f"Delete the responder {name!r}?"), lambda yes: yes and responders.remove(name)
+            )
+        elif event.action == "save":
+            self.push_screen(PathScreen("Save the responders to", self.responders_file), self._save_responders)
+        elif event.action == "open":
+            self.push_screen(PathScreen("Load responders from", self.responders_file), self._open_responders)
 
-    def _responder_drafted(self, draft: ResponderDraft | None) -> None:
-        if draft is None:
+    def _responder_saved(self, responder: Responder | None, replacing: str | None = None) -> None:
+        if responder is None:
             return
         try:
-            self.responders.add(draft.name, draft.match, draft.reply)
+            if replacing is None:
+                self.responders.insert(responder)
+            else:
+                self.responders.replace(replacing, responder)
         except ResponderError as error:
-            self.notify(str(error), title="Responder not added", severity="error")
+            self.notify(str(error), title="Responder not saved", severity="error")
 
-    @on(ResponderTable.ToggleRequested)
-    def toggle_responder(self, event: ResponderTable.ToggleRequested) -> None:
-        responder = self.responders.get(event.name)
-        self.responders.set_enabled(event.name, not responder.enabled)
+    def _save_responders(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            save_responders(self.responders, path)
+        except OSError as error:
+            self.notify(f"{path}: {error.strerror or error}", title="Responders not saved", severity="error")
+            return
+        self.responders_file = path
+        self.notify(f"{len(self.responders)} responder(s) saved to {path}", title="Responders")
 
-    @on(ResponderTable.DeleteRequested)
-    def delete_responder(self, event: ResponderTable.DeleteRequested) -> None:
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                self.responders.remove(event.name)
-
-        self.push_screen(ConfirmScreen(f"Delete the responder {event.name!r}?"), confirmed)
+    def _open_responders(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            loaded = load_responders(path)
+        except ResponderError as error:
+            self.notify(str(error), title="Responders not loaded", severity="error", timeout=15)
+            return
+        self.responders.replace_all(loaded)
+        self.responders_file = path
+        self.notify(f"{len(loaded)} responder(s) loaded from {path}", title="Responders")
 
     # -- help and palette ------------------------------------------------------------------
 

@@ -183,3 +183,73 @@ def test_every_binding_has_an_id_and_a_description():
     for owner in (IqConsoleApp, ComposerEditor, TrafficView, ResponderTable, ResponderForm, ConfirmScreen, HelpScreen, LoginScreen):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding) and binding.id and binding.description, (owner, binding)
+
+
+async def test_responder_pane_edit_copy_reorder_save_and_open(tmp_path):
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, responders_file=tmp_path / "set.toml")
+    app.responders.add("pong", "iq@type=get/ping")
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one("#responders")
+        table.focus()
+        await pilot.press("c")
+        await pilot.pause()
+        assert [r.name for r in app.responders] == ["pong", "pong-2"]
+        await eventually(lambda: table.row_count == 2, what="the copy in the table")
+        table.move_cursor(row=1)
+        await pilot.press("ctrl+up")
+        await pilot.pause()
+        assert [r.name for r in app.responders] == ["pong-2", "pong"], "order decides who answers first"
+        await eventually(lambda: table.get_row_at(0)[1] == "pong-2", what="the new order in the table")
+
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ResponderForm)
+        assert app.screen.query_one("#responder-name").value == "pong-2"
+        app.screen.query_one("#responder-reply-kind").value = "error"
+        app.screen.query_one("#responder-condition").value = "policy-violation"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.responders.get("pong-2").error == "policy-violation"
+        await eventually(lambda: "error policy-violation" in table.get_row("pong-2"), what="the table shows the edit")
+
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "set.toml").is_file()
+        app.responders.remove("pong")
+        app.responders.remove("pong-2")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [(r.name, r.error) for r in app.responders] == [("pong-2", "policy-violation"), ("pong", "")]
+
+
+async def test_a_new_responder_can_be_tried_on_the_selected_log_entry():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    app.store.append(
+        Direction.IN, Kind.IQ, '<iq type="get" id="q1" from="bob@localhost/x"><ping xmlns="urn:xmpp:ping"/></iq>',
+        stanza_id="q1", type="get", sender="bob@localhost/x",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(TrafficView).focus()
+        await pilot.press("up")
+        app.query_one("#responders").focus()
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#responder-match").value = "iq@type=get/software_version"
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert "does not match" in str(form.query_one("#responder-trial").render())
+        form.query_one("#responder-match").value = "iq@type=get/ping"
+        form.query_one("#responder-reply").text = "<pong xmlns='urn:x'>${id}</pong>"
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        trial = str(form.query_one("#responder-trial").render())
+        assert "yes: it matches" in trial and '<pong xmlns="urn:x">q1</pong>' in trial
+        assert len(app.responders) == 0, "trying changes nothing"

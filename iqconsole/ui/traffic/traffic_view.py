@@ -130,6 +130,10 @@ show `[pending]` or `[timed out]`.
         self.selected = self.store[row].seq
         self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True)
 
+    @property
+    def selected_entry(self) -> TrafficEntry | None:
+        return None if self.selected is None else self.store.by_seq(self.selected)
+
     def watch_selected(self, selected: int | None) -> None:
         self.refresh()
         self.post_message(self.Selected(None if selected is None else self.store.by_seq(selected)))
@@ -165,6 +169,8 @@ show `[pending]` or `[timed out]`.
         text.append(f"{clock} ", self._styles["time"])
         text.append(f"{arrow} ", self._styles[entry.direction.value])
         text.append_text(self._pairing_badge(entry))
+        if entry.responder:
+            text.append(f"[⚑ {entry.responder}] ", self._styles["out"])
         if entry.kind is Kind.KEEPALIVE:
             text.append("(whitespace keepalive)", self._styles["comment"])
         else:
