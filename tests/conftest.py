@@ -10,6 +10,15 @@ SANDBOX_USERS = ("alice", "bob", "carol")
 _KEPT_SANDBOXES = pytest.StashKey[list]()
 
 
+@pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's real config, data (history, draft, templates) or state."""
+    home = tmp_path_factory.mktemp("xdg")
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    return home
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Remember on the session that something failed, so the server's directory is kept for a look."""

@@ -26,6 +26,21 @@ def responders_dir() -> Path:
     return data_dir() / "responders"
 
 
+def templates_dir() -> Path:
+    """The user's own templates (they override built-ins of the same file name)."""
+    return data_dir() / "templates"
+
+
+def history_file() -> Path:
+    """Every stanza sent from the composer, newest last (JSON Lines, bounded)."""
+    return data_dir() / "history.jsonl"
+
+
+def draft_file() -> Path:
+    """The composer's text, saved as you type, restored at the next start."""
+    return data_dir() / "draft.xml"
+
+
 def state_dir() -> Path:
     return user_state_path(APP)
 
@@ -46,6 +61,9 @@ def all_locations() -> dict[str, Path]:
         "data": data_dir(),
         "themes": user_themes_dir(),
         "responders": responders_dir(),
+        "templates": templates_dir(),
+        "history": history_file(),
+        "draft": draft_file(),
         "builtin-themes": builtin_themes_dir(),
         "log": log_file(),
     }

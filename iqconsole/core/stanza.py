@@ -13,6 +13,8 @@ import xml.etree.ElementTree as ET
 from xml.parsers import expat
 from dataclasses import dataclass
 
+from slixmpp.jid import JID, InvalidJID
+
 from iqconsole.core.traffic import CLIENT_NS, Kind, kind_of
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -47,11 +49,7 @@ def new_id() -> str:
 
 def parse_stanzas(text: str) -> list[ET.Element]:
     """Parse one or more top-level elements; raise StanzaError with the user's line/column."""
-    declaration = _DECLARATION.match(text)
-    body = text
-    if declaration:
-        # Blank out the declaration so line and column numbers stay the user's.
-        body = re.sub(r"[^\n]", " ", declaration.group(0)) + text[declaration.end() :]
+    body = _without_declaration(text)
     if not body.strip():
         raise StanzaError("the editor is empty: write a stanza such as <iq type='get' …/>")
     try:
@@ -75,6 +73,38 @@ def parse_stanzas(text: str) -> list[ET.Element]:
     for element in elements:
         element.tail = None
     return elements
+
+
+def _without_declaration(text: str) -> str:
+    """Blank out an XML declaration so that line and column numbers stay the user's."""
+    declaration = _DECLARATION.match(text)
+    if not declaration:
+        return text
+    return re.sub(r"[^\n]", " ", declaration.group(0)) + text[declaration.end() :]
+
+
+def stanza_offsets(text: str) -> list[int]:
+    """Where each top-level element of well-formed `text` starts (character offsets)."""
+    parser = expat.ParserCreate()
+    data = (_WRAPPER_OPEN + _without_declaration(text) + _WRAPPER_CLOSE).encode("utf-8")
+    skip = len(_WRAPPER_OPEN.encode("utf-8"))
+    depth = 0
+    starts: list[int] = []
+
+    def start(*_):
+        nonlocal depth
+        if depth == 1:
+            starts.append(parser.CurrentByteIndex - skip)
+        depth += 1
+
+    def end(*_):
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.Parse(data, True)
+    body = data[skip:]
+    return [len(body[:start].decode("utf-8")) for start in starts]
 
 
 def _user_position(line: int, column: int) -> tuple[int, int]:
@@ -129,6 +159,8 @@ def prepare(text: str) -> list[Outgoing]:
         kind = kind_of(local, namespace)
         if kind is Kind.IQ:
             check_iq(element)
+        if kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE):
+            check_addresses(element)
         if kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE) and not element.get("id"):
             element.set("id", new_id())
         prepared.append(Outgoing(element, kind))
@@ -144,6 +176,20 @@ def check_iq(element: ET.Element) -> None:
         raise StanzaError(f"<iq type='{iq_type}'> is not a valid type: use get, set, result or error")
     if iq_type in ("get", "set") and len(element) != 1:
         raise StanzaError(f"an <iq type='{iq_type}'> must carry exactly one child element, not {len(element)}")
+
+
+def check_addresses(element: ET.Element) -> None:
+    """`to` and `from`, when present, must be valid JIDs (RFC 7622)."""
+    for attribute in ("to", "from"):
+        address = element.get(attribute)
+        if address is None:
+            continue
+        try:
+            JID(address)
+        except InvalidJID as error:
+            raise StanzaError(f"{attribute}={address!r} is not a valid JID: {error}") from None
+        if not address.strip():
+            raise StanzaError(f"{attribute}='' is empty: remove it or give a JID")
 
 
 def error_condition(xml: str) -> str:

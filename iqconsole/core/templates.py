@@ -42,6 +42,7 @@ __all__ = [
     "Template",
     "TemplateError",
     "builtin_templates_dir",
+    "check_variable_name",
     "discover_templates",
     "fuzzy_rank",
     "load_template",
@@ -181,10 +182,15 @@ def standard_variables(
         "id": new_id(),
     }
     for name, value in (extra or {}).items():
-        if not _VARIABLE_NAME.match(name):
-            raise TemplateError(f"bad variable name {name!r}: use letters, digits and '_', not starting with a digit")
+        check_variable_name(name)
         variables[name] = str(value)
     return variables
+
+
+def check_variable_name(name: str) -> None:
+    """Raise TemplateError unless `name` can be written `${name}`."""
+    if not _VARIABLE_NAME.match(name):
+        raise TemplateError(f"bad variable name {name!r}: use letters, digits and '_', not starting with a digit")
 
 
 def sample_variables(names: Iterable[str] = ()) -> dict[str, str]:

@@ -1,0 +1,148 @@
+"""Check the composer's text as it is typed, and turn it into the stanzas that will be sent.
+
+`check(text, context)` fills in the `${variables}` (a fresh `${id}` per stanza), then reports
+errors, which refuse the send (malformed XML with line and column, an unknown variable, a bad
+IQ type or child count, an invalid JID), and warnings, which the user may override (a payload
+namespace no XEP here knows, a `from` that is not the account's). With `cursor` only the stanza under the
+cursor is checked and prepared; without it, every stanza, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from slixmpp.jid import JID, InvalidJID
+from slixmpp.xmlstream.tostring import tostring
+
+from iqconsole.core.server_features import is_known_namespace
+from iqconsole.core.stanza import Outgoing, StanzaError, parse_stanzas, prepare, split_tag, stanza_offsets
+from iqconsole.core.templates import TemplateError, render, standard_variables, variables_of
+from iqconsole.core.traffic import CLIENT_NS, Kind
+
+__all__ = ["Checked", "Chunk", "Context", "Problem", "check", "split_chunks"]
+
+_IGNORED_NAMESPACES = {"", CLIENT_NS, "http://www.w3.org/XML/1998/namespace"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, column {self.column}: " if self.line is not None else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the variables stand for: the account, the selected peer, the user's own."""
+
+    own_jid: str = ""
+    peer: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def variables(self) -> dict[str, str]:
+        """Every variable, with a fresh `${id}` on each call."""
+        return standard_variables(self.own_jid or "me@localhost", self.peer, self.extra)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One top-level element of the editor's text, before its variables are filled in."""
+
+    text: str
+    start: int
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Checked:
+    stanzas: tuple[Outgoing, ...] = ()
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    total: int = 0  # stanzas in the whole text
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def preview(self) -> str:
+        """The stanzas exactly as they will be sent (ids filled in)."""
+        return "\n".join(tostring(outgoing.element, xmlns=CLIENT_NS) for outgoing in self.stanzas)
+
+
+def split_chunks(text: str) -> list[Chunk]:
+    """The top-level elements of well-formed `text`, each with its position."""
+    starts = stanza_offsets(text)
+    chunks = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        chunks.append(Chunk(text[start:end].rstrip(), start, line, column))
+    return chunks
+
+
+def check(text: str, context: Context, cursor: int | None = None) -> Checked:
+    """Errors and warnings for `text`, and its stanzas ready to send when there is no error.
+
+    `cursor` (a character offset) picks the stanza under it (or the nearest before it)."""
+    try:
+        parse_stanzas(text)
+    except StanzaError as error:
+        return Checked(errors=(Problem(error.message, error.line, error.column),))
+    chunks = split_chunks(text)
+    total = len(chunks)
+    try:
+        render(text, context.variables())
+    except TemplateError as error:
+        return Checked(errors=(Problem(str(error), *_first_unknown(text, context)),), total=total)
+    if cursor is not None:
+        chunks = [next((chunk for chunk in reversed(chunks) if chunk.start <= cursor), chunks[0])]
+    stanzas: list[Outgoing] = []
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for chunk in chunks:
+        try:
+            (outgoing,) = prepare(render(chunk.text, context.variables()))
+        except StanzaError as error:
+            errors.append(Problem(error.message, chunk.line, chunk.column))
+            continue
+        stanzas.append(outgoing)
+        warnings.extend(Problem(message, chunk.line, chunk.column) for message in _warnings(outgoing, context))
+    return Checked(tuple(stanzas) if not errors else (), tuple(errors), tuple(warnings), total)
+
+
+def _first_unknown(text: str, context: Context) -> tuple[int | None, int | None]:
+    """Line and column of the first unknown `${name}`, to put the cursor there."""
+    known = context.variables()
+    unknown = [name for name in variables_of(text) if name not in known]
+    positions = [text.find(f"${{{name}}}") for name in unknown]
+    positions = [position for position in positions if position >= 0]
+    if not positions:
+        return None, None
+    first = min(positions)
+    return text.count("\n", 0, first) + 1, first - (text.rfind("\n", 0, first) + 1) + 1
+
+
+def _warnings(outgoing: Outgoing, context: Context) -> list[str]:
+    element = outgoing.element
+    found = []
+    payloads = {split_tag(child.tag)[0] for child in element}  # what the receiver dispatches on
+    unknown = sorted(namespace for namespace in payloads - _IGNORED_NAMESPACES if not is_known_namespace(namespace))
+    if unknown and outgoing.kind is not Kind.SM:
+        found.append(f"unknown namespace{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} (no XEP known here)")
+    sender = element.get("from")
+    if sender and context.own_jid:
+        try:
+            mine = JID(context.own_jid)
+            theirs = JID(sender)
+        except InvalidJID:
+            return found
+        if theirs.bare != mine.bare or (theirs.resource and mine.resource and theirs.resource != mine.resource):
+            found.append(f"from={sender!r} is not this account ({context.own_jid}): the server will likely refuse it")
+    return found
