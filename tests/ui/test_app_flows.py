@@ -199,7 +199,7 @@ async def test_responder_pane_edit_copy_reorder_save_and_open(tmp_path):
         await pilot.press("ctrl+up")
         await pilot.pause()
         assert [r.name for r in app.responders] == ["pong-2", "pong"], "order decides who answers first"
-        await eventually(lambda: table.get_row_at(0)[1] == "pong-2", what="the new order in the table")
+        await eventually(lambda: str(table.get_row_at(0)[1]) == "pong-2", what="the new order in the table")
 
         await pilot.press("e")
         await pilot.pause()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
@@ -75,13 +76,13 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
             last_hit = time.strftime("%H:%M:%S", time.localtime(responder.last_hit)) if responder.last_hit else "—"
             self.add_row(
                 str(order),
-                responder.name,
-                responder.match if responder.match_kind is MatchKind.STANZA_PATH else f"{responder.match_kind.value}: {responder.match}",
-                responder.reply_kind,
+                Text(responder.name),  # Text: user strings such as [@type='get'] are not markup
+                Text(responder.match if responder.match_kind is MatchKind.STANZA_PATH else f"{responder.match_kind.value}: {responder.match}"),
+                responder.reply_kind + (f" after {responder.delay_ms} ms" if responder.delay_ms and not responder.silent else ""),
                 "✔" if responder.enabled else "✘",
                 str(responder.hits),
                 last_hit,
-                responder.last_error or "",
+                Text(responder.last_error),
                 key=responder.name,
             )
         names = [responder.name for responder in self.responders]
