@@ -126,8 +126,7 @@ _Node = Union[_Term, _AllOf, _AnyOf, _Not]
 class TrafficFilter:
     """A compiled filter expression; an empty one lets every entry through."""
 
-    def __init__(self, source: str, root: _Node | None):
-        self.source = source
+    def __init__(self, root: _Node | None):
         self._root = root
         self._test: EntryTest = root.compile() if root is not None else (lambda entry: True)
 
@@ -205,14 +204,11 @@ def _exact(value: str) -> Callable[[str], bool]:
     return lambda text: text == value
 
 
-_read_sender = attrgetter("sender")
-_read_recipient = attrgetter("recipient")
-
 # field -> (what it reads from an entry, how it compares what it read with the value)
 _ATTRIBUTE_FIELDS: dict[str, tuple[Callable[[TrafficEntry], str], Callable[[str], Callable[[str], bool]]]] = {
     "type": (attrgetter("type"), _equal_ignoring_case),
-    "from": (_read_sender, _jid_matcher),
-    "to": (_read_recipient, _jid_matcher),
+    "from": (attrgetter("sender"), _jid_matcher),
+    "to": (attrgetter("recipient"), _jid_matcher),
     "id": (attrgetter("stanza_id"), _exact),
     "ns": (attrgetter("namespace"), _contains_ignoring_case),
     "responder": (attrgetter("responder"), _contains_ignoring_case),
@@ -470,4 +466,4 @@ def compile_filter(text: str) -> TrafficFilter:
     """Check and compile an expression; raise FilterError saying where and what was expected."""
     tokens = _tokenize(text)
     root = _Parser(text, tokens).parse() if tokens else None
-    return TrafficFilter(text, root)
+    return TrafficFilter(root)

@@ -1,0 +1,213 @@
+"""Write the traffic log to files a person can read and another tool can parse.
+
+JSON Lines is the re-importable form: a header line, then one object per entry with every
+TrafficEntry field. Plain XML is for reading and for XML tools: a `<log>` of `<entry>`
+elements, each holding its stanza. Both carry the XML as captured, secrets already redacted:
+nothing here can undo that.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, get_type_hints
+from xml.sax.saxutils import escape, quoteattr
+
+from iqconsole.core.stanza import StanzaError, parse_stanzas
+from iqconsole.core.traffic import CLIENT_NS, DEFAULT_CAPACITY, Direction, Kind, PairState, TrafficEntry, TrafficStore
+from iqconsole.core.traffic_filter import TrafficFilter
+
+FORMAT = "iqconsole-traffic"
+FORMAT_VERSION = 1
+
+_ENTRY_FIELDS: dict[str, type] = get_type_hints(TrafficEntry)
+_TYPE_NAMES = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
+_REQUIRED_FIELDS = ("seq", "direction", "monotonic", "wall", "kind", "xml")
+
+
+class TrafficFileError(ValueError):
+    """A traffic file that cannot be read back, naming the file and the line."""
+
+    def __init__(self, path: Path, line: int, message: str):
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{path}, line {line}: {message}")
+
+
+def _selected(store: TrafficStore, traffic_filter: TrafficFilter | None) -> Iterator[TrafficEntry]:
+    if traffic_filter is None:
+        return iter(store.entries)
+    return (entry for entry in store.entries if traffic_filter.matches(entry))
+
+
+# -- JSON Lines ----------------------------------------------------------------------------
+
+
+def _timed_out(store: TrafficStore, entry: TrafficEntry) -> bool:
+    pairing = store.pairings.get(entry.seq)
+    return pairing is not None and pairing.state is PairState.TIMED_OUT
+
+
+def write_jsonl(path: Path, store: TrafficStore, traffic_filter: TrafficFilter | None = None) -> int:
+    """Write the header and the entries (those the filter lets through); return how many."""
+    written = 0
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        header = {"format": FORMAT, "version": FORMAT_VERSION, "own_jid": store.own_jid}
+        out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for entry in _selected(store, traffic_filter):
+            record: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+            record["direction"] = entry.direction.value
+            record["kind"] = entry.kind.value
+            # Pairing follows from the entries when they are appended again; a timeout does not.
+            record["timed_out"] = _timed_out(store, entry)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+    return written
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Numbered non-blank lines; undecodable bytes are reported with their line."""
+    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise TrafficFileError(path, number, f"not UTF-8 text ({error.reason})") from None
+        if line.strip():
+            yield number, line
+
+
+def _json_object(path: Path, number: int, line: str) -> dict[str, Any]:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise TrafficFileError(path, number, f"not JSON: {error.msg} at column {error.colno}") from None
+    if not isinstance(value, dict):
+        raise TrafficFileError(path, number, "expected a JSON object {…}")
+    return value
+
+
+def _check_header(path: Path, lines: Iterator[tuple[int, str]]) -> str:
+    """The own JID recorded in the header, after checking that this file is ours and readable."""
+    first = next(lines, None)
+    if first is None:
+        raise TrafficFileError(path, 1, f"the file is empty: expected the {FORMAT} header line")
+    number, line = first
+    header = _json_object(path, number, line)
+    if header.get("format") != FORMAT:
+        raise TrafficFileError(path, number, f"not an {FORMAT} export: the first line is not its header")
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
+        raise TrafficFileError(
+            path, number, f"format version {version!r} is not one this iqconsole reads (1 to {FORMAT_VERSION})"
+        )
+    own_jid = header.get("own_jid", "")
+    return own_jid if isinstance(own_jid, str) else ""
+
+
+def _field_value(path: Path, number: int, record: dict[str, Any], name: str) -> Any:
+    expected = _ENTRY_FIELDS[name]
+    value = record[name]
+    if expected is Direction or expected is Kind:
+        try:
+            return expected(value)
+        except ValueError:
+            choices = ", ".join(member.value for member in expected)
+            raise TrafficFileError(path, number, f"{name} {value!r} is not one of {choices}") from None
+    if expected is float and type(value) is int:
+        return float(value)
+    if type(value) is not expected:
+        raise TrafficFileError(path, number, f"{name} must be {_TYPE_NAMES[expected]}, not {value!r}")
+    return value
+
+
+def _entry(path: Path, number: int, record: dict[str, Any]) -> TrafficEntry:
+    missing = [name for name in _REQUIRED_FIELDS if name not in record]
+    if missing:
+        raise TrafficFileError(path, number, f"missing {', '.join(missing)}")
+    values = {name: _field_value(path, number, record, name) for name in _ENTRY_FIELDS if name in record}
+    return TrafficEntry(**values)
+
+
+def _records(path: Path) -> tuple[str, list[tuple[TrafficEntry, bool]]]:
+    lines = _lines(path)
+    own_jid = _check_header(path, lines)
+    records = []
+    for number, line in lines:
+        record = _json_object(path, number, line)
+        timed_out = record.get("timed_out", False)
+        if not isinstance(timed_out, bool):
+            raise TrafficFileError(path, number, f"timed_out must be true or false, not {timed_out!r}")
+        records.append((_entry(path, number, record), timed_out))
+    return own_jid, records
+
+
+def read_jsonl(path: Path) -> list[TrafficEntry]:
+    """The entries of a JSON Lines export, exactly as they were written."""
+    return [entry for entry, _timed_out in _records(path)[1]]
+
+
+def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> TrafficStore:
+    """A store refilled from an export, with times kept and requests paired with replies again.
+
+    Entries get fresh sequence numbers, as they would in any store.
+    """
+    own_jid, records = _records(path)
+    store = TrafficStore(capacity=capacity, own_jid=own_jid)
+    for entry, timed_out in records:
+        store.append(
+            entry.direction,
+            entry.kind,
+            entry.xml,
+            tag=entry.tag,
+            stanza_id=entry.stanza_id,
+            sender=entry.sender,
+            recipient=entry.recipient,
+            type=entry.type,
+            namespace=entry.namespace,
+            redacted=entry.redacted,
+            responder=entry.responder,
+            at=(entry.monotonic, entry.wall),
+        )
+        if timed_out:
+            store.mark_timed_out(entry.direction, entry.stanza_id)
+    return store
+
+
+# -- plain XML -----------------------------------------------------------------------------
+
+
+def _utc(wall: float) -> str:
+    return datetime.fromtimestamp(wall, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _is_well_formed(xml: str) -> bool:
+    try:
+        parse_stanzas(xml)
+    except StanzaError:
+        return False
+    return True
+
+
+def write_xml(path: Path, store: TrafficStore, traffic_filter: TrafficFilter | None = None) -> int:
+    """Write a `<log>` of `<entry>` elements; return how many entries.
+
+    The log declares jabber:client as its default namespace, so stanzas written without
+    xmlns parse as they did on the wire. Stream headers and keepalives are not elements on
+    their own: they are kept as escaped text.
+    """
+    written = 0
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("<?xml version='1.0' encoding='utf-8'?>\n")
+        out.write(f"<!-- {FORMAT} log; secrets were redacted when the traffic was captured -->\n")
+        out.write(f"<log xmlns={quoteattr(CLIENT_NS)} own-jid={quoteattr(store.own_jid)}>\n")
+        for entry in _selected(store, traffic_filter):
+            body = entry.xml if _is_well_formed(entry.xml) else escape(entry.xml)
+            out.write(
+                f"<entry seq='{entry.seq}' direction='{entry.direction.value}' time='{_utc(entry.wall)}'"
+                f" kind='{entry.kind.value}'>\n{body}\n</entry>\n"
+            )
+            written += 1
+        out.write("</log>\n")
+    return written
