@@ -22,6 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
+from iqconsole.core.traffic_rows import TrafficRows, is_noise
+from iqconsole.core.traffic_summary import entry_summary
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
 
@@ -44,10 +46,14 @@ class TrafficView(ScrollView, can_focus=True):
 Every stanza in (`←`) and out (`→`), including what the library sends by itself: stream
 headers, SASL, resource binding, keepalives. Credentials are redacted when captured.
 
-**↑/↓** select a stanza and show it in full in the detail pane below. The log follows new
-traffic while you are at the bottom; scrolling up or selecting stops following, **End** or
-**Esc** follows again. Replies show their round-trip time; requests without a reply yet
-show `[pending]` or `[timed out]`.
+Each line: time, direction, kind and type, the peer, the id, the payload namespace (with
+its XEP), the size, then the stanza itself. **↑/↓** select a stanza and show it in full in
+the detail pane below. The log follows new traffic while you are at the bottom; scrolling up
+or selecting stops following and the border counts what is new; **End** or **Esc** follows
+again. Replies show their round-trip time; requests without a reply yet show `[pending]` or
+`[timed out]`; **p** jumps between a request and its reply. **n** hides the noise
+(keepalives, stream-level elements, stream management acks): they are counted, not lost.
+A responder's hit is marked `[⚑ name]`.
 """
 
     BINDINGS = [
@@ -58,10 +64,14 @@ show `[pending]` or `[timed out]`.
         Binding("escape", "follow", "Unselect", show=False, id="traffic.unselect", tooltip="Clear the selection and follow"),
         Binding("pageup", "page_up", "Page up", show=False, id="traffic.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="traffic.page-down"),
+        Binding("p", "pair", "Request/reply", id="traffic.pair", tooltip="Jump between a request and its reply"),
+        Binding("n", "toggle_noise", "Noise", id="traffic.noise", tooltip="Hide or show keepalives, stream elements and SM acks"),
     ]
 
     following = reactive(True)
     selected: reactive[int | None] = reactive(None)
+    hide_noise = reactive(False)
+    unseen = reactive(0)
 
     @dataclass
     class Selected(Message):
@@ -72,6 +82,7 @@ show `[pending]` or `[timed out]`.
     def __init__(self, store: TrafficStore, **kwargs):
         super().__init__(**kwargs)
         self.store = store
+        self.rows = TrafficRows(store)
         self._seen_total = -1
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
@@ -87,6 +98,7 @@ show `[pending]` or `[timed out]`.
         self._styles["in"] = Style(color=variables.get("traffic-in"), bold=True)
         self._styles["out"] = Style(color=variables.get("traffic-out"), bold=True)
         self._styles["time"] = Style(color=variables.get("traffic-time"))
+        self._styles["summary"] = Style(color=variables.get("traffic-time"), italic=True)
         self._styles["selected"] = Style(bgcolor=variables.get("primary-darken-3", "#333333"), bold=True)
         self._strips.clear()
         self.refresh()
@@ -97,11 +109,44 @@ show `[pending]` or `[timed out]`.
         if total == self._seen_total:
             return
         self._seen_total = total
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.store))
+        added = self.rows.update()
+        self._show_rows()
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
             # Again once laid out: the first scrollbar narrows the view and the tail moves.
             self.call_after_refresh(self._keep_tail)
+        else:
+            self.unseen += added
+        self.refresh()
+
+    def _show_rows(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
+        self._update_subtitle()
+
+    def _update_subtitle(self) -> None:
+        parts = [f"{self.unseen:,} new · End follows"] if self.unseen else []
+        if self.hide_noise:
+            parts.append(f"{self.rows.hidden:,} noise hidden · n shows")
+        self.border_subtitle = " · ".join(parts)
+
+    def watch_unseen(self) -> None:
+        self._update_subtitle()
+
+    def watch_hide_noise(self, hide: bool) -> None:
+        self.rows.predicate = (lambda entry: not is_noise(entry)) if hide else None
+        self._show_rows()
+        self._strips.clear()
+        self._reveal_selection_or_tail()
+
+    def action_toggle_noise(self) -> None:
+        self.hide_noise = not self.hide_noise
+
+    def _reveal_selection_or_tail(self) -> None:
+        row = self.rows.row_of(self.selected) if self.selected is not None else None
+        if row is not None:
+            self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True)
+        elif self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
     def _keep_tail(self) -> None:
@@ -112,6 +157,10 @@ show `[pending]` or `[timed out]`.
         super().watch_scroll_y(old, new)
         self.following = self.selected is None and new >= self.max_scroll_y
 
+    def watch_following(self, following: bool) -> None:
+        if following:
+            self.unseen = 0
+
     def action_follow(self) -> None:
         self.selected = None
         self.following = True
@@ -119,16 +168,35 @@ show `[pending]` or `[timed out]`.
 
     def action_select(self, step: int) -> None:
         """Move the selection; with none yet, start from the newest stanza on screen."""
-        if not len(self.store):
+        rows = len(self.rows)
+        if not rows:
             return
-        if self.selected is None or self.store.by_seq(self.selected) is None:
-            row = min(len(self.store), int(self.scroll_y) + self.scrollable_content_region.height)
-        else:
-            row = self.selected - self.store.first_seq
-        row = max(0, min(len(self.store) - 1, row + step))
+        row = self.rows.row_of(self.selected) if self.selected is not None else None
+        if row is None:
+            row = min(rows, int(self.scroll_y) + self.scrollable_content_region.height)
+        self._select_row(max(0, min(rows - 1, row + step)))
+
+    def _select_row(self, row: int) -> None:
         self.following = False
-        self.selected = self.store[row].seq
+        self.selected = self.rows.entry(row).seq
         self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True)
+
+    def action_pair(self) -> None:
+        """From a request to its reply and back."""
+        entry = self.selected_entry
+        pairing = self.store.pairing_of(entry) if entry is not None else None
+        if pairing is None:
+            self.notify("Select an IQ request or reply first (↑/↓).", severity="warning")
+            return
+        other = pairing.reply if entry is pairing.request else pairing.request
+        if other is None:
+            self.notify(f"No reply yet: the request is {pairing.state.value}.", severity="warning")
+            return
+        row = self.rows.row_of(other.seq)
+        if row is None:
+            self.notify("Its partner is hidden by the filter or no longer kept.", severity="warning")
+            return
+        self._select_row(row)
 
     @property
     def selected_entry(self) -> TrafficEntry | None:
@@ -139,16 +207,16 @@ show `[pending]` or `[timed out]`.
         self.post_message(self.Selected(None if selected is None else self.store.by_seq(selected)))
 
     def action_oldest(self) -> None:
+        """Scroll to the oldest stanza kept (stops following)."""
         self.following = False
         self.scroll_home(animate=False)
 
     def render_line(self, y: int) -> Strip:
         _scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
         width = self.scrollable_content_region.width
-        if index >= len(self.store):
+        entry = self.rows.entry(scroll_y + y)
+        if entry is None:
             return Strip.blank(width, self.rich_style)
-        entry = self.store[index]
         pairing = self.store.pairing_of(entry) if entry.kind is Kind.IQ else None
         state = pairing.state if pairing is not None else None
         selected = entry.seq == self.selected
@@ -171,6 +239,7 @@ show `[pending]` or `[timed out]`.
         text.append_text(self._pairing_badge(entry))
         if entry.responder:
             text.append(f"[⚑ {entry.responder}] ", self._styles["out"])
+        text.append(f"{entry_summary(entry)}  ", self._styles["summary"])
         if entry.kind is Kind.KEEPALIVE:
             text.append("(whitespace keepalive)", self._styles["comment"])
         else:
@@ -188,5 +257,5 @@ show `[pending]` or `[timed out]`.
         return Text()
 
     def plain_lines(self) -> list[str]:
-        """Every kept entry as the view shows it, without colour."""
-        return [self.line_text(entry).plain for entry in self.store]
+        """Every row as the view shows it, without colour."""
+        return [self.line_text(self.rows.entry(row)).plain for row in range(len(self.rows))]

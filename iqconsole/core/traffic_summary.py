@@ -1,0 +1,31 @@
+"""The short description that leads each line of the traffic log, so a wall of XML scans well."""
+
+from __future__ import annotations
+
+from iqconsole.core.traffic import Direction, Kind, TrafficEntry
+
+
+def size_label(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def entry_summary(entry: TrafficEntry) -> str:
+    """'iq get to localhost id=v1 jabber:iq:version 64 B' (only the parts the entry has)."""
+    parts = [entry.kind.value if entry.kind is not Kind.OTHER else entry.tag or "other"]
+    if entry.kind in (Kind.SASL, Kind.SM, Kind.STREAM) and entry.tag:
+        parts[0] = f"{entry.kind.value}:{entry.tag}"
+    if entry.type:
+        parts.append(entry.type)
+    peer = entry.recipient if entry.direction is Direction.OUT else entry.sender
+    if peer:
+        parts.append(("to " if entry.direction is Direction.OUT else "from ") + peer)
+    if entry.stanza_id:
+        parts.append(f"id={entry.stanza_id}")
+    if entry.namespace and entry.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE):
+        parts.append(entry.namespace)
+    parts.append(size_label(entry.size))
+    return " ".join(parts)

@@ -1,0 +1,83 @@
+"""The traffic log as a person reads it: follow mode, the "new" count, noise, pairing jumps."""
+
+from __future__ import annotations
+
+from iqconsole.core.account import Account
+from iqconsole.core.traffic import Direction, Kind
+from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.traffic.traffic_view import TrafficView
+
+SIZE = (150, 45)
+
+
+def offline_app() -> IqConsoleApp:
+    return IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+
+
+def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
+    app.store.append(
+        Direction.OUT, Kind.IQ, f'<iq type="get" id="{stanza_id}" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
+        stanza_id=stanza_id, type="get", recipient="localhost", namespace="urn:xmpp:ping",
+    )
+    app.store.append(Direction.OUT, Kind.KEEPALIVE, " ")
+    app.store.append(
+        Direction.IN, Kind.IQ, f'<iq type="result" id="{stanza_id}" from="localhost"/>',
+        stanza_id=stanza_id, type="result", sender="localhost",
+    )
+
+
+async def test_scrolling_away_counts_new_stanzas_and_end_follows_again():
+    app = offline_app()
+    for number in range(60):
+        add_request_and_reply(app, f"a{number}")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.pause(0.1)
+        await pilot.press("home")
+        await pilot.pause(0.1)
+        assert not view.following
+        for number in range(5):
+            add_request_and_reply(app, f"b{number}")
+        await pilot.pause(0.2)
+        assert view.unseen == 15 and "15 new" in view.border_subtitle
+        assert view.scroll_y == 0, "the view stays where the reader is"
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        assert view.following and view.unseen == 0 and view.scroll_y == view.max_scroll_y
+
+
+async def test_noise_is_hidden_with_one_key_and_counted():
+    app = offline_app()
+    for number in range(3):
+        add_request_and_reply(app, f"n{number}")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.pause(0.1)
+        assert sum("keepalive" in line for line in view.plain_lines()) == 3
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert not any("keepalive" in line for line in view.plain_lines())
+        assert len(view.plain_lines()) == 6 and "3 noise hidden" in view.border_subtitle
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert len(view.plain_lines()) == 9 and len(app.store) == 9
+
+
+async def test_p_jumps_between_a_request_and_its_reply():
+    app = offline_app()
+    add_request_and_reply(app, "r1")
+    add_request_and_reply(app, "r2")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.pause(0.1)
+        await pilot.press("up")  # the newest: the reply to r2
+        assert view.selected_entry.stanza_id == "r2" and view.selected_entry.type == "result"
+        await pilot.press("p")
+        assert view.selected_entry.stanza_id == "r2" and view.selected_entry.type == "get"
+        await pilot.press("p")
+        assert view.selected_entry.type == "result"
+        line = view.plain_lines()[0]
+        assert "iq get to localhost id=r1 urn:xmpp:ping" in line, "each line leads with a summary"

@@ -1,0 +1,70 @@
+"""The rows a traffic view shows: filtering that covers the past, follows new traffic, and
+survives the ring dropping its oldest entries."""
+
+from __future__ import annotations
+
+from iqconsole.core.traffic import Direction, Kind, TrafficStore
+from iqconsole.core.traffic_rows import TrafficRows, is_noise
+from iqconsole.core.traffic_summary import entry_summary, size_label
+
+
+def fill(store: TrafficStore, count: int, start: int = 0) -> None:
+    for number in range(start, start + count):
+        if number % 3 == 0:
+            store.append(Direction.OUT, Kind.KEEPALIVE, " ")
+        else:
+            store.append(Direction.IN, Kind.IQ, f'<iq id="i{number}" type="result"/>', stanza_id=f"i{number}", type="result")
+
+
+def test_without_a_filter_the_rows_are_the_store():
+    store = TrafficStore(capacity=10)
+    rows = TrafficRows(store)
+    fill(store, 4)
+    assert rows.update() == 4 and len(rows) == 4 and rows.hidden == 0
+    assert rows.entry(0).seq == 0 and rows.entry(4) is None
+    assert rows.row_of(3) == 3
+
+
+def test_a_filter_covers_the_past_and_new_entries():
+    store = TrafficStore()
+    fill(store, 6)
+    rows = TrafficRows(store, lambda entry: not is_noise(entry))
+    assert [rows.entry(row).stanza_id for row in range(len(rows))] == ["i1", "i2", "i4", "i5"]
+    assert rows.hidden == 2
+    fill(store, 3, start=6)
+    assert rows.update() == 2
+    assert rows.row_of(0) is None, "a hidden entry has no row"
+    assert rows.row_of(8) == 5
+
+
+def test_rows_drop_with_the_ring_and_counters_stay_true():
+    store = TrafficStore(capacity=5)
+    rows = TrafficRows(store, lambda entry: entry.kind is Kind.IQ)
+    fill(store, 12)
+    rows.update()
+    kept = [rows.entry(row).seq for row in range(len(rows))]
+    assert kept == [seq for seq in range(7, 12) if seq % 3 != 0]
+    assert all(rows.entry(row) is not None for row in range(len(rows)))
+    assert store.dropped == 7
+
+
+def test_noise_is_keepalives_stream_elements_and_sm_acks_only():
+    store = TrafficStore()
+    keepalive = store.append(Direction.OUT, Kind.KEEPALIVE, " ")
+    header = store.append(Direction.IN, Kind.STREAM, "<stream:stream>", tag="stream")
+    ack = store.append(Direction.IN, Kind.SM, '<a xmlns="urn:xmpp:sm:3" h="1"/>', tag="a")
+    enable = store.append(Direction.OUT, Kind.SM, '<enable xmlns="urn:xmpp:sm:3"/>', tag="enable")
+    sasl = store.append(Direction.OUT, Kind.SASL, "<auth/>", tag="auth")
+    assert [is_noise(entry) for entry in (keepalive, header, ack, enable, sasl)] == [True, True, True, False, False]
+
+
+def test_summary_names_kind_type_peer_id_namespace_and_size():
+    store = TrafficStore()
+    out = store.append(
+        Direction.OUT, Kind.IQ, '<iq type="get" to="localhost" id="v1"><query xmlns="jabber:iq:version"/></iq>',
+        stanza_id="v1", type="get", recipient="localhost", namespace="jabber:iq:version",
+    )
+    assert entry_summary(out) == f"iq get to localhost id=v1 jabber:iq:version {out.size} B"
+    sasl = store.append(Direction.IN, Kind.SASL, "<success/>", tag="success")
+    assert entry_summary(sasl) == "sasl:success 10 B"
+    assert size_label(2048) == "2.0 KB" and size_label(3 * 1024 * 1024) == "3.0 MB"
