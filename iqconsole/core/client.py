@@ -32,6 +32,7 @@ from iqconsole.core.stanza_plugins import register_iq_payloads
 from iqconsole.core.traffic import Direction, Kind, TrafficEntry, TrafficStore, kind_of
 
 DEFAULT_REPLY_TIMEOUT = 30.0
+READ_SLICE = 8192
 _STANZA_CLASSES = {Kind.IQ: Iq, Kind.MESSAGE: Message, Kind.PRESENCE: Presence}
 _KNOWN_PREFIXES = {"http://www.w3.org/XML/1998/namespace"}
 
@@ -176,6 +177,31 @@ class ConsoleClient(slixmpp.ClientXMPP):
         return self.state is ConnectionState.ONLINE
 
     # -- traffic tap -----------------------------------------------------------------------
+
+    def data_received(self, data: bytes | str) -> None:
+        """Parse a big read in slices, yielding to the loop between them.
+
+        A TLS read under a flood can hold ~1,300 stanzas; parsed in one go it blocks the loop
+        (and every keypress) for hundreds of milliseconds. Reading pauses until all is parsed,
+        so stanzas keep their order.
+        """
+        if len(data) <= READ_SLICE or self.transport is None:
+            super().data_received(data)
+            return
+        transport = self.transport
+        transport.pause_reading()
+        slices = [data[start : start + READ_SLICE] for start in range(0, len(data), READ_SLICE)]
+
+        def feed(index: int) -> None:
+            if self.transport is not transport:  # the connection was lost or restarted
+                return
+            super(ConsoleClient, self).data_received(slices[index])
+            if index + 1 < len(slices):
+                self.loop.call_soon(feed, index + 1)
+            elif self.transport is transport:
+                transport.resume_reading()
+
+        feed(0)
 
     def send_raw(self, data: str | bytes) -> None:
         super().send_raw(data)  # raises NotConnectedError first: only log what really went out
