@@ -58,8 +58,11 @@ class _Term:
 
 
 @dataclass(frozen=True, slots=True)
-class _AllOf:
+class _Combination:
+    """`and` (every part must pass) or `or` (one is enough); cheap parts are tried first."""
+
     parts: tuple[_Node, ...]
+    every: bool
 
     @property
     def cost(self) -> int:
@@ -67,40 +70,16 @@ class _AllOf:
 
     def compile(self) -> EntryTest:
         tests = tuple(part.compile() for part in sorted(self.parts, key=attrgetter("cost")))
-
-        def all_pass(entry: TrafficEntry) -> bool:
-            for test in tests:
-                if not test(entry):
-                    return False
-            return True
-
-        return all_pass
+        combine = all if self.every else any
+        return lambda entry: combine(test(entry) for test in tests)
 
     def describe(self) -> str:
-        return " ".join(f"({part.describe()})" if isinstance(part, _AnyOf) else part.describe() for part in self.parts)
-
-
-@dataclass(frozen=True, slots=True)
-class _AnyOf:
-    parts: tuple[_Node, ...]
-
-    @property
-    def cost(self) -> int:
-        return max(part.cost for part in self.parts)
-
-    def compile(self) -> EntryTest:
-        tests = tuple(part.compile() for part in sorted(self.parts, key=attrgetter("cost")))
-
-        def any_passes(entry: TrafficEntry) -> bool:
-            for test in tests:
-                if test(entry):
-                    return True
-            return False
-
-        return any_passes
-
-    def describe(self) -> str:
-        return " or ".join(part.describe() for part in self.parts)
+        if not self.every:
+            return " or ".join(part.describe() for part in self.parts)
+        return " ".join(
+            f"({part.describe()})" if isinstance(part, _Combination) and not part.every else part.describe()
+            for part in self.parts
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +99,7 @@ class _Not:
         return f"-{inner}" if isinstance(self.part, _Term) else f"-({inner})"
 
 
-_Node = Union[_Term, _AllOf, _AnyOf, _Not]
+_Node = Union[_Term, _Combination, _Not]
 
 
 class TrafficFilter:
@@ -412,7 +391,7 @@ class _Parser:
         while (token := self.peek()) is not None and token.kind == "or":
             self.index += 1
             parts.append(self.parse_and())
-        return parts[0] if len(parts) == 1 else _AnyOf(tuple(parts))
+        return parts[0] if len(parts) == 1 else _Combination(tuple(parts), every=False)
 
     def parse_and(self) -> _Node:
         parts = [self.parse_not()]
@@ -420,7 +399,7 @@ class _Parser:
             if token.kind == "and":
                 self.index += 1
             parts.append(self.parse_not())
-        return parts[0] if len(parts) == 1 else _AllOf(tuple(parts))
+        return parts[0] if len(parts) == 1 else _Combination(tuple(parts), every=True)
 
     def parse_not(self) -> _Node:
         negated = False
