@@ -138,9 +138,8 @@ async def test_responder_answers_another_client_exactly_once(prosody, alice):
     assert alice.responders.get("pong").hits == 1
 
 
-async def test_disabled_responder_leaves_the_standard_error(prosody, alice):
-    alice.responders.add("pong", "iq@type=get/ping", enabled=False)
-    bob = await plain_client(prosody, "bob", "asker2")
+async def bob_gets_an_error_for_a_ping(prosody, alice, resource: str) -> None:
+    bob = await plain_client(prosody, "bob", resource)
     try:
         ping = bob.make_iq_get(ito=str(alice.boundjid))
         ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
@@ -148,6 +147,11 @@ async def test_disabled_responder_leaves_the_standard_error(prosody, alice):
             await ping.send(timeout=5)
     finally:
         await bob.disconnect()
+
+
+async def test_disabled_responder_leaves_the_standard_error(prosody, alice):
+    alice.responders.add("pong", "iq@type=get/ping", enabled=False)
+    await bob_gets_an_error_for_a_ping(prosody, alice, "asker2")
     assert alice.responders.get("pong").hits == 0
 
 
@@ -159,14 +163,7 @@ async def test_a_raising_matcher_never_drops_the_connection(prosody, alice):
             raise ValueError("boom")
 
     responder.matcher = Exploding()
-    bob = await plain_client(prosody, "bob", "asker3")
-    try:
-        ping = bob.make_iq_get(ito=str(alice.boundjid))
-        ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
-        with pytest.raises(slixmpp.exceptions.IqError):
-            await ping.send(timeout=5)
-    finally:
-        await bob.disconnect()
+    await bob_gets_an_error_for_a_ping(prosody, alice, "asker3")
     assert "boom" in responder.last_error
     assert alice.online
     reply = await send_text(alice, '<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>')
