@@ -39,6 +39,7 @@ from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
+from iqconsole.ui.traffic.traffic_pane import TrafficPane
 from iqconsole.ui.traffic.traffic_view import TrafficView
 
 
@@ -93,7 +94,7 @@ class IqConsoleApp(App[None]):
         with Horizontal(id="main"):
             yield self.composer
             with Vertical(id="traffic-pane"):
-                yield self.traffic
+                yield TrafficPane(self.traffic, id="traffic-log")
                 yield self.detail
         yield ResponderTable(self.responders, id="responders")
         yield Footer()

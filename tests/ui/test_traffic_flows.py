@@ -81,3 +81,55 @@ async def test_p_jumps_between_a_request_and_its_reply():
         assert view.selected_entry.type == "result"
         line = view.plain_lines()[0]
         assert "iq get to localhost id=r1 urn:xmpp:ping" in line, "each line leads with a summary"
+
+
+async def test_filter_narrows_the_log_counts_and_explains_mistakes():
+    app = offline_app()
+    for number in range(4):
+        add_request_and_reply(app, f"f{number}")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.press("f")
+        await pilot.pause()
+        bar = app.query_one("#traffic-filter")
+        assert bar.has_focus
+        bar.value = "kind:chat"
+        await pilot.pause()
+        problem = str(app.query_one("#traffic-filter-problem").render())
+        assert "unknown kind 'chat'" in problem and "character 6" in problem
+        bar.value = "type:result or id:f0"
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        lines = view.plain_lines()
+        assert len(lines) == 5 and not any("keepalive" in line for line in lines)
+        assert "5 of 12 match" in view.border_subtitle
+        app.store.append(Direction.IN, Kind.IQ, '<iq type="result" id="late" from="localhost"/>', stanza_id="late", type="result")
+        await pilot.pause(0.2)
+        assert len(view.plain_lines()) == 6, "new traffic is filtered too"
+        await pilot.press("f")
+        bar.value = ""
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert len(view.plain_lines()) == 13
+
+
+async def test_search_selects_the_next_and_previous_match():
+    app = offline_app()
+    for number in range(4):
+        add_request_and_reply(app, f"s{number}")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.press("slash")
+        await pilot.pause()
+        app.query_one("#traffic-filter").value = "type:get"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert view.selected_entry.stanza_id == "s0" and view.selected_entry.type == "get"
+        await pilot.press("escape")
+        await pilot.press("right_square_bracket")
+        assert view.selected_entry.stanza_id == "s1"
+        await pilot.press("left_square_bracket")
+        assert view.selected_entry.stanza_id == "s0"
+        assert len(view.plain_lines()) == 12, "search leaves the log whole"

@@ -22,12 +22,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
+from iqconsole.core.traffic_filter import TrafficFilter, find_next
 from iqconsole.core.traffic_rows import TrafficRows, is_noise
 from iqconsole.core.traffic_summary import entry_summary
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
 
 REFRESH_INTERVAL = 1 / 30
+FLOOD_BATCH = 200  # new stanzas in one frame that count as a flood
+FLOOD_INTERVAL = 0.2
 MAX_LINE_CHARS = 2000
 _WHITESPACE_RUN = re.compile(r"\s*\n\s*")
 
@@ -66,12 +69,22 @@ A responder's hit is marked `[⚑ name]`.
         Binding("pagedown", "page_down", "Page down", show=False, id="traffic.page-down"),
         Binding("p", "pair", "Request/reply", id="traffic.pair", tooltip="Jump between a request and its reply"),
         Binding("n", "toggle_noise", "Noise", id="traffic.noise", tooltip="Hide or show keepalives, stream elements and SM acks"),
+        Binding("f", "open_bar('filter')", "Filter", id="traffic.filter", tooltip="Filter the log with an expression"),
+        Binding("slash", "open_bar('search')", "Search", id="traffic.search", tooltip="Search the log"),
+        Binding("right_square_bracket", "find(False)", "Next match", show=False, id="traffic.next-match", tooltip="Select the next search match"),
+        Binding("left_square_bracket", "find(True)", "Previous match", show=False, id="traffic.previous-match", tooltip="Select the previous search match"),
     ]
 
     following = reactive(True)
     selected: reactive[int | None] = reactive(None)
     hide_noise = reactive(False)
     unseen = reactive(0)
+
+    @dataclass
+    class BarRequested(Message):
+        """Open the filter or search bar above the log."""
+
+        mode: str
 
     @dataclass
     class Selected(Message):
@@ -83,7 +96,11 @@ A responder's hit is marked `[⚑ name]`.
         super().__init__(**kwargs)
         self.store = store
         self.rows = TrafficRows(store)
+        self.user_filter: TrafficFilter | None = None
+        self.search: TrafficFilter | None = None
         self._seen_total = -1
+        self._last_take = 0.0
+        self._row_style = Style()
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
 
@@ -108,7 +125,10 @@ A responder's hit is marked `[⚑ name]`.
         total = self.store.total
         if total == self._seen_total:
             return
-        self._seen_total = total
+        now = time.monotonic()
+        if total - self._seen_total > FLOOD_BATCH and now - self._last_take < FLOOD_INTERVAL:
+            return  # a flood: redraw a few times a second, not every frame, and keep keys snappy
+        self._seen_total, self._last_take = total, now
         added = self.rows.update()
         self._show_rows()
         if self.following:
@@ -125,6 +145,8 @@ A responder's hit is marked `[⚑ name]`.
 
     def _update_subtitle(self) -> None:
         parts = [f"{self.unseen:,} new · End follows"] if self.unseen else []
+        if self.user_filter is not None:
+            parts.append(f"{len(self.rows):,} of {len(self.store):,} match")
         if self.hide_noise:
             parts.append(f"{self.rows.hidden:,} noise hidden · n shows")
         self.border_subtitle = " · ".join(parts)
@@ -132,11 +154,45 @@ A responder's hit is marked `[⚑ name]`.
     def watch_unseen(self) -> None:
         self._update_subtitle()
 
-    def watch_hide_noise(self, hide: bool) -> None:
-        self.rows.predicate = (lambda entry: not is_noise(entry)) if hide else None
+    def watch_hide_noise(self) -> None:
+        self._apply_filters()
+
+    def set_filter(self, user_filter: TrafficFilter | None) -> None:
+        """Narrow the log to what matches (everything kept so far, and what comes next)."""
+        self.user_filter = user_filter
+        self._apply_filters()
+
+    def _apply_filters(self) -> None:
+        hide, wanted = self.hide_noise, self.user_filter
+        if hide and wanted is not None:
+            self.rows.predicate = lambda entry: not is_noise(entry) and wanted.matches(entry)
+        elif wanted is not None:
+            self.rows.predicate = wanted.matches
+        else:
+            self.rows.predicate = (lambda entry: not is_noise(entry)) if hide else None
         self._show_rows()
         self._strips.clear()
         self._reveal_selection_or_tail()
+
+    def action_open_bar(self, mode: str) -> None:
+        self.post_message(self.BarRequested(mode))
+
+    def action_find(self, backwards: bool) -> None:
+        """Select the next (or previous) shown entry that matches the search."""
+        if self.search is None:
+            self.post_message(self.BarRequested("search"))
+            return
+        entries = self.store.entries
+        current = self.selected_entry
+        index = (current.seq - self.store.first_seq) if current is not None else (len(entries) if backwards else -1)
+        step = -1 if backwards else 1
+        while (found := find_next(entries, self.search, index + step, backwards)) is not None:
+            row = self.rows.row_of(entries[found].seq)
+            if row is not None:
+                self._select_row(row)
+                return
+            index = found
+        self.notify("No more matches" + (" above." if backwards else " below."), severity="warning")
 
     def action_toggle_noise(self) -> None:
         self.hide_noise = not self.hide_noise
@@ -211,12 +267,16 @@ A responder's hit is marked `[⚑ name]`.
         self.following = False
         self.scroll_home(animate=False)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._row_style = self.rich_style  # costly to compute: once per frame, not per row
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         _scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         entry = self.rows.entry(scroll_y + y)
         if entry is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._row_style)
         pairing = self.store.pairing_of(entry) if entry.kind is Kind.IQ else None
         state = pairing.state if pairing is not None else None
         selected = entry.seq == self.selected
@@ -226,7 +286,7 @@ A responder's hit is marked `[⚑ name]`.
             text = self.line_text(entry)
             if selected:
                 text.stylize(self._styles["selected"])
-            strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, self.rich_style)
+            strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, self._row_style)
             self._strips[key] = strip
         return strip
 
