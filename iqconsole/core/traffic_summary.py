@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from iqconsole.core.server_features import describe_namespace
 from iqconsole.core.traffic import Direction, Kind, TrafficEntry
+
+JABBER_PROTOCOL = "http://jabber.org/protocol/"
 
 
 def size_label(size: int) -> str:
@@ -11,6 +14,13 @@ def size_label(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / 1024 / 1024:.1f} MB"
+
+
+def namespace_label(namespace: str) -> str:
+    """'disco#info (XEP-0030)' for the disco#info namespace: short, with its spec where known."""
+    short = namespace.removeprefix(JABBER_PROTOCOL)
+    spec = describe_namespace(namespace).split(" ", 1)[0]
+    return f"{short} ({spec})" if spec else short
 
 
 def entry_summary(entry: TrafficEntry) -> str:
@@ -26,6 +36,6 @@ def entry_summary(entry: TrafficEntry) -> str:
     if entry.stanza_id:
         parts.append(f"id={entry.stanza_id}")
     if entry.namespace and entry.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE):
-        parts.append(entry.namespace)
+        parts.append(namespace_label(entry.namespace))
     parts.append(size_label(entry.size))
     return " ".join(parts)

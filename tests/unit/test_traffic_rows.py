@@ -3,9 +3,10 @@ survives the ring dropping its oldest entries."""
 
 from __future__ import annotations
 
+from iqconsole.core.pretty import pretty_xml, raw_xml
 from iqconsole.core.traffic import Direction, Kind, TrafficStore
 from iqconsole.core.traffic_rows import TrafficRows, is_noise
-from iqconsole.core.traffic_summary import entry_summary, size_label
+from iqconsole.core.traffic_summary import entry_summary, namespace_label, size_label
 
 
 def fill(store: TrafficStore, count: int, start: int = 0) -> None:
@@ -64,7 +65,20 @@ def test_summary_names_kind_type_peer_id_namespace_and_size():
         Direction.OUT, Kind.IQ, '<iq type="get" to="localhost" id="v1"><query xmlns="jabber:iq:version"/></iq>',
         stanza_id="v1", type="get", recipient="localhost", namespace="jabber:iq:version",
     )
-    assert entry_summary(out) == f"iq get to localhost id=v1 jabber:iq:version {out.size} B"
+    assert entry_summary(out) == f"iq get to localhost id=v1 jabber:iq:version (XEP-0092) {out.size} B"
+    assert namespace_label("http://jabber.org/protocol/disco#info") == "disco#info (XEP-0030)"
+    assert namespace_label("urn:example:unknown") == "urn:example:unknown"
     sasl = store.append(Direction.IN, Kind.SASL, "<success/>", tag="success")
     assert entry_summary(sasl) == "sasl:success 10 B"
     assert size_label(2048) == "2.0 KB" and size_label(3 * 1024 * 1024) == "3.0 MB"
+
+
+def test_long_text_is_folded_with_its_length_and_huge_stanzas_are_cut():
+    avatar = "QUJD" * 50_000  # 200,000 chars of base64
+    pretty = pretty_xml(f"<iq type='result' id='v'><vCard xmlns='vcard-temp'><PHOTO><BINVAL>{avatar}</BINVAL></PHOTO></vCard></iq>")
+    assert "[200,000 chars folded]" in pretty and len(pretty) < 1000
+    assert "<BINVAL>QUJDQUJD" in pretty, "the start stays readable"
+    many = "<iq type='result' id='r'><query xmlns='jabber:iq:roster'>" + "<item jid='a@b'/>" * 60_000 + "</query></iq>"
+    shown = pretty_xml(many)
+    assert len(shown) < 300_000 and shown.endswith(f"characters in all")
+    assert raw_xml("<a/>") == "<a/>"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from iqconsole.core.pretty import pretty_xml
+from iqconsole.core.pretty import pretty_xml, raw_xml
 from iqconsole.core.traffic import Direction, TrafficEntry, TrafficStore
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
@@ -19,11 +20,16 @@ class TrafficDetail(VerticalScroll, can_focus=True):
     HELP = """\
 # Stanza detail
 
-The stanza selected in the traffic log (↑/↓ there), indented and highlighted. With nothing
-selected it shows the reply to the last request you sent. Secrets stay redacted.
+The stanza selected in the traffic log (↑/↓ there), indented and highlighted, with long text
+(base64 avatars, file data) folded to its start and its length. **r** shows the raw form as
+captured, and back. With nothing selected it shows the reply to the last request you sent.
+Secrets stay redacted.
 """
 
+    BINDINGS = [Binding("r", "toggle_raw", "Raw/pretty", id="detail.raw", tooltip="Show the stanza as captured, or indented")]
+
     entry: reactive[TrafficEntry | None] = reactive(None)
+    raw = reactive(False)
 
     def __init__(self, store: TrafficStore, **kwargs):
         super().__init__(**kwargs)
@@ -40,10 +46,16 @@ selected it shows the reply to the last request you sent. Secrets stay redacted.
             return
         styles = role_styles(self.app.theme_variables)
         heading = Text(self._heading(entry), style="bold")
-        body = highlight_xml(pretty_xml(entry.xml), styles)
+        body = highlight_xml(raw_xml(entry.xml) if self.raw else pretty_xml(entry.xml), styles)
         body.no_wrap = False
         self.query_one("#detail-body", Static).update(Text.assemble(heading, "\n", body))
         self.scroll_home(animate=False)
+
+    def watch_raw(self) -> None:
+        self.watch_entry(self.entry)
+
+    def action_toggle_raw(self) -> None:
+        self.raw = not self.raw
 
     def _heading(self, entry: TrafficEntry) -> str:
         moment = time.strftime("%H:%M:%S", time.localtime(entry.wall))
@@ -59,4 +71,5 @@ selected it shows the reply to the last request you sent. Secrets stay redacted.
                 parts.append(pairing.state.value)
         if entry.redacted:
             parts.append("secrets redacted")
+        parts.append("raw" if self.raw else "pretty (r: raw)")
         return " · ".join(parts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.style import Style
 from rich.text import Text
@@ -21,10 +22,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from iqconsole.core.locations import data_dir, state_dir
+from iqconsole.core.replay import replay_text, reply_text
+from iqconsole.core.stanza import StanzaError
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
+from iqconsole.core.traffic_export import write_jsonl, write_xml
 from iqconsole.core.traffic_filter import TrafficFilter, find_next
 from iqconsole.core.traffic_rows import TrafficRows, is_noise
 from iqconsole.core.traffic_summary import entry_summary
+from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
 
@@ -57,6 +63,13 @@ again. Replies show their round-trip time; requests without a reply yet show `[p
 `[timed out]`; **p** jumps between a request and its reply. **n** hides the noise
 (keepalives, stream-level elements, stream management acks): they are counted, not lost.
 A responder's hit is marked `[⚑ name]`.
+
+**f** filters the log and **/** searches it (then **]**/**[** for the next/previous match),
+with one expression language (see the README): `kind:iq type:get`, `jid:bob@example.org`,
+`ns:disco or id:abc`, `-kind:presence`, `xpath:"iq/{urn:xmpp:ping}ping"`, free text.
+**c** copies the selected stanza, **r** replays it in the composer with a fresh id, **R**
+prepares a result to a request (**E** an error), **x** exports the log, or its filtered part,
+as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in all.
 """
 
     BINDINGS = [
@@ -71,6 +84,11 @@ A responder's hit is marked `[⚑ name]`.
         Binding("n", "toggle_noise", "Noise", id="traffic.noise", tooltip="Hide or show keepalives, stream elements and SM acks"),
         Binding("f", "open_bar('filter')", "Filter", id="traffic.filter", tooltip="Filter the log with an expression"),
         Binding("slash", "open_bar('search')", "Search", id="traffic.search", tooltip="Search the log"),
+        Binding("c", "copy", "Copy", id="traffic.copy", tooltip="Copy the selected stanza (OSC 52, and a file)"),
+        Binding("r", "compose('replay')", "Replay", id="traffic.replay", tooltip="Put the selected stanza in the composer with a fresh id"),
+        Binding("R", "compose('reply')", "Reply", id="traffic.reply", show=False, tooltip="Prepare a result to the selected request"),
+        Binding("E", "compose('error')", "Error reply", show=False, id="traffic.error-reply", tooltip="Prepare an error reply to the selected request"),
+        Binding("x", "export", "Export", id="traffic.export", tooltip="Export the log (or the filtered part) as JSON Lines or XML"),
         Binding("right_square_bracket", "find(False)", "Next match", show=False, id="traffic.next-match", tooltip="Select the next search match"),
         Binding("left_square_bracket", "find(True)", "Previous match", show=False, id="traffic.previous-match", tooltip="Select the previous search match"),
     ]
@@ -85,6 +103,12 @@ A responder's hit is marked `[⚑ name]`.
         """Open the filter or search bar above the log."""
 
         mode: str
+
+    @dataclass
+    class ComposeRequested(Message):
+        """Put this text in the composer (replay or reply)."""
+
+        text: str
 
     @dataclass
     class Selected(Message):
@@ -193,6 +217,50 @@ A responder's hit is marked `[⚑ name]`.
                 return
             index = found
         self.notify("No more matches" + (" above." if backwards else " below."), severity="warning")
+
+    def action_copy(self) -> None:
+        entry = self.selected_entry
+        if entry is None:
+            self.notify("Select a stanza first (↑/↓).", severity="warning")
+            return
+        self.app.copy_to_clipboard(entry.xml)
+        fallback = state_dir() / "clipboard.xml"
+        try:
+            fallback.parent.mkdir(parents=True, exist_ok=True)
+            fallback.write_text(entry.xml + "\n", encoding="utf-8")
+        except OSError:
+            fallback = None
+        where = f"; also in {fallback}" if fallback else ""
+        self.notify(f"Copied #{entry.seq} ({entry.size:,} chars) through the terminal (OSC 52){where}.")
+
+    def action_compose(self, how: str) -> None:
+        entry = self.selected_entry
+        if entry is None:
+            self.notify("Select a stanza first (↑/↓).", severity="warning")
+            return
+        try:
+            text = replay_text(entry) if how == "replay" else reply_text(entry, error=how == "error")
+        except StanzaError as error:
+            self.notify(str(error), severity="warning")
+            return
+        self.post_message(self.ComposeRequested(text))
+
+    def action_export(self) -> None:
+        default = data_dir() / "exports" / time.strftime("traffic-%Y%m%d-%H%M%S.jsonl")
+        title = "Export the filtered log to (.jsonl or .xml)" if self.user_filter else "Export the log to (.jsonl or .xml)"
+        self.app.push_screen(PathScreen(title, default), self._export)
+
+    def _export(self, path: Path | None) -> None:
+        if path is None:
+            return
+        writer = write_xml if path.suffix == ".xml" else write_jsonl
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            count = writer(path, self.store, self.user_filter)
+        except OSError as error:
+            self.notify(f"{path}: {error.strerror or error}", title="Not exported", severity="error")
+            return
+        self.notify(f"{count:,} stanzas exported to {path} (secrets stay redacted)", title="Exported")
 
     def action_toggle_noise(self) -> None:
         self.hide_noise = not self.hide_noise
