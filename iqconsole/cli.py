@@ -1,5 +1,5 @@
 """Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole respond`
-(headless responders), `iqconsole locate`."""
+(headless responders), `iqconsole view` (a recorded log), `iqconsole locate`."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_options(respond)
     respond.add_argument("--responders", type=Path, metavar="FILE", required=True, help="the responder set (TOML)")
     respond.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
+    view = commands.add_parser("view", help="open an exported log (JSON Lines) offline: list, detail, filter, search")
+    view.add_argument("file", type=Path, metavar="FILE.jsonl")
+    _add_ui_options(view)
     commands.add_parser("locate", help="print where iqconsole keeps its files")
     return parser
 
@@ -72,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:15} {path}")
         return 0
     _log_to_file()
+    if args.command == "view":
+        return run_view(args)
     try:
         responders = _load_responders(args.responders)
         if args.command == "sandbox":
@@ -149,6 +154,18 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
         )
 
     return asyncio.run(respond(account, responders, report, ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True)))
+
+
+def run_view(args: argparse.Namespace) -> int:
+    from iqconsole.core.traffic_export import TrafficFileError, load_store
+
+    try:
+        store = load_store(args.file)
+    except (OSError, TrafficFileError) as error:
+        print(f"iqconsole view: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    _run_app(None, args, store=store, connect_on_start=False, greeting=f"{len(store):,} stanzas from {args.file}")
+    return 0
 
 
 def run_sandbox(args: argparse.Namespace, responders) -> int:

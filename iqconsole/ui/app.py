@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 from typing import Awaitable, Callable, Iterable
@@ -43,6 +44,15 @@ from iqconsole.ui.traffic.traffic_pane import TrafficPane
 from iqconsole.ui.traffic.traffic_view import TrafficView
 
 
+def calm_garbage_collector() -> None:
+    """Keep full collections off the UI's own long-lived objects, and make them rarer.
+
+    Under a flood each stored stanza is a tracked object; full collections walking the whole
+    app then paused the loop for up to 300 ms (bench/flood.py). Entries hold no cycles."""
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 1_000)
+
+
 class IqConsoleApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "iqconsole"
@@ -62,6 +72,7 @@ class IqConsoleApp(App[None]):
         theme_name: str | None = None,
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
         capacity: int = DEFAULT_CAPACITY,
+        store: TrafficStore | None = None,
         responders: ResponderSet | None = None,
         responders_file: Path | None = None,
         connect_on_start: bool = True,
@@ -69,12 +80,12 @@ class IqConsoleApp(App[None]):
         greeting: str = "",
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
-        `greeting` is shown once at start."""
+        `greeting` is shown once at start; `store` is recorded traffic to read (`iqconsole view`)."""
         super().__init__()
         self.account = account
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
-        self.store = TrafficStore(capacity)
+        self.store = store if store is not None else TrafficStore(capacity)
         self.responders = responders if responders is not None else ResponderSet()
         self.responders_file = responders_file or responders_dir() / "responders.toml"
         self.client: ConsoleClient | None = None
@@ -103,6 +114,7 @@ class IqConsoleApp(App[None]):
         return dict(VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(calm_garbage_collector)
         self._load_themes()
         self.composer.border_title = "Composer"
         self.traffic.border_title = "Traffic"
@@ -220,6 +232,13 @@ class IqConsoleApp(App[None]):
             composer.report(f"✖ Error reply to {stanza_id} from {sender} in {elapsed:.1f} ms: {error_condition(reply.xml)}", "error")
         else:
             composer.report(f"✔ Result for {stanza_id} from {sender} in {elapsed:.1f} ms", "success")
+
+    @on(TrafficView.ComposeRequested)
+    def compose_from_log(self, event: TrafficView.ComposeRequested) -> None:
+        editor = self.composer.editor
+        editor.text = event.text
+        editor.focus()
+        self.composer.report("From the log: edit it, then Ctrl+J sends.")
 
     @on(TrafficView.Selected)
     def show_selected(self, event: TrafficView.Selected) -> None:
