@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from iqconsole.core.account import Account
 from iqconsole.core.traffic import Direction, Kind
+from iqconsole.core.traffic_export import load_store
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.traffic.traffic_view import TrafficView
 
@@ -80,7 +85,7 @@ async def test_p_jumps_between_a_request_and_its_reply():
         await pilot.press("p")
         assert view.selected_entry.type == "result"
         line = view.plain_lines()[0]
-        assert "iq get to localhost id=r1 urn:xmpp:ping" in line, "each line leads with a summary"
+        assert "iq get to localhost id=r1 urn:xmpp:ping (XEP-0199)" in line, "each line leads with a summary"
 
 
 async def test_filter_narrows_the_log_counts_and_explains_mistakes():
@@ -133,3 +138,89 @@ async def test_search_selects_the_next_and_previous_match():
         await pilot.press("left_square_bracket")
         assert view.selected_entry.stanza_id == "s0"
         assert len(view.plain_lines()) == 12, "search leaves the log whole"
+
+
+async def test_replay_and_reply_put_the_stanza_in_the_composer():
+    app = offline_app()
+    app.store.append(
+        Direction.IN, Kind.IQ, '<iq type="get" id="q7" from="bob@localhost/x"><query xmlns="jabber:iq:version"/></iq>',
+        stanza_id="q7", type="get", sender="bob@localhost/x", namespace="jabber:iq:version",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.pause(0.1)
+        await pilot.press("up", "R")
+        await pilot.pause()
+        editor = app.query_one("#editor")
+        assert editor.has_focus
+        assert 'type="result"' in editor.text and 'id="q7"' in editor.text and 'to="bob@localhost/x"' in editor.text
+        view.focus()
+        await pilot.press("r")
+        await pilot.pause()
+        assert 'type="get"' in editor.text and 'id="q7"' not in editor.text, "a replay gets a fresh id"
+        assert "from=" not in editor.text
+
+
+async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    app = offline_app()
+    add_request_and_reply(app, "e1")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.pause(0.1)
+        await pilot.press("up", "c")
+        await pilot.pause()
+        assert app.clipboard == app.store[2].xml
+        target = tmp_path / "log.jsonl"
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("#path-input").value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(target.read_text().splitlines()) == 1 + 3, "a header and one line per stanza"
+
+        detail = app.query_one("#detail")
+        detail.focus()
+        await pilot.press("r")
+        await pilot.pause()
+        shown = str(app.query_one("#detail-body").render())
+        assert "raw" in shown and '<iq type="result" id="e1" from="localhost"/>' in shown
+
+
+async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp_path):
+    app = offline_app()
+    for number in range(3):
+        add_request_and_reply(app, f"v{number}")
+    target = tmp_path / "session.jsonl"
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        await pilot.pause(0.1)
+        recorded = view.plain_lines()
+        view.focus()
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("#path-input").value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    reopened = IqConsoleApp(None, store=load_store(target), connect_on_start=False)
+    async with reopened.run_test(size=SIZE) as pilot:
+        view = reopened.query_one(TrafficView)
+        await pilot.pause(0.1)
+        assert view.plain_lines() == recorded, "the same lines, pairing and round trips included"
+        view.focus()
+        await pilot.press("f")
+        reopened.query_one("#traffic-filter").value = "type:get"
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert len(view.plain_lines()) == 3
+
+
+def test_view_of_a_missing_file_says_so(tmp_path):
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("iqconsole")), "view", str(tmp_path / "nope.jsonl")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2 and "No such file" in result.stderr and "nope.jsonl" in result.stderr
