@@ -63,7 +63,11 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
 def _add_ui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", help="theme name (built-in: iqconsole-dark, iqconsole-light)")
     parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_REPLY_TIMEOUT, help="seconds to wait for an IQ reply (default 30)"
+        "--timeout", type=float, help="seconds to wait for an IQ reply (default: timeout in the config file, else 30)"
+    )
+    parser.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE",
+        help="a ${NAME} for the composer and templates (repeatable; overrides [variables] of the config file)",
     )
     parser.add_argument("--responders", type=Path, metavar="FILE", help="load this responder set (TOML) at start")
 
@@ -87,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"iqconsole: {error}", file=sys.stderr)
         return error.code
-    _run_app(account, args, responders=responders, responders_file=args.responders)
+    try:
+        _run_app(account, args, responders=responders, responders_file=args.responders)
+    except UsageError as error:
+        print(f"iqconsole: {error}", file=sys.stderr)
+        return error.code
     return 0
 
 
@@ -196,15 +204,32 @@ def run_sandbox(args: argparse.Namespace, responders) -> int:
             f"{peer.jid} answers ping, version, time and disco#info. Ctrl+J sends, F1 explains."
         )
         _run_app(account, args, responders=responders, responders_file=args.responders, companions=(lambda: run_demo_peer(peer),), greeting=greeting)
+    except UsageError as error:
+        print(f"iqconsole: {error}", file=sys.stderr)
+        return error.code
     finally:
         sandbox.stop()
     return 0
 
 
+def ui_settings(args: argparse.Namespace) -> tuple[float, dict[str, str]]:
+    """The reply timeout and the user's variables: options first, then the config file."""
+    from iqconsole.core.config import ConfigError, load_config, parse_var_options
+
+    try:
+        config = load_config(locations.config_file())
+        variables = {**config.variables, **parse_var_options(args.var)}
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    timeout = args.timeout or config.timeout or DEFAULT_REPLY_TIMEOUT
+    return timeout, variables
+
+
 def _run_app(account: Account | None, args: argparse.Namespace, **extras) -> None:
     from iqconsole.ui.app import IqConsoleApp
 
-    IqConsoleApp(account, theme_name=args.theme, reply_timeout=args.timeout, **extras).run()
+    timeout, variables = ui_settings(args)
+    IqConsoleApp(account, theme_name=args.theme, reply_timeout=timeout, variables=variables, **extras).run()
 
 
 def _log_to_file() -> None:

@@ -62,6 +62,7 @@ class Chunk:
 @dataclass(frozen=True)
 class Checked:
     stanzas: tuple[Outgoing, ...] = ()
+    sources: tuple[str, ...] = ()  # each stanza's text as written, variables and all
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     total: int = 0  # stanzas in the whole text
@@ -70,9 +71,9 @@ class Checked:
     def ok(self) -> bool:
         return not self.errors
 
-    def preview(self) -> str:
+    def serialized(self) -> list[str]:
         """The stanzas exactly as they will be sent (ids filled in)."""
-        return "\n".join(tostring(outgoing.element, xmlns=CLIENT_NS) for outgoing in self.stanzas)
+        return [tostring(outgoing.element, xmlns=CLIENT_NS) for outgoing in self.stanzas]
 
 
 def split_chunks(text: str) -> list[Chunk]:
@@ -104,6 +105,7 @@ def check(text: str, context: Context, cursor: int | None = None) -> Checked:
     if cursor is not None:
         chunks = [next((chunk for chunk in reversed(chunks) if chunk.start <= cursor), chunks[0])]
     stanzas: list[Outgoing] = []
+    sources: list[str] = []
     errors: list[Problem] = []
     warnings: list[Problem] = []
     for chunk in chunks:
@@ -113,8 +115,11 @@ def check(text: str, context: Context, cursor: int | None = None) -> Checked:
             errors.append(Problem(error.message, chunk.line, chunk.column))
             continue
         stanzas.append(outgoing)
+        sources.append(chunk.text)
         warnings.extend(Problem(message, chunk.line, chunk.column) for message in _warnings(outgoing, context))
-    return Checked(tuple(stanzas) if not errors else (), tuple(errors), tuple(warnings), total)
+    if errors:
+        return Checked(errors=tuple(errors), warnings=tuple(warnings), total=total)
+    return Checked(tuple(stanzas), tuple(sources), (), tuple(warnings), total)
 
 
 def _first_unknown(text: str, context: Context) -> tuple[int | None, int | None]:

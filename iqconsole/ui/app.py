@@ -6,6 +6,7 @@ import gc
 import time
 from pathlib import Path
 from typing import Awaitable, Callable, Iterable
+from xml.sax.saxutils import quoteattr
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -23,25 +24,36 @@ from iqconsole.core.client import (
     ReplyTimeout,
     StateChange,
 )
-from iqconsole.core.locations import responders_dir
+from iqconsole.core import locations
+from iqconsole.core.history import History
+from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
+from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
 from iqconsole.core.themes import DEFAULT_THEME, discover_themes
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
+from iqconsole.core.validation import Checked, Context, check
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
+from iqconsole.ui.composer.preview_screen import PreviewScreen
+from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
+from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
+from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_pane import TrafficPane
 from iqconsole.ui.traffic.traffic_view import TrafficView
+
+
+MAX_COMPONENTS = 20  # disco#info is asked of at most this many of the server's items
 
 
 def calm_garbage_collector() -> None:
@@ -62,6 +74,7 @@ class IqConsoleApp(App[None]):
         Binding("f3", "focus('traffic')", "Traffic", id="app.focus-traffic", show=False),
         Binding("f4", "focus('responders')", "Responders", id="app.focus-responders", show=False),
         Binding("ctrl+l", "login", "Account", id="app.login", tooltip="Log in again or change account"),
+        Binding("f8", "server_features", "Server features", id="app.server-features", show=False, tooltip="What the server and its components announce"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -78,27 +91,34 @@ class IqConsoleApp(App[None]):
         connect_on_start: bool = True,
         companions: tuple[Callable[[], Awaitable[None]], ...] = (),
         greeting: str = "",
+        variables: dict[str, str] | None = None,
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
-        `greeting` is shown once at start; `store` is recorded traffic to read (`iqconsole view`)."""
+        `greeting` is shown once at start; `variables` are the user's own `${name}`s;
+        `store` is recorded traffic to read (`iqconsole view`)."""
         super().__init__()
         self.account = account
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
         self.store = store if store is not None else TrafficStore(capacity)
         self.responders = responders if responders is not None else ResponderSet()
-        self.responders_file = responders_file or responders_dir() / "responders.toml"
+        self.responders_file = responders_file or locations.responders_dir() / "responders.toml"
         self.client: ConsoleClient | None = None
         self.connect_on_start = connect_on_start
         self.companions = companions
         self.greeting = greeting
+        self.variables = dict(variables or {})
+        self.history = History(locations.history_file())
+        self.templates: dict[str, Template] = {}
+        self.server_features: ServerFeatures | None = None
+        self._warned: tuple[str, int | None] | None = None  # the send whose warnings were shown
 
     # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         # Kept as attributes: they stay reachable while a modal screen is on top.
         self.status_bar = StatusBar(self.store, id="status")
-        self.composer = ComposerPane(id="composer")
+        self.composer = ComposerPane(self.history, locations.draft_file(), self.reply_timeout, id="composer")
         self.traffic = TrafficView(self.store, id="traffic")
         self.detail = TrafficDetail(self.store, id="detail")
         yield self.status_bar
@@ -122,6 +142,8 @@ class IqConsoleApp(App[None]):
         self.query_one(ResponderTable).border_title = "Responders"
         self.status_bar.insecure = bool(self.account and self.account.insecure)
         self.composer.editor.focus()
+        self.composer.context = self.composer_context()
+        self._load_templates()
         if self.greeting:
             self.notify(self.greeting, title="iqconsole", timeout=15)
         for companion in self.companions:
@@ -183,6 +205,8 @@ class IqConsoleApp(App[None]):
         status.detail = change.message
         if change.state is ConnectionState.ONLINE:
             status.account = change.message.removeprefix("online as ")
+            self.composer.context = self.composer_context()
+            self.run_worker(self._discover_server(), exclusive=True, group="disco", exit_on_error=False)
         elif was_online and change.state is ConnectionState.DISCONNECTED:
             self.notify(f"{change.message}. Press Ctrl+L to log in again.", severity="warning", timeout=10)
 
@@ -192,25 +216,52 @@ class IqConsoleApp(App[None]):
 
     # -- sending ---------------------------------------------------------------------------
 
+    def composer_context(self) -> Context:
+        """What the variables stand for now: the account, the selected entry's sender, the user's own."""
+        own = self.client.boundjid.full if self.client is not None and self.client.online else ""
+        if not own and self.account is not None:
+            own = self.account.jid
+        selected = self.traffic.selected_entry
+        return Context(own, selected.sender if selected is not None else "", self.variables)
+
     @on(ComposerEditor.SendRequested)
     def send_from_editor(self, event: ComposerEditor.SendRequested) -> None:
         composer = self.composer
+        checked = check(event.text, self.composer_context(), event.cursor)
+        if checked.errors:
+            problem = checked.errors[0]
+            composer.report(f"✖ Not sent: {problem}", "error")
+            if problem.line is not None:
+                event.editor.move_cursor((problem.line - 1, max(0, (problem.column or 1) - 1)))
+            return
+        attempt = (event.text, event.cursor)
+        if checked.warnings and self._warned != attempt:
+            self._warned = attempt
+            warnings = "; ".join(str(problem) for problem in checked.warnings)
+            composer.report(f"⚠ {warnings}. Press the send key again to send anyway.", "error")
+            return
+        self._warned = None
         try:
-            prepared = prepare(event.text)
-            if self.client is None or not self.client.online:
-                raise StanzaError("not connected: press Ctrl+L to log in")
-            for outgoing in prepared:
-                future = self.client.send_outgoing(outgoing, self.reply_timeout)
-                if future is not None:
-                    self.run_worker(self._await_reply(outgoing, future), group="replies", exit_on_error=False)
+            self._send_checked(checked)
         except StanzaError as error:
             composer.report(f"✖ Not sent: {error}", "error")
-            if error.line is not None:
-                event.editor.move_cursor((error.line - 1, max(0, (error.column or 1) - 1)))
             return
-        waiting = any(outgoing.is_request for outgoing in prepared)
-        names = ", ".join(f"<{outgoing.element.tag.split('}')[-1]} id={outgoing.element.get('id', '')}>" for outgoing in prepared)
-        composer.report(f"→ Sent {names}" + ("; waiting for the reply…" if waiting else ""))
+        for source in checked.sources if event.cursor is not None else ["\n\n".join(checked.sources)]:
+            self.history.add(source)
+        names = ", ".join(f"<{outgoing.element.tag.split('}')[-1]} id={outgoing.element.get('id', '')}>" for outgoing in checked.stanzas)
+        waiting = any(outgoing.is_request for outgoing in checked.stanzas)
+        rest = f" ({len(checked.stanzas)} of {checked.total}; F5 sends all)" if checked.total > len(checked.stanzas) else ""
+        composer.report(f"→ Sent {names}{rest}" + ("; waiting for the reply…" if waiting else ""))
+
+    def _send_checked(self, checked: Checked) -> None:
+        if self.client is None or not self.client.online:
+            raise StanzaError("not connected: press Ctrl+L to log in")
+        timeout = self.composer.timeout
+        for outgoing in checked.stanzas:
+            future = self.client.send_outgoing(outgoing, timeout)
+            if future is not None:
+                self.composer.add_pending(outgoing.element.get("id", ""), timeout)
+                self.run_worker(self._await_reply(outgoing, future), group="replies", exit_on_error=False)
 
     async def _await_reply(self, outgoing: Outgoing, future) -> None:
         composer = self.composer
@@ -224,6 +275,8 @@ class IqConsoleApp(App[None]):
         except ConnectionFailure as failure:
             composer.report(f"✖ {failure}", "error")
             return
+        finally:
+            composer.remove_pending(stanza_id)
         elapsed = (reply.monotonic - sent_at) * 1000
         if self.traffic.selected is None:
             self.detail.entry = reply
@@ -232,6 +285,106 @@ class IqConsoleApp(App[None]):
             composer.report(f"✖ Error reply to {stanza_id} from {sender} in {elapsed:.1f} ms: {error_condition(reply.xml)}", "error")
         else:
             composer.report(f"✔ Result for {stanza_id} from {sender} in {elapsed:.1f} ms", "success")
+
+    def cancel_pending(self) -> None:
+        pending = list(self.composer.pending)
+        if not pending:
+            self.composer.report("Nothing is waiting for a reply.")
+            return
+        for stanza_id in pending:
+            if self.client is not None:
+                self.client.cancel_wait(stanza_id)
+            self.composer.remove_pending(stanza_id)
+        self.composer.report(f"⊘ Stopped waiting for {', '.join(pending)} (cancelled)", "error")
+
+    # -- templates, preview, server features -------------------------------------------------
+
+    @on(ComposerPane.Requested)
+    def composer_requested(self, event: ComposerPane.Requested) -> None:
+        editor = self.composer.editor
+        if event.action == "templates":
+            self.push_screen(TemplatePicker(self.templates, self.composer_context(), self.server_features), self.insert_template)
+        elif event.action == "save-template":
+            self.push_screen(SaveTemplateScreen(str(locations.templates_dir())), self._save_template)
+        elif event.action == "preview":
+            self.push_screen(PreviewScreen(check(editor.text, self.composer_context())))
+        elif event.action == "cancel":
+            self.cancel_pending()
+
+    def _load_templates(self) -> None:
+        self.templates, errors = discover_templates(locations.templates_dir())
+        for error in errors:
+            self.notify(error, title="Template not loaded", severity="error", timeout=10)
+
+    def insert_template(self, template: Template | None) -> None:
+        """Put the template where the cursor is (replacing a selection, or a blank editor)."""
+        if template is None:
+            return
+        editor = self.composer.editor
+        if not editor.text.strip():
+            editor.text = template.body + "\n"
+            editor.move_cursor((0, 0))
+        else:
+            row = editor.cursor_location[0]
+            line = editor.document.get_line(row)
+            if line.strip():  # below the current line
+                editor.insert("\n" + template.body, (row, len(line)))
+                row += 1
+            else:
+                editor.insert(template.body, (row, 0))
+            editor.move_cursor((row, 0))
+        editor.focus()
+        self.composer.report(f"Inserted the template {template.title!r}: Ctrl+J sends it.")
+
+    def _save_template(self, answer: tuple[str, str] | None, overwrite: bool = False) -> None:
+        if answer is None:
+            return
+        title, description = answer
+        try:
+            path = save_user_template(locations.templates_dir(), title, self.composer.editor.text, description, overwrite=overwrite)
+        except TemplateError as error:
+            if "already exists" in str(error):
+                self.push_screen(
+                    ConfirmScreen(f"{error}. Overwrite it?"), lambda yes: yes and self._save_template(answer, overwrite=True)
+                )
+            else:
+                self.notify(str(error), title="Template not saved", severity="error", timeout=10)
+            return
+        self._load_templates()
+        self.notify(f"Saved as {path}", title="Template saved")
+
+    async def _discover_server(self) -> None:
+        """Once per login: disco#info and disco#items of the server, then disco#info of each item."""
+        client = self.client
+        if client is None:
+            return
+        domain = client.boundjid.domain
+        features = ServerFeatures()
+
+        async def ask(namespace: str, jid: str) -> str | None:
+            (outgoing,) = prepare(f'<iq type="get" to={quoteattr(jid)}><query xmlns="{namespace}"/></iq>')
+            try:
+                return (await client.send_outgoing(outgoing, self.reply_timeout)).xml
+            except (ReplyTimeout, ConnectionFailure, StanzaError):
+                return None
+
+        async def add_info(jid: str) -> None:
+            try:
+                features.add(parse_disco_info(await ask(DISCO_INFO, jid) or "", jid))
+            except ValueError:
+                pass  # no answer or an error: nothing announced
+
+        await add_info(domain)
+        try:
+            components = parse_disco_items(await ask(DISCO_ITEMS, domain) or "")
+        except ValueError:
+            components = []
+        for component in components[:MAX_COMPONENTS]:
+            await add_info(component)
+        self.server_features = features
+
+    def action_server_features(self) -> None:
+        self.push_screen(ServerFeaturesScreen(self.server_features))
 
     @on(TrafficView.ComposeRequested)
     def compose_from_log(self, event: TrafficView.ComposeRequested) -> None:
@@ -244,6 +397,7 @@ class IqConsoleApp(App[None]):
     def show_selected(self, event: TrafficView.Selected) -> None:
         if event.entry is not None:
             self.detail.entry = event.entry
+        self.composer.context = self.composer_context()
 
     # -- responders ------------------------------------------------------------------------
 
@@ -317,7 +471,13 @@ class IqConsoleApp(App[None]):
         self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand("Send", "Send the stanzas in the composer", self.composer.editor.action_send)
+        yield SystemCommand("Send", "Send the stanza under the cursor in the composer", self.composer.editor.action_send)
+        yield SystemCommand("Send all", "Send every stanza in the composer, in order", lambda: self.composer.editor.action_send(True))
+        yield SystemCommand("Insert template", "Pick a template (fuzzy search, preview)", lambda: self.composer.action_request("templates"))
+        yield SystemCommand("Save as template", "Keep the composer's text as your own template", lambda: self.composer.action_request("save-template"))
+        yield SystemCommand("Preview stanzas", "The composer's stanzas as they will be sent", lambda: self.composer.action_request("preview"))
+        yield SystemCommand("Cancel waiting", "Stop waiting for the pending replies", self.cancel_pending)
+        yield SystemCommand("Server features", "What the server and its components announce, with XEP names", self.action_server_features)
         yield SystemCommand("Add responder", "Answer matching incoming IQs automatically", self.add_responder)
         yield SystemCommand("Log in / change account", "Reconnect or switch account", self.action_login)
         yield SystemCommand("Follow traffic", "Jump to the newest stanza and follow", self.traffic.action_follow)

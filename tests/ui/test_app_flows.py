@@ -88,7 +88,12 @@ async def test_error_reply_shows_its_condition(prosody):
     app = IqConsoleApp(account_for(prosody, "alice", "ui3"))
     async with app.run_test(size=SIZE) as pilot:
         await online(app, pilot)
+        sent_before = app.store.count_out
         await type_and_send(app, pilot, '<iq type="get" to="localhost"><query xmlns="urn:example:none"/></iq>')
+        await pilot.pause()
+        assert "unknown namespace urn:example:none" in outcome(app) and "again" in outcome(app)
+        assert app.store.count_out == sent_before, "a warning holds the first press back"
+        await pilot.press("ctrl+j")
         await eventually(lambda: "Error reply" in outcome(app), what="the error")
         assert "service-unavailable" in outcome(app)
 

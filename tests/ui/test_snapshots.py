@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.ui.screens.login_screen import LoginScreen
 from tests.ui.snapshot_app import make_app, settle
 
@@ -54,5 +55,18 @@ def test_help_for_the_traffic_log(snap_compare):
         pilot.app.query_one("#traffic").focus()
         await pilot.press("f1")
         await pilot.pause(0.3)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_template_picker_with_a_preview(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        app = pilot.app
+        app.server_features = ServerFeatures([DiscoInfo("localhost", ("server/im Prosody",), ("jabber:iq:version", "urn:xmpp:ping"))])
+        await pilot.press("ctrl+t", *"vers")
+        await pilot.pause(0.2)
+        app.screen.query_one("#picker-search").cursor_blink = False
+        await pilot.pause(0.1)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

@@ -59,7 +59,7 @@ def test_unknown_variable_is_an_error_naming_it_with_its_position():
 
 
 def test_preview_shows_the_stanza_as_sent():
-    preview = check(TWO, ME, cursor=len(TWO) - 3).preview()
+    (preview,) = check(TWO, ME, cursor=len(TWO) - 3).serialized()
     assert preview.startswith('<iq type="get" to="bob@example.org/phone" id="')
     assert "${" not in preview and "xmlns=\"jabber:client\"" not in preview
 
@@ -122,6 +122,7 @@ def test_split_chunks_and_the_stanza_under_the_cursor():
     assert at_blank_line.stanzas[0].element[0].tag.endswith("ping"), "between two: the one before"
     assert at_second.stanzas[0].element[0].tag.endswith("query")
     assert at_second.total == 2
+    assert at_second.sources == ('<iq type="get" to="${peer}" id="${id}"><query xmlns="jabber:iq:version"/></iq>',)
 
 
 def test_an_error_in_another_stanza_does_not_block_the_one_under_the_cursor():

@@ -22,26 +22,35 @@ class ComposerEditor(TextArea):
     HELP = """\
 # Composer
 
-Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level elements)
-and send them with **Alt+Enter** or **Ctrl+J**.
+Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level elements).
+**Ctrl+J** (or Alt+Enter) sends the stanza under the cursor, **F5** sends them all, in order.
 
-- Unprefixed elements are in `jabber:client`, as inside a real stream.
-- A missing `id` is filled in for you.
-- Malformed XML is refused with its line and column; nothing is sent, your text stays.
-- An IQ `get`/`set` waits for its reply (30 s by default); the outcome shows below the editor
-  and both stanzas appear in the traffic log.
+- `${jid}`, `${bare}`, `${domain}`, `${resource}`, `${peer}` (the sender of the entry selected
+  in the log, else the server), `${id}` (fresh for every stanza) and your own variables (config
+  file `[variables]`, `--var NAME=VALUE`) are filled in when sending; `$$` is a dollar sign.
+- The line under the editor checks as you type: errors (malformed XML with line and column, an
+  unknown variable, IQ rules, a bad JID) refuse the send; warnings (an unknown namespace, a
+  `from` that is not you) ask for a second press to send anyway.
+- A missing `id` is filled in; unprefixed elements are in `jabber:client`.
+- An IQ `get`/`set` waits for its reply (the timeout is the box at the bottom right); a
+  countdown shows while it waits, **Ctrl+G** stops waiting.
+- **Ctrl+T** picks a template, **Ctrl+S** saves the editor as your own template, **Ctrl+O**
+  previews the stanzas as they will be sent, **Ctrl+↑/↓** walk the history of sent stanzas.
+  The text is saved as you type and comes back at the next start.
 """
 
     BINDINGS = [
-        Binding("alt+enter,ctrl+j", "send", "Send", id="composer.send", tooltip="Send the stanzas in the editor"),
+        Binding("alt+enter,ctrl+j", "send", "Send", id="composer.send", tooltip="Send the stanza under the cursor"),
+        Binding("f5", "send(True)", "Send all", id="composer.send-all", tooltip="Send every stanza in the editor, in order"),
     ]
 
     @dataclass
     class SendRequested(Message):
-        """The user asked to send the editor's text."""
+        """The user asked to send the stanza at `cursor` (a character offset), or all (None)."""
 
         editor: "ComposerEditor"
         text: str
+        cursor: int | None
 
         @property
         def control(self) -> "ComposerEditor":
@@ -64,5 +73,9 @@ and send them with **Alt+Enter** or **Ctrl+J**.
         self.register_theme(theme)
         self.theme = theme.name
 
-    def action_send(self) -> None:
-        self.post_message(self.SendRequested(self, self.text))
+    @property
+    def cursor_offset(self) -> int:
+        return self.document.get_index_from_location(self.cursor_location)
+
+    def action_send(self, everything: bool = False) -> None:
+        self.post_message(self.SendRequested(self, self.text, None if everything else self.cursor_offset))

@@ -1,0 +1,195 @@
+"""The composer as a person uses it: picker, variables, live check, several stanzas, history,
+drafts, user templates, cancel and the server's features (Pilot, real Prosody where it sends)."""
+
+from __future__ import annotations
+
+from iqconsole.core import locations
+from iqconsole.core.account import Account
+from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.composer.composer_pane import ComposerPane
+from iqconsole.ui.composer.template_picker import TemplatePicker
+from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
+from tests.xmpp_helpers import account_for, eventually
+
+SIZE = (150, 45)
+PING = '<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>'
+VERSION = '<iq type="get" to="${domain}"><query xmlns="jabber:iq:version"/></iq>'
+
+
+def text_of(app: IqConsoleApp, selector: str) -> str:
+    return str(app.query_one(selector).render())
+
+
+def offline_app(**kwargs) -> IqConsoleApp:
+    return IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, **kwargs)
+
+
+async def online(app: IqConsoleApp, pilot) -> None:
+    await eventually(lambda: app.client is not None and app.client.online, what="login")
+    await eventually(lambda: app.server_features is not None, what="the disco after login")
+    await pilot.pause()
+
+
+def mine(app: IqConsoleApp, after: int) -> list:
+    """The pings and version requests sent after the entry number `after`."""
+    return [
+        entry for entry in app.store.entries
+        if entry.seq > after and entry.direction.value == "out" and entry.namespace in ("urn:xmpp:ping", "jabber:iq:version")
+    ]
+
+
+async def test_picker_searches_previews_and_inserts():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(ComposerEditor).text = ""
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, TemplatePicker)
+        await pilot.press(*"softw ver")
+        await pilot.pause()
+        preview = text_of(app.screen, "#picker-preview-text")
+        assert "Software version" in preview and "jabber:iq:version" in preview
+        assert 'to="localhost"' in preview, "the preview has the variables filled in"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, TemplatePicker)
+        editor = app.query_one(ComposerEditor)
+        assert "jabber:iq:version" in editor.text and "${id}" in editor.text, "inserted as written"
+        assert editor.has_focus
+
+
+async def test_picker_inserts_below_the_current_stanza_and_escape_inserts_nothing():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        editor.text = PING
+        editor.move_cursor((0, 3))
+        await pilot.press("ctrl+t")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert editor.text == PING
+        await pilot.press("ctrl+t", *"ping")
+        await pilot.press("down", "up", "enter")
+        await pilot.pause()
+        lines = editor.text.splitlines()
+        assert lines[0] == PING and lines[1].startswith("<iq") and "urn:xmpp:ping" in "\n".join(lines[1:])
+        assert editor.cursor_location == (1, 0)
+
+
+async def test_live_check_shows_errors_and_warnings_after_typing(tmp_path):
+    app = offline_app(variables={"service": "pubsub.localhost"})
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        editor.text = '<iq type="get" to="${service}">\n  <query xmlns="jabber:iq:version">\n</iq>'
+        await pilot.pause(0.4)
+        assert "line 3" in text_of(app, "#composer-check") and "✖" in text_of(app, "#composer-check")
+        editor.text = '<iq type="get" to="${nobody}"><ping xmlns="urn:xmpp:ping"/></iq>'
+        await pilot.pause(0.4)
+        assert "${nobody}" in text_of(app, "#composer-check")
+        editor.text = '<iq type="get" to="${service}"><x xmlns="urn:example:x"/></iq>'
+        await pilot.pause(0.4)
+        assert "⚠" in text_of(app, "#composer-check") and "urn:example:x" in text_of(app, "#composer-check")
+        editor.text = VERSION + "\n" + PING
+        await pilot.pause(0.4)
+        assert "2 stanzas ready" in text_of(app, "#composer-check")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        preview = text_of(app.screen, "#preview-text")
+        assert 'to="localhost"' in preview and "${" not in preview
+        await pilot.press("escape")
+
+
+async def test_unknown_variable_refuses_the_send_with_its_name():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        editor.text = '<iq type="get">\n  <ping xmlns="urn:xmpp:ping" a="${missing}"/></iq>'
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert "Not sent" in text_of(app, "#composer-outcome") and "${missing}" in text_of(app, "#composer-outcome")
+        assert editor.cursor_location == (1, 33), "the cursor goes to the unknown variable"
+
+
+async def test_send_the_stanza_under_the_cursor_then_all_and_walk_the_history(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "composer1"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        editor = app.query_one(ComposerEditor)
+        editor.text = PING + "\n\n" + VERSION
+        editor.move_cursor((2, 5))
+        before = app.store.entries[-1].seq
+        await pilot.press("ctrl+j")
+        await eventually(lambda: "Result" in text_of(app, "#composer-outcome"), what="the version result")
+        sent = mine(app, before)
+        assert len(sent) == 1 and "jabber:iq:version" in sent[0].xml and "urn:xmpp:ping" not in sent[0].xml
+        await pilot.press("f5")
+        await eventually(lambda: len(mine(app, before)) == 3, what="both stanzas")
+        outgoing = [entry.xml for entry in mine(app, before)]
+        assert "urn:xmpp:ping" in outgoing[1] and "jabber:iq:version" in outgoing[2], "in order"
+
+        editor.text = "my draft"
+        await pilot.press("ctrl+up")
+        assert editor.text == PING + "\n\n" + VERSION, "send all keeps the whole text"
+        await pilot.press("ctrl+up")
+        assert editor.text == VERSION
+        await pilot.press("ctrl+down", "ctrl+down")
+        assert editor.text == "my draft", "walking past the newest gives the draft back"
+
+    again = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.query_one(ComposerEditor).text == "my draft", "the draft survives a restart"
+        await pilot.press("ctrl+up")
+        assert again.query_one(ComposerEditor).text == PING + "\n\n" + VERSION, "so does the history"
+
+
+async def test_countdown_and_cancel_a_pending_iq(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "composer2"))
+    app.responders.add("hush", "iq@type=get/ping", silent=True)  # the console answers itself: never
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        app.query_one("#composer-timeout").value = "25"
+        editor = app.query_one(ComposerEditor)
+        editor.text = '<iq type="get" to="${jid}"><ping xmlns="urn:xmpp:ping"/></iq>'
+        await pilot.press("ctrl+j")
+        await pilot.pause(0.2)
+        pane = app.query_one(ComposerPane)
+        assert pane.pending, text_of(app, "#composer-outcome")
+        assert "⧗ waiting" in text_of(app, "#composer-pending") and "25 s" in text_of(app, "#composer-pending")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert not pane.pending and "cancelled" in text_of(app, "#composer-outcome")
+        assert app.client.waiting_count == 0
+
+
+async def test_save_as_user_template_then_pick_it():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(ComposerEditor).text = VERSION
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press(*"My version", "enter")
+        await pilot.pause()
+        path = locations.templates_dir() / "my-version.xml"
+        assert path.is_file() and "title: My version" in path.read_text()
+        await pilot.press("ctrl+t", *"my version")
+        await pilot.pause()
+        assert "· yours" in str(app.screen.query_one("#picker-list").get_option_at_index(0).prompt)
+        await pilot.press("escape")
+
+
+async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "composer3"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        await eventually(lambda: app.server_features is not None, what="the disco answers")
+        assert app.server_features.announcer("urn:xmpp:ping") == "localhost"
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, ServerFeaturesScreen)
+        rows = [app.screen.query_one("#features-table").get_row_at(n) for n in range(app.screen.query_one("#features-table").row_count)]
+        assert ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"] in [list(map(str, row)) for row in rows]
+        await pilot.press("escape", "ctrl+t", *"ping")
+        await pilot.pause()
+        assert str(app.screen.query_one("#picker-list").get_option_at_index(0).prompt).startswith("●")
