@@ -255,7 +255,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
             responder = self._responder_replies.pop(element.get("id", ""), responder)
         child_namespace = split_tag(element[0].tag)[0] if len(element) else ""
         xml, redacted = redact(text)
-        return self.store.append(
+        entry = self.store.append(
             direction,
             kind_of(local, namespace),
             xml,
@@ -268,6 +268,9 @@ class ConsoleClient(slixmpp.ClientXMPP):
             redacted=redacted,
             responder=responder,
         )
+        if redacted:
+            self.store.keep_secret(entry.seq, text)
+        return entry
 
     # -- sending ---------------------------------------------------------------------------
 

@@ -128,6 +128,7 @@ class TrafficStore:
     pairings: dict[int, Pairing] = field(default_factory=dict)
     _pending: dict[str, Pairing] = field(default_factory=dict)
     _reply_of: dict[int, int] = field(default_factory=dict)
+    _secrets: dict[int, str] = field(default_factory=dict, repr=False)
     _next_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -242,6 +243,14 @@ class TrafficStore:
             allowed |= _peer_forms(own)
         return answerer.lower() in allowed or answerer == ""
 
+    def keep_secret(self, seq: int, original: str) -> None:
+        """The unredacted text of a redacted entry, in memory only, for the detail pane's
+        explicit "show secrets" toggle; it is never exported, copied or logged."""
+        self._secrets[seq] = original
+
+    def secret_of(self, entry: TrafficEntry) -> str | None:
+        return self._secrets.get(entry.seq)
+
     def mark_timed_out(self, direction: Direction, stanza_id: str) -> None:
         pairing = self._pending.pop(self._pending_key(direction, stanza_id), None)
         if pairing is not None:
@@ -263,3 +272,4 @@ class TrafficStore:
         if pairing is not None and pairing.state is PairState.PENDING:
             self._pending.pop(self._pending_key(entry.direction, entry.stanza_id), None)
         self._reply_of.pop(entry.seq, None)
+        self._secrets.pop(entry.seq, None)

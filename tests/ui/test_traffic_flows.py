@@ -224,3 +224,29 @@ def test_view_of_a_missing_file_says_so(tmp_path):
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2 and "No such file" in result.stderr and "nope.jsonl" in result.stderr
+
+
+async def test_secrets_show_only_in_the_detail_pane_on_request():
+    app = offline_app()
+    secret = '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">AGFsaWNlAHMzY3JldA==</auth>'
+    entry = app.store.append(
+        Direction.OUT, Kind.SASL, '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">[redacted]</auth>',
+        tag="auth", redacted=True,
+    )
+    app.store.keep_secret(entry.seq, secret)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.pause(0.1)
+        await pilot.press("up")
+        await pilot.pause()
+        body = lambda: str(app.query_one("#detail-body").render())
+        assert "[redacted]" in body() and "AGFsaWNl" not in body()
+        app.query_one("#detail").focus()
+        await pilot.press("S")
+        await pilot.pause()
+        assert "AGFsaWNlAHMzY3JldA==" in body() and "SECRETS SHOWN" in body()
+        assert "AGFsaWNl" not in "".join(view.plain_lines()), "the log stays redacted"
+        await pilot.press("S")
+        await pilot.pause()
+        assert "AGFsaWNl" not in body()

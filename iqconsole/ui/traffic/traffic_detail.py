@@ -23,13 +23,18 @@ class TrafficDetail(VerticalScroll, can_focus=True):
 The stanza selected in the traffic log (↑/↓ there), indented and highlighted, with long text
 (base64 avatars, file data) folded to its start and its length. **r** shows the raw form as
 captured, and back. With nothing selected it shows the reply to the last request you sent.
-Secrets stay redacted.
+Secrets stay redacted; **Shift+S** shows them in this pane only (a red warning says so), for
+debugging your own authentication. The log, copies and exports always stay redacted.
 """
 
-    BINDINGS = [Binding("r", "toggle_raw", "Raw/pretty", id="detail.raw", tooltip="Show the stanza as captured, or indented")]
+    BINDINGS = [
+        Binding("r", "toggle_raw", "Raw/pretty", id="detail.raw", tooltip="Show the stanza as captured, or indented"),
+        Binding("S", "toggle_secrets", "Secrets", id="detail.secrets", tooltip="Show or hide redacted secrets (SASL, passwords) here"),
+    ]
 
     entry: reactive[TrafficEntry | None] = reactive(None)
     raw = reactive(False)
+    show_secrets = reactive(False)
 
     def __init__(self, store: TrafficStore, **kwargs):
         super().__init__(**kwargs)
@@ -46,13 +51,24 @@ Secrets stay redacted.
             return
         styles = role_styles(self.app.theme_variables)
         heading = Text(self._heading(entry), style="bold")
-        body = highlight_xml(raw_xml(entry.xml) if self.raw else pretty_xml(entry.xml), styles)
+        if self.show_secrets and self.store.secret_of(entry) is not None:
+            heading.append("\n⚠ SECRETS SHOWN (Shift+S hides them)", style="bold reverse red")
+        secret = self.store.secret_of(entry) if self.show_secrets else None
+        xml = secret if secret is not None else entry.xml
+        body = highlight_xml(raw_xml(xml) if self.raw else pretty_xml(xml), styles)
         body.no_wrap = False
         self.query_one("#detail-body", Static).update(Text.assemble(heading, "\n", body))
         self.scroll_home(animate=False)
 
     def watch_raw(self) -> None:
         self.watch_entry(self.entry)
+
+    def watch_show_secrets(self, shown: bool) -> None:
+        self.border_subtitle = "⚠ secrets shown" if shown else ""
+        self.watch_entry(self.entry)
+
+    def action_toggle_secrets(self) -> None:
+        self.show_secrets = not self.show_secrets
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
