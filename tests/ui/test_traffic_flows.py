@@ -250,3 +250,22 @@ async def test_secrets_show_only_in_the_detail_pane_on_request():
         await pilot.press("S")
         await pilot.pause()
         assert "AGFsaWNl" not in body()
+
+
+async def test_request_lines_say_what_became_of_them():
+    app = offline_app()
+    add_request_and_reply(app, "ok1")
+    app.store.append(Direction.OUT, Kind.IQ, '<iq type="get" id="bad1" to="localhost"><x xmlns="urn:x"/></iq>',
+                     stanza_id="bad1", type="get", recipient="localhost")
+    app.store.append(
+        Direction.IN, Kind.IQ,
+        '<iq type="error" id="bad1" from="localhost"><error type="cancel">'
+        '<item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>',
+        stanza_id="bad1", type="error", sender="localhost",
+    )
+    app.store.append(Direction.OUT, Kind.IQ, '<iq type="get" id="wait1" to="localhost"><x xmlns="urn:x"/></iq>',
+                     stanza_id="wait1", type="get", recipient="localhost")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        lines = [line for line in app.query_one(TrafficView).plain_lines() if " get " in line]
+        assert "[answered]" in lines[0] and "[error item-not-found]" in lines[1] and "[pending]" in lines[2]

@@ -24,7 +24,7 @@ from textual.strip import Strip
 
 from iqconsole.core.locations import data_dir, state_dir
 from iqconsole.core.replay import replay_text, reply_text
-from iqconsole.core.stanza import StanzaError
+from iqconsole.core.stanza import StanzaError, error_condition
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
 from iqconsole.core.traffic_export import write_jsonl, write_xml
 from iqconsole.core.traffic_filter import TrafficFilter, find_next
@@ -139,6 +139,7 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         self._styles["in"] = Style(color=variables.get("traffic-in"), bold=True)
         self._styles["out"] = Style(color=variables.get("traffic-out"), bold=True)
         self._styles["time"] = Style(color=variables.get("traffic-time"))
+        self._styles["error"] = Style(color=variables.get("error"), bold=True)
         self._styles["summary"] = Style(color=variables.get("traffic-time"), italic=True)
         self._styles["selected"] = Style(bgcolor=variables.get("primary-darken-3", "#333333"), bold=True)
         self._strips.clear()
@@ -380,9 +381,12 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
             return Text()
         if pairing.reply is entry and pairing.round_trip is not None:
             return Text(f"[{pairing.round_trip * 1000:.1f} ms] ", self._styles["comment"])
-        if pairing.request is entry and pairing.state in (PairState.PENDING, PairState.TIMED_OUT):
-            return Text(f"[{pairing.state.value}] ", self._styles["comment"])
-        return Text()
+        if pairing.request is not entry:
+            return Text()
+        if pairing.state is PairState.ERROR:
+            condition = error_condition(pairing.reply.xml).split(" ", 1)[0]
+            return Text(f"[error {condition}] ", self._styles["error"])
+        return Text(f"[{pairing.state.value}] ", self._styles["comment"])
 
     def plain_lines(self) -> list[str]:
         """Every row as the view shows it, without colour."""
