@@ -810,7 +810,7 @@ def print_profiles(counts, args) -> None:
         if path.exists():
             print(f"\ncProfile of the console while ingesting {count:,} stanzas ({path}), by own time:")
             pstats.Stats(str(path)).sort_stats("tottime").print_stats(args.profile_top)
-            print(f"same, by cumulative time:")
+            print("same, by cumulative time:")
             pstats.Stats(str(path)).sort_stats("cumulative").print_stats(args.profile_top)
 
 

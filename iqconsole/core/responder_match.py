@@ -17,7 +17,7 @@ from slixmpp import Iq
 from slixmpp.xmlstream import ElementBase, register_stanza_plugin
 from slixmpp.xmlstream.matcher import MatchXMLMask, StanzaPath
 
-from iqconsole.core.stanza import StanzaError, parse_stanzas, split_tag
+from iqconsole.core.stanza import StanzaError, parse_stanzas
 from iqconsole.core.stanza_plugins import register_iq_payloads
 from iqconsole.core.traffic import CLIENT_NS
 
@@ -159,8 +159,3 @@ def define_payload(name: str, element: str) -> None:
     register_stanza_plugin(Iq, plugin)
     _custom_payloads[name] = clark
 
-
-def describe_payload(element: ET.Element) -> str:
-    """'{ns}local' of an element for messages."""
-    namespace, local = split_tag(element.tag)
-    return f"{{{namespace}}}{local}" if namespace else local

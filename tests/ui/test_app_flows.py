@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from slixmpp.xmlstream import ET
 
 from iqconsole.core.account import Account
@@ -10,7 +9,6 @@ from iqconsole.core.client import ConnectionState
 from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import ComposerEditor
-from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.help_screen import HelpScreen

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from iqconsole.core.responder_files import load_responders, responders_from_data, save_responders
+from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responder_match import MatchKind, ResponderError, check_mask, check_xpath, define_payload
 from iqconsole.core.responder_reply import request_value
 from iqconsole.core.responders import Responder, ResponderSet
