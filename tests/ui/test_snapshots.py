@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from iqconsole.core.server_features import DiscoInfo, ServerFeatures
+from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.screens.login_screen import LoginScreen
 from tests.ui.snapshot_app import make_app, settle
+from tests.xmpp_helpers import eventually
 
 SIZE = (140, 40)
 
@@ -27,11 +29,14 @@ def test_responder_form_with_a_bad_path(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
         pilot.app.query_one("#responders").focus()
-        await pilot.press("a")
         await pilot.pause()
-        pilot.app.screen.query_one("#responder-match").value = "iq/query"
-        pilot.app.screen.query_one("#responder-match").cursor_blink = False
-        pilot.app.screen.query_one("#responder-name").cursor_blink = False
+        await pilot.press("a")
+        await eventually(lambda: isinstance(pilot.app.screen, ResponderForm), what="the form")
+        form = pilot.app.screen
+        form.query_one("#responder-match").value = "iq/query"
+        form.query_one("#responder-match").cursor_blink = False
+        form.query_one("#responder-name").cursor_blink = False
+        await eventually(lambda: "unknown payload" in str(form.query_one("#responder-problem").render()), what="the check")
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
