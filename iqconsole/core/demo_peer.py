@@ -7,12 +7,27 @@ ping, software version, entity time and disco#info, like a typical client would.
 from __future__ import annotations
 
 import asyncio
+import time
+import xml.etree.ElementTree as ET
 
 import slixmpp
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
 from iqconsole.core.account import Account
 
-DEMO_PLUGINS = ("xep_0030", "xep_0092", "xep_0199", "xep_0202")
+# Entity time is answered below: slixmpp 1.17's xep_0202 fails to format the time on a UTC host.
+DEMO_PLUGINS = ("xep_0030", "xep_0092", "xep_0199")
+TIME_NS = "urn:xmpp:time"
+
+
+def _answer_time(iq) -> None:
+    if iq["type"] != "get":
+        return
+    reply = iq.reply(clear=True)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    reply.append(ET.fromstring(f"<time xmlns='{TIME_NS}'><tzo>+00:00</tzo><utc>{now}</utc></time>"))
+    reply.send()
 
 
 async def run_demo_peer(account: Account) -> None:
@@ -24,6 +39,8 @@ async def run_demo_peer(account: Account) -> None:
     for plugin in DEMO_PLUGINS:
         peer.register_plugin(plugin)
     peer.plugin["xep_0092"].config["software_name"] = "iqconsole demo peer"
+    peer.plugin["xep_0030"].add_feature(TIME_NS)
+    peer.register_handler(Callback("entity time", MatchXPath(f"{{jabber:client}}iq/{{{TIME_NS}}}time"), _answer_time))
     peer.add_event_handler("session_start", lambda _event: peer.send_presence())
     started = asyncio.ensure_future(peer.wait_until("session_start", 15))
     peer.connect(account.host, account.port)

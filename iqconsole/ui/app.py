@@ -478,7 +478,10 @@ class IqConsoleApp(App[None]):
         yield SystemCommand("Preview stanzas", "The composer's stanzas as they will be sent", lambda: self.composer.action_request("preview"))
         yield SystemCommand("Cancel waiting", "Stop waiting for the pending replies", self.cancel_pending)
         yield SystemCommand("Server features", "What the server and its components announce, with XEP names", self.action_server_features)
-        yield SystemCommand("Add responder", "Answer matching incoming IQs automatically", self.add_responder)
+        yield SystemCommand(
+            "Add responder", "Answer matching incoming IQs automatically",
+            lambda: self.responder_requested(ResponderTable.Requested("add", None)),
+        )
         yield SystemCommand("Log in / change account", "Reconnect or switch account", self.action_login)
         yield SystemCommand("Follow traffic", "Jump to the newest stanza and follow", self.traffic.action_follow)
         yield SystemCommand("Help", "Explain the focused pane and its keys", self.action_help)

@@ -256,3 +256,14 @@ async def test_a_new_responder_can_be_tried_on_the_selected_log_entry():
         trial = str(form.query_one("#responder-trial").render())
         assert "yes: it matches" in trial and '<pong xmlns="urn:x">q1</pong>' in trial
         assert len(app.responders) == 0, "trying changes nothing"
+
+
+async def test_the_palette_lists_every_command_and_they_work():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        for title in ("Send", "Insert template", "Add responder", "Follow traffic", "Help", "Theme", "Quit"):
+            assert title in commands, f"{title!r} is in the palette"
+        commands["Add responder"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, ResponderForm)

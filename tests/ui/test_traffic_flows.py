@@ -269,3 +269,4 @@ async def test_request_lines_say_what_became_of_them():
         await pilot.pause(0.1)
         lines = [line for line in app.query_one(TrafficView).plain_lines() if " get " in line]
         assert "[answered]" in lines[0] and "[error item-not-found]" in lines[1] and "[pending]" in lines[2]
+
