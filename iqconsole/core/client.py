@@ -349,6 +349,8 @@ def describe_connection_error(error: object, account: Account) -> str:
     if isinstance(error, OSError):
         return f"Cannot reach {account.address}: {error.strerror or error}."
     text = str(error)
+    if "DNS" in text and account.host:
+        return f"Cannot find the host {account.host!r} (no DNS record): check the host name or give an IP address."
     if "DNS" in text:
         return f"{text}. Check the domain, or give --host and --port."
     return f"Cannot connect to {account.address}: {text}"

@@ -98,10 +98,6 @@ def check(text: str, context: Context, cursor: int | None = None) -> Checked:
         return Checked(errors=(Problem(error.message, error.line, error.column),))
     chunks = split_chunks(text)
     total = len(chunks)
-    try:
-        render(text, context.variables())
-    except TemplateError as error:
-        return Checked(errors=(Problem(str(error), *_first_unknown(text, context)),), total=total)
     if cursor is not None:
         chunks = [next((chunk for chunk in reversed(chunks) if chunk.start <= cursor), chunks[0])]
     stanzas: list[Outgoing] = []
@@ -110,7 +106,12 @@ def check(text: str, context: Context, cursor: int | None = None) -> Checked:
     warnings: list[Problem] = []
     for chunk in chunks:
         try:
-            (outgoing,) = prepare(render(chunk.text, context.variables()))
+            rendered = render(chunk.text, context.variables())
+        except TemplateError as error:
+            errors.append(Problem(str(error), *_first_unknown(text, context, chunk.start, chunk.start + len(chunk.text))))
+            continue
+        try:
+            (outgoing,) = prepare(rendered)
         except StanzaError as error:
             errors.append(Problem(error.message, chunk.line, chunk.column))
             continue
@@ -122,11 +123,12 @@ def check(text: str, context: Context, cursor: int | None = None) -> Checked:
     return Checked(tuple(stanzas), tuple(sources), (), tuple(warnings), total)
 
 
-def _first_unknown(text: str, context: Context) -> tuple[int | None, int | None]:
-    """Line and column of the first unknown `${name}`, to put the cursor there."""
+def _first_unknown(text: str, context: Context, start: int, end: int) -> tuple[int | None, int | None]:
+    """Line and column (in the whole text) of the first unknown `${name}` between `start` and
+    `end`, to put the cursor there."""
     known = context.variables()
-    unknown = [name for name in variables_of(text) if name not in known]
-    positions = [text.find(f"${{{name}}}") for name in unknown]
+    unknown = [name for name in variables_of(text[start:end]) if name not in known]
+    positions = [text.find(f"${{{name}}}", start, end) for name in unknown]
     positions = [position for position in positions if position >= 0]
     if not positions:
         return None, None

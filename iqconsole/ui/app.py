@@ -389,9 +389,14 @@ class IqConsoleApp(App[None]):
     @on(TrafficView.ComposeRequested)
     def compose_from_log(self, event: TrafficView.ComposeRequested) -> None:
         editor = self.composer.editor
-        editor.text = event.text
+        if not editor.text.strip():
+            editor.text = event.text
+        else:  # added after what is there (undoable), never replacing what the user wrote
+            end = editor.document.end
+            editor.insert("\n\n" + event.text, end)
+            editor.move_cursor((end[0] + 2, 0))
         editor.focus()
-        self.composer.report("From the log: edit it, then Ctrl+J sends.")
+        self.composer.report("From the log: edit it, then Ctrl+J sends the stanza under the cursor.")
 
     @on(TrafficView.Selected)
     def show_selected(self, event: TrafficView.Selected) -> None:

@@ -147,19 +147,24 @@ async def test_replay_and_reply_put_the_stanza_in_the_composer():
         stanza_id="q7", type="get", sender="bob@localhost/x", namespace="jabber:iq:version",
     )
     async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one("#editor")
+        before = editor.text.rstrip()
         view = app.query_one(TrafficView)
         view.focus()
         await pilot.pause(0.1)
         await pilot.press("up", "R")
         await pilot.pause()
-        editor = app.query_one("#editor")
         assert editor.has_focus
-        assert 'type="result"' in editor.text and 'id="q7"' in editor.text and 'to="bob@localhost/x"' in editor.text
+        assert editor.text.startswith(before), "what the user wrote stays"
+        reply = editor.text.rsplit("\n\n", 1)[1]
+        assert 'type="result"' in reply and 'id="q7"' in reply and 'to="bob@localhost/x"' in reply
+        assert editor.cursor_location[0] == editor.text.rsplit("\n\n", 1)[0].count("\n") + 2, "the cursor is on it"
         view.focus()
         await pilot.press("r")
         await pilot.pause()
-        assert 'type="get"' in editor.text and 'id="q7"' not in editor.text, "a replay gets a fresh id"
-        assert "from=" not in editor.text
+        replayed = editor.text.rsplit("\n\n", 1)[1]
+        assert 'type="get"' in replayed and 'id="q7"' not in replayed, "a replay gets a fresh id"
+        assert "from=" not in replayed and reply in editor.text
 
 
 async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):

@@ -62,6 +62,12 @@ def test_dns_failure_string_suggests_host_and_port():
     assert "--host" in text and "--port" in text
 
 
+def test_dns_failure_with_a_host_names_that_host():
+    account = Account("romeo@example.org", host="xmpp.exmaple.org")
+    text = describe_connection_error("No DNS record available for example.org", account)
+    assert "'xmpp.exmaple.org'" in text and "--host" not in text
+
+
 def test_generic_os_error_names_the_address_and_the_reason():
     account = Account("romeo@example.org", host="10.0.0.1", port=5222)
     text = describe_connection_error(OSError(errno.ENETUNREACH, "Network is unreachable"), account)

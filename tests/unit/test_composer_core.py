@@ -58,6 +58,16 @@ def test_unknown_variable_is_an_error_naming_it_with_its_position():
     assert "${nod}" in error.message and (error.line, error.column) == (2, 42)
 
 
+def test_an_unknown_variable_elsewhere_does_not_block_the_stanza_under_the_cursor():
+    text = '<iq type="get" to="${nobody}"><ping xmlns="urn:xmpp:ping"/></iq>\n' + TWO
+    cursor = text.index("jabber:iq:version")
+    (outgoing,) = check(text, ME, cursor).stanzas
+    assert outgoing.element.get("to") == "bob@example.org/phone"
+    everything = check(text, ME)
+    assert not everything.ok and "${nobody}" in everything.errors[0].message
+    assert (everything.errors[0].line, everything.errors[0].column) == (1, 20)
+
+
 def test_preview_shows_the_stanza_as_sent():
     (preview,) = check(TWO, ME, cursor=len(TWO) - 3).serialized()
     assert preview.startswith('<iq type="get" to="bob@example.org/phone" id="')

@@ -17,12 +17,10 @@ class ResponderTable(DataTable):
     HELP = """\
 # Responders
 
-A responder answers incoming IQ **get**/**set** requests that match its StanzaPath, such as
-`iq@type=get/ping` or `iq/disco_info@node=x`, with its reply template: payload XML for a
-result (empty for an empty result), or an `<error>` element for an error reply.
-
-The first enabled responder that matches answers, exactly once; the request and the reply
-show in the traffic log. A bad StanzaPath is refused before it is registered.
+A responder answers incoming IQ **get**/**set** requests that match it, so the console can
+play a service or a peer. The first enabled responder that matches answers, exactly once;
+the request and the reply show in the traffic log marked `[⚑ name]`. A bad match or reply
+is refused, with the reason, before it is registered.
 
 A match is a StanzaPath, an XPath in Clark notation (`iq[@type='get']/{urn:xmpp:ping}ping`)
 or an XML mask (`<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>`). A reply is a result

@@ -85,7 +85,7 @@ debugging your own authentication. The log, copies and exports always stay redac
                 parts.append(f"{pairing.state.value} by #{pairing.reply.seq}")
             else:
                 parts.append(pairing.state.value)
-        if entry.redacted:
-            parts.append("secrets redacted")
+        if entry.redacted and not self.show_secrets:
+            parts.append("secrets redacted (Shift+S shows)")
         parts.append("raw" if self.raw else "pretty (r: raw)")
         return " · ".join(parts)
