@@ -29,7 +29,7 @@ from iqconsole.core.redact import redact
 from iqconsole.core.responders import Answer, ResponderSet
 from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
 from iqconsole.core.stanza_plugins import register_iq_payloads
-from iqconsole.core.traffic import Direction, Kind, TrafficEntry, TrafficStore, kind_of
+from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore, kind_of
 
 DEFAULT_REPLY_TIMEOUT = 30.0
 READ_SLICE = 8192
@@ -296,13 +296,13 @@ class ConsoleClient(slixmpp.ClientXMPP):
         return future
 
     def cancel_wait(self, stanza_id: str) -> None:
-        """Stop waiting for a reply (the request stays in the log as timed out)."""
+        """Stop waiting for a reply (the request stays in the log as cancelled; a late reply still pairs)."""
         waiting = self._waiting.pop(stanza_id, None)
         if waiting is not None:
             future, timer = waiting
             timer.cancel()
             future.cancel()
-            self.store.mark_timed_out(Direction.OUT, stanza_id)
+            self.store.mark_timed_out(Direction.OUT, stanza_id, PairState.CANCELLED)
 
     @property
     def waiting_count(self) -> int:

@@ -73,6 +73,10 @@ class PairState(str, Enum):
     ANSWERED = "answered"
     ERROR = "error"
     TIMED_OUT = "timed out"
+    CANCELLED = "cancelled"
+
+# Requests that stopped waiting; a reply may still come, and is then paired as late.
+_GAVE_UP = (PairState.TIMED_OUT, PairState.CANCELLED)
 
 
 @dataclass(slots=True)
@@ -82,6 +86,7 @@ class Pairing:
     request: TrafficEntry
     state: PairState = PairState.PENDING
     reply: TrafficEntry | None = None
+    late: bool = False  # the reply came after the request timed out or was cancelled
 
     @property
     def round_trip(self) -> float | None:
@@ -222,6 +227,7 @@ class TrafficStore:
         if pairing is None or not self._reply_matches(pairing.request, entry):
             return
         del self._pending[key]
+        pairing.late = pairing.state in _GAVE_UP
         pairing.reply = entry
         pairing.state = PairState.ERROR if entry.type == "error" else PairState.ANSWERED
         self._reply_of[entry.seq] = pairing.request.seq
@@ -251,10 +257,11 @@ class TrafficStore:
     def secret_of(self, entry: TrafficEntry) -> str | None:
         return self._secrets.get(entry.seq)
 
-    def mark_timed_out(self, direction: Direction, stanza_id: str) -> None:
-        pairing = self._pending.pop(self._pending_key(direction, stanza_id), None)
-        if pairing is not None:
-            pairing.state = PairState.TIMED_OUT
+    def mark_timed_out(self, direction: Direction, stanza_id: str, state: PairState = PairState.TIMED_OUT) -> None:
+        """Stop waiting (timed out, or cancelled by the user); a late reply still pairs."""
+        pairing = self._pending.get(self._pending_key(direction, stanza_id))
+        if pairing is not None and pairing.state is PairState.PENDING:
+            pairing.state = state
 
     def pairing_of(self, entry: TrafficEntry) -> Pairing | None:
         """The pairing a request or a reply belongs to."""
@@ -265,11 +272,14 @@ class TrafficStore:
     def pending_out(self) -> int:
         """Requests we sent that still wait for their reply."""
         prefix = f"{Direction.OUT.value}:"
-        return sum(1 for key in self._pending if key.startswith(prefix))
+        return sum(
+            1 for key, pairing in self._pending.items() if key.startswith(prefix) and pairing.state is PairState.PENDING
+        )
 
     def _forget(self, entry: TrafficEntry) -> None:
         pairing = self.pairings.pop(entry.seq, None)
-        if pairing is not None and pairing.state is PairState.PENDING:
-            self._pending.pop(self._pending_key(entry.direction, entry.stanza_id), None)
+        key = self._pending_key(entry.direction, entry.stanza_id)
+        if pairing is not None and self._pending.get(key) is pairing:
+            del self._pending[key]
         self._reply_of.pop(entry.seq, None)
         self._secrets.pop(entry.seq, None)

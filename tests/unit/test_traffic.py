@@ -183,19 +183,6 @@ def test_round_trip_is_reply_minus_request_monotonic_time():
     assert store.pairing_of(sent).round_trip == pytest.approx(1.375)
 
 
-def test_mark_timed_out_ends_the_wait_and_a_late_reply_is_not_paired():
-    store = TrafficStore()
-    sent = request(store, to="example.org")
-    assert store.pending_out == 1
-    store.mark_timed_out(OUT, "q1")
-    pairing = store.pairing_of(sent)
-    assert pairing.state is PairState.TIMED_OUT
-    assert store.pending_out == 0
-    late = reply(store, sender="example.org")
-    assert pairing.state is PairState.TIMED_OUT and pairing.reply is None
-    assert store.pairing_of(late) is None
-
-
 def test_mark_timed_out_does_not_undo_an_answer():
     store = TrafficStore()
     sent = request(store, to="example.org")
@@ -286,3 +273,14 @@ def test_entry_request_and_reply_flags():
     got = reply(store, stanza_id="zz", iq_type="error")
     assert got.is_reply and not got.is_request
     assert not message(store).is_request and not message(store).is_reply
+
+
+def test_a_reply_after_a_timeout_or_a_cancel_is_paired_as_late():
+    store = TrafficStore()
+    for stanza_id, gave_up in (("t1", PairState.TIMED_OUT), ("c1", PairState.CANCELLED)):
+        request = store.append(Direction.OUT, Kind.IQ, "<iq/>", stanza_id=stanza_id, type="get", recipient="a@b/c")
+        store.mark_timed_out(Direction.OUT, stanza_id, gave_up)
+        assert store.pairing_of(request).state is gave_up and store.pending_out == 0
+        reply = store.append(Direction.IN, Kind.IQ, "<iq/>", stanza_id=stanza_id, type="result", sender="a@b/c")
+        pairing = store.pairing_of(request)
+        assert pairing.reply is reply and pairing.late and pairing.state is PairState.ANSWERED

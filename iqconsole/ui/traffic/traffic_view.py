@@ -380,13 +380,15 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         if pairing is None:
             return Text()
         if pairing.reply is entry and pairing.round_trip is not None:
-            return Text(f"[{pairing.round_trip * 1000:.1f} ms] ", self._styles["comment"])
+            late = "late, " if pairing.late else ""
+            return Text(f"[{late}{pairing.round_trip * 1000:.1f} ms] ", self._styles["comment"])
         if pairing.request is not entry:
             return Text()
         if pairing.state is PairState.ERROR:
             condition = error_condition(pairing.reply.xml).split(" ", 1)[0]
             return Text(f"[error {condition}] ", self._styles["error"])
-        return Text(f"[{pairing.state.value}] ", self._styles["comment"])
+        late = " late" if pairing.late else ""
+        return Text(f"[{pairing.state.value}{late}] ", self._styles["comment"])
 
     def plain_lines(self) -> list[str]:
         """Every row as the view shows it, without colour."""
