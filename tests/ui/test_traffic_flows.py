@@ -41,7 +41,7 @@ async def test_scrolling_away_counts_new_stanzas_and_end_follows_again():
         await pilot.pause(0.1)
         await pilot.press("home")
         await pilot.pause(0.1)
-        assert not view.following
+        assert not view.following and view.selected_entry.stanza_id == "a0", "Home selects the oldest"
         for number in range(5):
             add_request_and_reply(app, f"b{number}")
         await pilot.pause(0.2)
@@ -185,6 +185,14 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
         await pilot.press("enter")
         await pilot.pause()
         assert len(target.read_text().splitlines()) == 1 + 3, "a header and one line per stanza"
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("#path-input").value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen", "an existing file is not replaced without asking"
+        await pilot.press("n")
+        await pilot.pause()
 
         detail = app.query_one("#detail")
         detail.focus()

@@ -30,6 +30,7 @@ from iqconsole.core.traffic_export import write_jsonl, write_xml
 from iqconsole.core.traffic_filter import TrafficFilter, find_next
 from iqconsole.core.traffic_rows import TrafficRows, is_noise
 from iqconsole.core.traffic_summary import entry_summary
+from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
@@ -74,7 +75,7 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
 
     BINDINGS = [
         Binding("end", "follow", "Follow", id="traffic.follow", tooltip="Jump to the newest stanza and follow"),
-        Binding("home", "oldest", "Oldest", id="traffic.oldest", tooltip="Jump to the oldest stanza kept"),
+        Binding("home", "oldest", "Oldest", id="traffic.oldest", tooltip="Select the oldest stanza kept"),
         Binding("up", "select(-1)", "Previous", show=False, id="traffic.previous", tooltip="Select the previous stanza"),
         Binding("down", "select(1)", "Next", show=False, id="traffic.next", tooltip="Select the next stanza"),
         Binding("escape", "follow", "Unselect", show=False, id="traffic.unselect", tooltip="Clear the selection and follow"),
@@ -254,6 +255,14 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
     def _export(self, path: Path | None) -> None:
         if path is None:
             return
+        if path.exists():
+            self.app.push_screen(
+                ConfirmScreen(f"{path} exists. Replace it?"), lambda yes: yes and self._write_export(path)
+            )
+            return
+        self._write_export(path)
+
+    def _write_export(self, path: Path) -> None:
         writer = write_xml if path.suffix == ".xml" else write_jsonl
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -332,9 +341,9 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         self.post_message(self.Selected(None if selected is None else self.store.by_seq(selected)))
 
     def action_oldest(self) -> None:
-        """Scroll to the oldest stanza kept (stops following)."""
-        self.following = False
-        self.scroll_home(animate=False)
+        """Select the oldest stanza kept (stops following)."""
+        if len(self.rows):
+            self._select_row(0)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._row_style = self.rich_style  # costly to compute: once per frame, not per row
