@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from contextlib import asynccontextmanager
 import sys
 from pathlib import Path
 
@@ -19,6 +20,24 @@ def offline_app() -> IqConsoleApp:
     return IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
 
 
+@asynccontextmanager
+async def focused_log(app: IqConsoleApp):
+    """The app running with the traffic log focused and up to date."""
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.pause(0.1)
+        yield pilot, view
+
+
+def app_with_pairs(prefix: str, count: int) -> IqConsoleApp:
+    """An offline console whose log holds `count` pings, each with a keepalive and its reply."""
+    app = offline_app()
+    for number in range(count):
+        add_request_and_reply(app, f"{prefix}{number}")
+    return app
+
+
 def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
     app.store.append(
         Direction.OUT, Kind.IQ, f'<iq type="get" id="{stanza_id}" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
@@ -32,13 +51,8 @@ def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
 
 
 async def test_scrolling_away_counts_new_stanzas_and_end_follows_again():
-    app = offline_app()
-    for number in range(60):
-        add_request_and_reply(app, f"a{number}")
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(TrafficView)
-        view.focus()
-        await pilot.pause(0.1)
+    app = app_with_pairs("a", 60)
+    async with focused_log(app) as (pilot, view):
         await pilot.press("home")
         await pilot.pause(0.1)
         assert not view.following and view.selected_entry.stanza_id == "a0", "Home selects the oldest"
@@ -53,13 +67,8 @@ async def test_scrolling_away_counts_new_stanzas_and_end_follows_again():
 
 
 async def test_noise_is_hidden_with_one_key_and_counted():
-    app = offline_app()
-    for number in range(3):
-        add_request_and_reply(app, f"n{number}")
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(TrafficView)
-        view.focus()
-        await pilot.pause(0.1)
+    app = app_with_pairs("n", 3)
+    async with focused_log(app) as (pilot, view):
         assert sum("keepalive" in line for line in view.plain_lines()) == 3
         await pilot.press("n")
         await pilot.pause(0.1)
@@ -74,10 +83,7 @@ async def test_p_jumps_between_a_request_and_its_reply():
     app = offline_app()
     add_request_and_reply(app, "r1")
     add_request_and_reply(app, "r2")
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(TrafficView)
-        view.focus()
-        await pilot.pause(0.1)
+    async with focused_log(app) as (pilot, view):
         await pilot.press("up")  # the newest: the reply to r2
         assert view.selected_entry.stanza_id == "r2" and view.selected_entry.type == "result"
         await pilot.press("p")
@@ -89,12 +95,8 @@ async def test_p_jumps_between_a_request_and_its_reply():
 
 
 async def test_filter_narrows_the_log_counts_and_explains_mistakes():
-    app = offline_app()
-    for number in range(4):
-        add_request_and_reply(app, f"f{number}")
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(TrafficView)
-        view.focus()
+    app = app_with_pairs("f", 4)
+    async with focused_log(app) as (pilot, view):
         await pilot.press("f")
         await pilot.pause()
         bar = app.query_one("#traffic-filter")
@@ -120,12 +122,8 @@ async def test_filter_narrows_the_log_counts_and_explains_mistakes():
 
 
 async def test_search_selects_the_next_and_previous_match():
-    app = offline_app()
-    for number in range(4):
-        add_request_and_reply(app, f"s{number}")
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(TrafficView)
-        view.focus()
+    app = app_with_pairs("s", 4)
+    async with focused_log(app) as (pilot, view):
         await pilot.press("slash")
         await pilot.pause()
         app.query_one("#traffic-filter").value = "type:get"
@@ -171,10 +169,7 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app = offline_app()
     add_request_and_reply(app, "e1")
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(TrafficView)
-        view.focus()
-        await pilot.pause(0.1)
+    async with focused_log(app) as (pilot, view):
         await pilot.press("up", "c")
         await pilot.pause()
         assert app.clipboard == app.store[2].xml
@@ -203,9 +198,7 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
 
 
 async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp_path):
-    app = offline_app()
-    for number in range(3):
-        add_request_and_reply(app, f"v{number}")
+    app = app_with_pairs("v", 3)
     target = tmp_path / "session.jsonl"
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(TrafficView)
@@ -247,10 +240,7 @@ async def test_secrets_show_only_in_the_detail_pane_on_request():
         tag="auth", redacted=True,
     )
     app.store.keep_secret(entry.seq, secret)
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(TrafficView)
-        view.focus()
-        await pilot.pause(0.1)
+    async with focused_log(app) as (pilot, view):
         await pilot.press("up")
         await pilot.pause()
         body = lambda: str(app.query_one("#detail-body").render())
