@@ -172,7 +172,7 @@ def run_view(args: argparse.Namespace) -> int:
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
-    _run_app(None, args, store=store, connect_on_start=False, greeting=f"{len(store):,} stanzas from {args.file}")
+    _run_app(None, args, store=store, viewer=True, connect_on_start=False, greeting=f"{len(store):,} stanzas from {args.file}")
     return 0
 
 

@@ -86,6 +86,7 @@ class IqConsoleApp(App[None]):
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
         capacity: int = DEFAULT_CAPACITY,
         store: TrafficStore | None = None,
+        viewer: bool = False,
         responders: ResponderSet | None = None,
         responders_file: Path | None = None,
         connect_on_start: bool = True,
@@ -95,12 +96,13 @@ class IqConsoleApp(App[None]):
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
         `greeting` is shown once at start; `variables` are the user's own `${name}`s;
-        `store` is recorded traffic to read (`iqconsole view`)."""
+        `store` is recorded traffic to read; `viewer` shows only the log (`iqconsole view`)."""
         super().__init__()
         self.account = account
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
         self.store = store if store is not None else TrafficStore(capacity)
+        self.viewer = viewer
         self.responders = responders if responders is not None else ResponderSet()
         self.responders_file = responders_file or locations.responders_dir() / "responders.toml"
         self.client: ConsoleClient | None = None
@@ -141,7 +143,11 @@ class IqConsoleApp(App[None]):
         self.detail.border_title = "Detail"
         self.query_one(ResponderTable).border_title = "Responders"
         self.status_bar.insecure = bool(self.account and self.account.insecure)
-        self.composer.editor.focus()
+        if self.viewer:
+            self.add_class("-viewer")
+            self.traffic.focus()
+        else:
+            self.composer.editor.focus()
         self.composer.context = self.composer_context()
         self._load_templates()
         if self.greeting:

@@ -211,10 +211,12 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
         await pilot.press("enter")
         await pilot.pause()
 
-    reopened = IqConsoleApp(None, store=load_store(target), connect_on_start=False)
+    reopened = IqConsoleApp(None, store=load_store(target), viewer=True, connect_on_start=False)
     async with reopened.run_test(size=SIZE) as pilot:
         view = reopened.query_one(TrafficView)
         await pilot.pause(0.1)
+        assert view.has_focus and view.region.width > 140, "the log has the whole width"
+        assert not reopened.query_one("#composer").display or not reopened.query_one("#composer").region.width
         assert view.plain_lines() == recorded, "the same lines, pairing and round trips included"
         view.focus()
         await pilot.press("f")
