@@ -8,14 +8,14 @@ only when everything cheaper in the same `and` already let it through.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
 from typing import Callable, Sequence, Union
 
 from iqconsole.core.stanza import StanzaError, parse_stanzas
-from iqconsole.core.traffic import CLIENT_NS, Direction, Kind, TrafficEntry
+from iqconsole.core.stanza_xpath import XPathError, compile_xpath
+from iqconsole.core.traffic import Direction, Kind, TrafficEntry
 
 EntryTest = Callable[[TrafficEntry], bool]
 
@@ -24,7 +24,6 @@ ANY_VALUE = "*"
 _KEYWORDS = ("and", "or", "not")
 _QUOTES = "\"'"
 _MAX_NESTING = 50  # deeper parentheses are a typo, and would exhaust the recursive parser
-_XPATH_NAMESPACES = {"": CLIENT_NS}
 # What a term costs per entry: reading attributes, scanning the XML, parsing the XML.
 _FIELD_COST, _TEXT_COST, _XPATH_COST = 0, 1, 2
 
@@ -215,29 +214,19 @@ def _text_test(value: str) -> EntryTest:
 
 
 def _xpath_test(expression: str, position: int) -> EntryTest:
-    """ElementTree XPath in Clark notation, unprefixed names in jabber:client, evaluated from
-    above the stanza (its first step names the stanza), as responders' XPath matches are."""
-    if expression.startswith("/"):
-        raise FilterError("start the XPath with the stanza itself, such as iq[@type='get'], not with '/'", position)
+    """The stanza matches the XPath (the same dialect as responders' XPath matches)."""
     try:
-        ET.Element("probe").find(expression, _XPATH_NAMESPACES)
-    except SyntaxError as error:
-        raise FilterError(f"bad XPath {expression!r}: {error}", position) from None
-    except (KeyError, TypeError, ValueError, AttributeError):  # ElementPath's own parser slips
-        message = (
-            f"bad XPath {expression!r}: unfinished step or predicate"
-            " (quote an XPath that holds spaces or parentheses: xpath:\"…\")"
-        )
-        raise FilterError(message, position) from None
+        test = compile_xpath(expression)
+    except XPathError as error:
+        hint = " (quote an XPath that holds spaces or parentheses: xpath:\"…\")" if "unfinished" in str(error) else ""
+        raise FilterError(f"{error}{hint}", position) from None
 
     def found(entry: TrafficEntry) -> bool:
         try:
             stanzas = parse_stanzas(entry.xml)
         except StanzaError:  # a stream header or keepalive: no element to look into
             return False
-        holder = ET.Element("holder")
-        holder.extend(stanzas)
-        return holder.find(expression, _XPATH_NAMESPACES) is not None
+        return len(stanzas) == 1 and test(stanzas[0])
 
     return found
 
