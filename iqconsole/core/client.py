@@ -225,10 +225,10 @@ class ConsoleClient(slixmpp.ClientXMPP):
         """Record what came in, then let the responders answer it (they may swallow it)."""
         element = stanza.xml
         text = tostring(element, xmlns=self.default_ns)  # before any handler or matcher mutates it
-        answer = self.responders.answer(stanza) if isinstance(stanza, Iq) else None
+        answer = self._answer(stanza) if isinstance(stanza, Iq) else None
         responder = answer.responder.name if answer is not None and answer.responder is not None else ""
         entry = self._record(Direction.IN, element, text, responder)
-        if entry.is_reply and entry.stanza_id in self._waiting:
+        if entry.is_reply and entry.stanza_id in self._waiting and self._answers_ours(entry):
             future, timer = self._waiting.pop(entry.stanza_id)
             timer.cancel()
             if not future.done():
@@ -244,6 +244,21 @@ class ConsoleClient(slixmpp.ClientXMPP):
             else:
                 answer.reply.send()
         return None  # swallowed: no other handler, and no automatic error, sees it
+
+    def _answers_ours(self, entry: TrafficEntry) -> bool:
+        """The store paired it with our request (same id, from the peer we asked), not just any
+        stanza reusing the id."""
+        pairing = self.store.pairing_of(entry)
+        return pairing is not None and pairing.reply is entry
+
+    def _answer(self, iq: Iq) -> Answer | None:
+        """The responders' answer; a failure is logged and the request left to slixmpp, because
+        an exception here would end the stream."""
+        try:
+            return self.responders.answer(iq)
+        except Exception:
+            logging.getLogger(__name__).exception("responders failed on %s", iq["id"])
+            return None
 
     def _send_if_online(self, reply: Iq) -> None:
         if self.online:
@@ -317,6 +332,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
     def _fail_waiting(self, reason: str) -> None:
         for stanza_id, (future, timer) in list(self._waiting.items()):
             timer.cancel()
+            self.store.mark_timed_out(Direction.OUT, stanza_id, PairState.CANCELLED)
             if not future.done():
                 future.set_exception(ConnectionFailure(f"{reason} before the reply to {stanza_id} came"))
         self._waiting.clear()

@@ -6,6 +6,7 @@ responder is created; at runtime a template that still fails becomes internal-se
 
 from __future__ import annotations
 
+import re
 import time
 import xml.etree.ElementTree as ET
 from string import Template
@@ -46,6 +47,8 @@ ERROR_CONDITIONS = {
 }
 ERROR_TYPES = ("auth", "cancel", "continue", "modify", "wait")
 VARIABLES = ("id", "from", "to", "now", "counter", "request:PATH")
+_QUOTES = {'"': "&quot;", "'": "&apos;"}
+_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
 class ReplyTemplate(Template):
@@ -64,17 +67,21 @@ class _Variables(dict):
     def __missing__(self, key: str) -> str:
         if not key.startswith("request:"):
             raise KeyError(key)
-        if self.request is None:
-            return "sample"
-        return request_value(self.request, key.removeprefix("request:"))
+        path = key.removeprefix("request:")
+        value = request_value(self.request if self.request is not None else ET.Element("sample"), path)
+        return escape(value if self.request is not None else "sample", _QUOTES)
 
 
 def request_value(request: ET.Element, path: str) -> str:
-    """`@type`, `query/@node`, `query/item` (text): any namespace, '' when absent."""
+    """`@type`, `query/@node`, `query/item` (text): any namespace, '' when absent.
+
+    Raises ResponderError for a path that is not plain steps and an optional attribute."""
     element_path, _, attribute = path.strip().partition("@")
     element_path = element_path.strip("/")
-    steps = [f"{{*}}{step}" for step in element_path.split("/") if step]
-    target = request.find("/".join(steps)) if steps else request
+    steps = [step for step in element_path.split("/") if step]
+    if not all(_NAME.match(step) for step in steps) or (attribute and not _NAME.match(attribute)):
+        raise ResponderError(f"${{request:{path}}}: write element names separated by '/', then @attribute if any")
+    target = request.find("/".join(f"{{*}}{step}" for step in steps)) if steps else request
     if target is None:
         return ""
     if attribute:
@@ -84,10 +91,12 @@ def request_value(request: ET.Element, path: str) -> str:
 
 def render_reply(template: str, values: dict[str, str], request: ET.Element | None = None) -> str:
     """Fill the variables, XML-escaped. Raises ResponderError naming a bad variable."""
-    escaped = {name: escape(value, {'"': "&quot;", "'": "&apos;"}) for name, value in values.items()}
+    escaped = {name: escape(value, _QUOTES) for name, value in values.items()}
     variables = _Variables(escaped, request)
     try:
         text = ReplyTemplate(template).substitute(variables)
+    except ResponderError:
+        raise
     except KeyError as error:
         raise ResponderError(
             f"reply template: unknown variable ${{{error.args[0]}}}; use one of: "

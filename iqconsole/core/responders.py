@@ -101,7 +101,7 @@ class Responder:
             return reply_to(iq, [error_element(self.error, self.error_type, self.error_text)])
         try:
             return reply_to(iq, result_payload(self.reply, iq, self.hits))
-        except (StanzaError, ResponderError) as error:
+        except Exception as error:  # whatever it is, it must not reach slixmpp's receive path
             self.last_error = f"reply failed: {error}"
             return reply_to(iq, [error_element("internal-server-error", "wait", str(error))])
 

@@ -190,3 +190,21 @@ async def test_message_and_presence_can_be_sent(prosody, alice):
     finally:
         await bob.disconnect()
     await eventually(lambda: any(e.kind is Kind.PRESENCE and e.direction is Direction.OUT for e in alice.store))
+
+
+async def test_a_reply_from_someone_else_with_our_id_is_not_taken_for_the_answer(prosody, alice):
+    bob = await plain_client(prosody, "bob", "quiet")
+    carol = await plain_client(prosody, "carol", "spoofer")
+    bob.register_handler(Callback("swallow pings", StanzaPath("iq@type=get/ping"), lambda iq: None))
+    try:
+        (outgoing,) = prepare(f"<iq type='get' to='{bob.boundjid}' id='spoof1'><ping xmlns='urn:xmpp:ping'/></iq>")
+        future = alice.send_outgoing(outgoing, 1.5)
+        await asyncio.sleep(0.3)
+        carol.send_raw(f"<iq type='result' id='spoof1' to='{alice.boundjid}'/>")
+        with pytest.raises(ReplyTimeout):
+            await future
+        request = next(entry for entry in alice.store if entry.stanza_id == "spoof1" and entry.is_request)
+        assert alice.store.pairing_of(request).state is PairState.TIMED_OUT
+    finally:
+        await bob.disconnect()
+        await carol.disconnect()

@@ -350,3 +350,16 @@ def test_template_variables_are_accepted_at_add():
         "vars", "iq@type=get/ping", "<t xmlns='urn:x' id='${id}' from='${from}' to='${to}'>${now}</t>"
     )
     assert responder.last_error == ""
+
+
+async def test_request_values_are_escaped_too(make_iq):
+    responders = ResponderSet()
+    responders.add("echo", "iq@type=get/software_version", "<echo xmlns='urn:x'>${request:query/name}</echo>")
+    _, reply = answered(responders, make_iq("get", "<query xmlns='jabber:iq:version'><name>&lt;admin xmlns='urn:x'/&gt;</name></query>"))
+    root = serialized(reply)
+    assert root.find("{urn:x}echo").text == "<admin xmlns='urn:x'/>" and root.find("{urn:x}echo/{urn:x}admin") is None
+
+
+def test_a_bad_request_path_is_refused_when_the_responder_is_made():
+    with pytest.raises(ResponderError, match="request:query"):
+        ResponderSet().add("bad", "iq@type=get/ping", "<x xmlns='urn:x'>${request:query[@node=a]}</x>")
