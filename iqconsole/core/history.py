@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from iqconsole.core.redact import redact
+
 __all__ = ["DEFAULT_HISTORY_LIMIT", "History", "load_draft", "save_draft"]
 
 DEFAULT_HISTORY_LIMIT = 500
@@ -74,9 +76,10 @@ class History:
         return entries[-self.limit :]
 
     def add(self, text: str) -> None:
-        """Remember a sent text (not twice in a row) and stop walking."""
+        """Remember a sent text (not twice in a row, secrets redacted) and stop walking."""
         self._position = None
-        text = text.strip()
+        self._kept = ""
+        text = redact(text.strip())[0]
         if not text or (self.entries and self.entries[-1] == text):
             return
         self.entries.append(text)
@@ -96,6 +99,8 @@ class History:
         if not self.entries:
             return None
         if self._position is None:
+            if self._kept.strip() and self._kept != current:
+                self.entries.append(self._kept)  # an earlier draft stays reachable, never dropped
             self._kept = current
             self._position = len(self.entries)
         if self._position == 0:

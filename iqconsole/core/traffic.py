@@ -134,6 +134,7 @@ class TrafficStore:
     _pending: dict[str, Pairing] = field(default_factory=dict)
     _reply_of: dict[int, int] = field(default_factory=dict)
     _secrets: dict[int, str] = field(default_factory=dict, repr=False)
+    _waiting_out: set[int] = field(default_factory=set)  # our requests still pending, by seq
     _next_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -217,6 +218,8 @@ class TrafficStore:
             pairing = Pairing(entry)
             self.pairings[entry.seq] = pairing
             self._pending[self._pending_key(entry.direction, entry.stanza_id)] = pairing
+            if entry.direction is Direction.OUT:
+                self._waiting_out.add(entry.seq)
             return
         if not entry.is_reply:
             return
@@ -227,6 +230,7 @@ class TrafficStore:
         if pairing is None or not self._reply_matches(pairing.request, entry):
             return
         del self._pending[key]
+        self._waiting_out.discard(pairing.request.seq)
         pairing.late = pairing.state in _GAVE_UP
         pairing.reply = entry
         pairing.state = PairState.ERROR if entry.type == "error" else PairState.ANSWERED
@@ -262,6 +266,7 @@ class TrafficStore:
         pairing = self._pending.get(self._pending_key(direction, stanza_id))
         if pairing is not None and pairing.state is PairState.PENDING:
             pairing.state = state
+            self._waiting_out.discard(pairing.request.seq)
 
     def pairing_of(self, entry: TrafficEntry) -> Pairing | None:
         """The pairing a request or a reply belongs to."""
@@ -271,10 +276,7 @@ class TrafficStore:
     @property
     def pending_out(self) -> int:
         """Requests we sent that still wait for their reply."""
-        prefix = f"{Direction.OUT.value}:"
-        return sum(
-            1 for key, pairing in self._pending.items() if key.startswith(prefix) and pairing.state is PairState.PENDING
-        )
+        return len(self._waiting_out)
 
     def _forget(self, entry: TrafficEntry) -> None:
         pairing = self.pairings.pop(entry.seq, None)
@@ -283,3 +285,4 @@ class TrafficStore:
             del self._pending[key]
         self._reply_of.pop(entry.seq, None)
         self._secrets.pop(entry.seq, None)
+        self._waiting_out.discard(entry.seq)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import time
 from pathlib import Path
 from typing import Awaitable, Callable, Iterable
 from xml.sax.saxutils import quoteattr
@@ -180,7 +179,7 @@ class IqConsoleApp(App[None]):
     # -- connection ------------------------------------------------------------------------
 
     def action_login(self) -> None:
-        problem = self.client.state.value if self.client and self.client.state is ConnectionState.FAILED else ""
+        problem = self.status_bar.detail if self.client and self.client.state is ConnectionState.FAILED else ""
         self.push_screen(LoginScreen(self.account, problem), self._login_entered)
 
     def _login_entered(self, account: Account | None) -> None:
@@ -252,8 +251,11 @@ class IqConsoleApp(App[None]):
         except StanzaError as error:
             composer.report(f"✖ Not sent: {error}", "error")
             return
-        for source in checked.sources if event.cursor is not None else ["\n\n".join(checked.sources)]:
-            self.history.add(source)
+        try:
+            for source in checked.sources if event.cursor is not None else ["\n\n".join(checked.sources)]:
+                self.history.add(source)
+        except OSError as error:
+            self.notify(f"History not saved: {error.strerror or error}", severity="warning")
         names = ", ".join(f"<{outgoing.element.tag.split('}')[-1]} id={outgoing.element.get('id', '')}>" for outgoing in checked.stanzas)
         waiting = any(outgoing.is_request for outgoing in checked.stanzas)
         rest = f" ({len(checked.stanzas)} of {checked.total}; F5 sends all)" if checked.total > len(checked.stanzas) else ""
@@ -272,7 +274,6 @@ class IqConsoleApp(App[None]):
     async def _await_reply(self, outgoing: Outgoing, future) -> None:
         composer = self.composer
         stanza_id = outgoing.element.get("id", "")
-        sent_at = time.monotonic()
         try:
             reply: TrafficEntry = await future
         except ReplyTimeout as timeout:
@@ -283,7 +284,8 @@ class IqConsoleApp(App[None]):
             return
         finally:
             composer.remove_pending(stanza_id)
-        elapsed = (reply.monotonic - sent_at) * 1000
+        pairing = self.store.pairing_of(reply)
+        elapsed = pairing.round_trip * 1000 if pairing is not None and pairing.round_trip is not None else 0.0
         if self.traffic.selected is None:
             self.detail.entry = reply
         sender = reply.sender or "the server"

@@ -256,3 +256,16 @@ def test_describe_namespace():
     assert describe_namespace("http://jabber.org/protocol/pubsub#publish-options").startswith("XEP-0060")
     assert describe_namespace("muc_persistent").startswith("XEP-0045")
     assert describe_namespace("urn:nobody:knows") == ""
+
+
+def test_history_redacts_secrets_and_never_drops_a_draft(tmp_path):
+    history = History(tmp_path / "history.jsonl")
+    history.add("<iq type='set'><query xmlns='jabber:iq:register'><password>hunter2</password></query></iq>")
+    assert "hunter2" not in (tmp_path / "history.jsonl").read_text() and "hunter2" not in history.entries[-1]
+    history.add("<B/>")
+    assert history.older("<DRAFT/>") == "<B/>"
+    history.stop_walking()  # the user edits what the history showed
+    shown = [history.older("<B x='1'/>")]
+    while (entry := history.older("ignored")) is not None:
+        shown.append(entry)
+    assert "<DRAFT/>" in shown, "the first draft is still reachable"
