@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.ui.snapshot_app import make_app, settle
+from tests.xmpp_helpers import eventually
 
 SIZE = (140, 40)
 
@@ -18,7 +19,12 @@ def test_responders_pane_with_every_kind(snap_compare):
         pong = responders.get("pong")
         pong.hits, pong.last_hit = 3, 1_700_000_000.0
         responders.set_enabled("pong", True)  # a change the table notices
-        pilot.app.query_one("#responders").focus()
-        await pilot.pause(0.4)
+        table = pilot.app.query_one("#responders")
+        table.focus()
+        await eventually(
+            lambda: table.row_count == 5 and table.get_row("pong")[5] == "3" and table.get_row("black-hole")[4] == "✘",
+            what="the table showing every change",
+        )
+        await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
