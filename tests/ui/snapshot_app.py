@@ -10,6 +10,7 @@ from iqconsole.core.client import ConnectionState
 from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.status_bar import StatusBar
+from tests.xmpp_helpers import eventually
 
 os.environ["TZ"] = "UTC"
 time.tzset()
@@ -47,4 +48,10 @@ async def settle(pilot) -> None:
     status.account = "alice@localhost/console"
     status.state = ConnectionState.ONLINE
     app.query_one("#editor").cursor_blink = False
+    traffic, responders = app.query_one("#traffic"), app.query_one("#responders")
+    await eventually(
+        lambda: traffic.virtual_size.height == len(app.store) and responders.row_count == len(app.responders)
+        and status.count_out == app.store.count_out,
+        what="the panes showing the recorded state",
+    )
     await pilot.pause(0.3)
