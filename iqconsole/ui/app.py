@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Iterable
 from xml.sax.saxutils import quoteattr
@@ -53,6 +54,14 @@ from iqconsole.ui.traffic.traffic_view import TrafficView
 
 
 MAX_COMPONENTS = 20  # disco#info is asked of at most this many of the server's items
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """How many stanzas went out, and why the next one did not (None: all went)."""
+
+    count: int
+    error: StanzaError | None
 
 
 def calm_garbage_collector() -> None:
@@ -246,10 +255,10 @@ class IqConsoleApp(App[None]):
             composer.report(f"⚠ {warnings}. Press the send key again to send anyway.", "error")
             return
         self._warned = None
-        try:
-            self._send_checked(checked)
-        except StanzaError as error:
-            composer.report(f"✖ Not sent: {error}", "error")
+        sent = self._send_checked(checked)
+        if sent.error is not None:
+            done = f"sent {sent.count} of {len(checked.stanzas)}, then stopped: " if sent.count else "Not sent: "
+            composer.report(f"✖ {done}{sent.error}", "error")
             return
         try:
             for source in checked.sources if event.cursor is not None else ["\n\n".join(checked.sources)]:
@@ -261,15 +270,20 @@ class IqConsoleApp(App[None]):
         rest = f" ({len(checked.stanzas)} of {checked.total}; F5 sends all)" if checked.total > len(checked.stanzas) else ""
         composer.report(f"→ Sent {names}{rest}" + ("; waiting for the reply…" if waiting else ""))
 
-    def _send_checked(self, checked: Checked) -> None:
+    def _send_checked(self, checked: Checked) -> SendOutcome:
+        """Send in order; stop at the first that cannot go (the ones before it are out)."""
         if self.client is None or not self.client.online:
-            raise StanzaError("not connected: press Ctrl+L to log in")
+            return SendOutcome(0, StanzaError("not connected: press Ctrl+L to log in"))
         timeout = self.composer.timeout
-        for outgoing in checked.stanzas:
-            future = self.client.send_outgoing(outgoing, timeout)
+        for count, outgoing in enumerate(checked.stanzas):
+            try:
+                future = self.client.send_outgoing(outgoing, timeout)
+            except StanzaError as error:
+                return SendOutcome(count, error)
             if future is not None:
                 self.composer.add_pending(outgoing.element.get("id", ""), timeout)
                 self.run_worker(self._await_reply(outgoing, future), group="replies", exit_on_error=False)
+        return SendOutcome(len(checked.stanzas), None)
 
     async def _await_reply(self, outgoing: Outgoing, future) -> None:
         composer = self.composer

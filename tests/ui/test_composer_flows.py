@@ -193,3 +193,17 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
         await pilot.press("escape", "ctrl+t", *"ping")
         await pilot.pause()
         assert str(app.screen.query_one("#picker-list").get_option_at_index(0).prompt).startswith("●")
+
+
+async def test_send_all_says_how_many_went_when_one_cannot(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "composer-dup"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app, pilot)
+        editor = app.query_one(ComposerEditor)
+        app.responders.add("mute", "iq@type=get/ping", silent=True)  # the first stays unanswered
+        once = f'<iq type="get" to="{app.client.boundjid}" id="dup"><ping xmlns="urn:xmpp:ping"/></iq>'
+        editor.text = once + "\n\n" + once
+        await pilot.press("f5")
+        await pilot.pause()
+        text = text_of(app, "#composer-outcome")
+        assert "sent 1 of 2, then stopped" in text and "'dup' is still waiting" in text
