@@ -90,6 +90,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
             self.ssl_context.check_hostname = False
             self.ssl_context.verify_mode = ssl.CERT_NONE
         self._responder_replies: dict[str, str] = {}
+        self._delayed: set[asyncio.TimerHandle] = set()
         self.add_filter("in", self._capture_incoming)
         self.add_event_handler("session_start", self._on_session_start)
         self.add_event_handler("disconnected", self._on_disconnected)
@@ -152,6 +153,10 @@ class ConsoleClient(slixmpp.ClientXMPP):
         """Leave cleanly: close the stream, fail pending replies, stop retries. Silent: the
         owner asked for it, so no state change is reported."""
         self.on_state = None
+        for handle in self._delayed:  # delayed responder replies die with the session
+            handle.cancel()
+        self._delayed.clear()
+        self._responder_replies.clear()
         self.cancel_connection_attempt()
         if self.transport is not None:
             await self.disconnect(wait=1.0)
@@ -240,7 +245,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         if answer.reply is not None:
             self._responder_replies[answer.reply["id"]] = responder
             if answer.delay > 0:
-                self.loop.call_later(answer.delay, self._send_if_online, answer.reply)
+                self._delayed.add(self.loop.call_later(answer.delay, self._send_delayed, answer.reply))
             else:
                 answer.reply.send()
         return None  # swallowed: no other handler, and no automatic error, sees it
@@ -260,9 +265,12 @@ class ConsoleClient(slixmpp.ClientXMPP):
             logging.getLogger(__name__).exception("responders failed on %s", iq["id"])
             return None
 
-    def _send_if_online(self, reply: Iq) -> None:
+    def _send_delayed(self, reply: Iq) -> None:
+        self._delayed = {handle for handle in self._delayed if not handle.cancelled() and handle.when() > self.loop.time()}
         if self.online:
             reply.send()
+        else:
+            self._responder_replies.pop(reply["id"], None)
 
     def _record(self, direction: Direction, element: ET.Element, text: str, responder: str = "") -> TrafficEntry:
         namespace, local = split_tag(element.tag)
