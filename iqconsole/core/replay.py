@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 from slixmpp.xmlstream.tostring import tostring
 
 from iqconsole.core.pretty import pretty_xml
+from iqconsole.core.responder_reply import ERROR_CONDITIONS, error_element
 from iqconsole.core.stanza import StanzaError, new_id, parse_stanzas, split_tag
 from iqconsole.core.traffic import CLIENT_NS, TrafficEntry
 
-STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 
 def _element(entry: TrafficEntry) -> ET.Element:
@@ -42,8 +42,7 @@ def reply_text(entry: TrafficEntry, error: bool = False) -> str:
     if request.get("from"):
         reply.set("to", request.get("from"))
     if error:
-        failure = ET.SubElement(reply, f"{{{CLIENT_NS}}}error", type="cancel")
-        ET.SubElement(failure, f"{{{STANZAS_NS}}}service-unavailable")
+        reply.append(error_element("service-unavailable", ERROR_CONDITIONS["service-unavailable"]))
     elif len(request):
         ET.SubElement(reply, request[0].tag)
     return _text(reply)

@@ -16,9 +16,8 @@ from slixmpp import Iq
 
 from iqconsole.core.responder_match import ResponderError
 from iqconsole.core.stanza import StanzaError, parse_stanzas
-from iqconsole.core.traffic import CLIENT_NS
+from iqconsole.core.traffic import CLIENT_NS, STANZAS_NS
 
-STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 # RFC 6120 §8.3.3, each with the error type it usually travels with.
 ERROR_CONDITIONS = {

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from slixmpp.jid import JID, InvalidJID
 
-from iqconsole.core.traffic import CLIENT_NS, Kind, kind_of
+from iqconsole.core.traffic import CLIENT_NS, STANZAS_NS, Kind, kind_of
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _WRAPPER_OPEN = f"<console-wrapper xmlns='{CLIENT_NS}'>"
@@ -206,7 +206,7 @@ def error_condition(xml: str) -> str:
         local = split_tag(child.tag)[1]
         if local == "text":
             text = (child.text or "").strip()
-        elif split_tag(child.tag)[0] == "urn:ietf:params:xml:ns:xmpp-stanzas":
+        elif split_tag(child.tag)[0] == STANZAS_NS:
             condition = local
     described = f"{condition} ({error.get('type', 'no type')})"
     return f"{described}: {text}" if text else described

@@ -15,6 +15,7 @@ from typing import Iterator
 STREAM_NS = "http://etherx.jabber.org/streams"
 CLIENT_NS = "jabber:client"
 SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
+STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 SM_NS_PREFIX = "urn:xmpp:sm:"
 
 DEFAULT_CAPACITY = 100_000
