@@ -352,12 +352,13 @@ class Typist(threading.Thread):
 async def console_child(channel: ChildChannel) -> None:
     import cProfile
 
+    from textual.widgets import TextArea
+
     from iqconsole.core.account import Account, Secret
     from iqconsole.core.client import ConsoleClient
     from iqconsole.core.traffic import DEFAULT_CAPACITY, Direction
     from iqconsole.ui.app import IqConsoleApp
     from iqconsole.ui.traffic.traffic_view import TrafficView
-    from textual.widgets import TextArea
 
     config = channel.config
     count, prefix = config["count"], config["prefix"]
@@ -385,7 +386,11 @@ async def console_child(channel: ChildChannel) -> None:
     loop_stats.wrap_frames()
 
     account = Account(
-        config["jid"], Secret(config["password"]), host=config["host"], port=config["port"], ca_file=Path(config["ca_file"])
+        config["jid"],
+        Secret(config["password"]),
+        host=config["host"],
+        port=config["port"],
+        ca_file=Path(config["ca_file"]),
     )
     capacity = max(DEFAULT_CAPACITY, count + 1_000)
     app = IqConsoleApp(account, capacity=capacity, connect_on_start=False)
@@ -436,7 +441,7 @@ async def console_child(channel: ChildChannel) -> None:
         handle_deadline = time.monotonic() + 3
         while len(handled) < len(typist.pressed) and time.monotonic() < handle_deadline:
             await asyncio.sleep(0.01)
-        delays = [(h - p) * 1000 for p, h in zip(typist.pressed, handled)]
+        delays = [(h - p) * 1000 for p, h in zip(typist.pressed, handled, strict=False)]
         gc.collect()
         rss_after = rss_mb()  # before the checks below build their own sets of 100,000 ids
 
@@ -501,8 +506,13 @@ class Child:
 
     async def start(self) -> dict:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, str(Path(__file__).resolve()), "--role", self.role,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--role",
+            self.role,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
             cwd=str(ROOT),
         )
         self._stderr_task = asyncio.ensure_future(self._drain_stderr())
@@ -523,7 +533,7 @@ class Child:
         while True:
             try:
                 line = await asyncio.wait_for(self.process.stdout.readline(), max(0.1, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise RuntimeError(f"{self.role} child: no {kind} within {timeout:g} s\n{self.stderr_tail()}") from None
             if not line:
                 await self.process.wait()
@@ -532,14 +542,14 @@ class Child:
                 )
             text = line.decode("utf-8", "replace")
             if text.startswith(PROTOCOL):
-                got, _, payload = text[len(PROTOCOL):].partition(" ")
+                got, _, payload = text[len(PROTOCOL) :].partition(" ")
                 if got == kind:
                     return json.loads(payload)
 
     async def finish(self, timeout: float = 30) -> None:
         try:
             await asyncio.wait_for(self.process.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.process.kill()  # our own child, by its handle
             await self.process.wait()
         if self._stderr_task is not None:
@@ -607,7 +617,9 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
         "count": count,
         "prefix": prefix,
         "key_interval": args.key_interval,
-        "profile": str(Path(args.profile_dir) / f"flood-console-{count}.prof") if args.profile and role == "console" else "",
+        "profile": str(Path(args.profile_dir) / f"flood-console-{count}.prof")
+        if args.profile and role == "console"
+        else "",
     }
     child = Child(role, config)
     try:
@@ -631,8 +643,16 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
     finally:
         if child.process is not None:
             await child.finish()
-    result.update(ready=ready, t0=t0, t_sent=t_sent, count=count, role=role, prosody_cpu=prosody_cpu,
-                  sender_cpu=parent_cpu, machine_busy=machine_busy)
+    result.update(
+        ready=ready,
+        t0=t0,
+        t_sent=t_sent,
+        count=count,
+        role=role,
+        prosody_cpu=prosody_cpu,
+        sender_cpu=parent_cpu,
+        machine_busy=machine_busy,
+    )
     if not result["complete"]:
         result["error"] = f"incomplete: {result['received']} of {count} received\n{child.stderr_tail()}"
     return result
@@ -650,9 +670,11 @@ async def parent_main(args) -> int:
     if args.profile:
         Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
     server = ProsodySandbox(("console", "flooder")).start()
-    print(f"Prosody sandbox on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms",
-          flush=True)
+    print(
+        f"Prosody sandbox on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms",
+        flush=True,
+    )
     rows = []
     try:
         if not args.no_warmup:
@@ -663,8 +685,11 @@ async def parent_main(args) -> int:
                 plain = await run_one(server, "plain", count, tag, args)
                 console = await run_one(server, "console", count, tag, args)
                 rows.append((plain, console))
-                print(f"  {count:,} stanzas, run {repeat + 1}/{args.repeat}: plain {seconds(plain):.2f} s, "
-                      f"console {seconds(console):.2f} s", flush=True)
+                print(
+                    f"  {count:,} stanzas, run {repeat + 1}/{args.repeat}: plain {seconds(plain):.2f} s, "
+                    f"console {seconds(console):.2f} s",
+                    flush=True,
+                )
                 for result in (plain, console):
                     if "error" in result:
                         print(f"  ! {result['role']}: {result['error']}", flush=True)
@@ -695,10 +720,14 @@ def summarize(runs: list[tuple[dict, dict]]) -> dict:
         "sender_console": med(c["sender_cpu"] / seconds(c) * 100 for _, c in runs),
         "machine_plain": med(p["machine_busy"] * 100 for p, _ in runs),
         "machine_console": med(c["machine_busy"] * 100 for _, c in runs),
-        "other_plain": med((p["machine_busy"] * seconds(p) - p["cpu"] - p["prosody_cpu"] - p["sender_cpu"]) / seconds(p) * 100
-                           for p, _ in runs),
-        "other_console": med((c["machine_busy"] * seconds(c) - c["cpu"] - c["prosody_cpu"] - c["sender_cpu"]) / seconds(c) * 100
-                             for _, c in runs),
+        "other_plain": med(
+            (p["machine_busy"] * seconds(p) - p["cpu"] - p["prosody_cpu"] - p["sender_cpu"]) / seconds(p) * 100
+            for p, _ in runs
+        ),
+        "other_console": med(
+            (c["machine_busy"] * seconds(c) - c["cpu"] - c["prosody_cpu"] - c["sender_cpu"]) / seconds(c) * 100
+            for _, c in runs
+        ),
         "load_plain": med(p["cpu"] / seconds(p) * 100 for p, _ in runs),
         "load_console": med(c["cpu"] / seconds(c) * 100 for _, c in runs),
         "srv_load_plain": med(p["prosody_cpu"] / seconds(p) * 100 for p, _ in runs),
@@ -741,37 +770,57 @@ def report(rows, counts, args) -> int:
     print()
     for s in summaries:
         print(f"{s['count']:,} stanzas")
-        print(f"  console     last stanza stored after {s['stored_s']:.2f} s, displayed after {s['console_s']:.2f} s; "
-              f"the sender had written everything after {s['send_s']:.2f} s")
-        print(f"  CPU         per stanza: plain slixmpp {s['cpu_plain']:.1f} us, iqconsole {s['cpu_console']:.1f} us; "
-              f"Prosody {s['srv_plain']:.1f} us (plain run), {s['srv_console']:.1f} us (console run)")
-        print(f"              busy: plain {s['load_plain']:.0f}% of a core, iqconsole {s['load_console']:.0f}%; "
-              f"Prosody {s['srv_load_plain']:.0f}% (plain run), {s['srv_load_console']:.0f}% (console run); "
-              f"sender {s['sender_plain']:.0f}%, {s['sender_console']:.0f}%; whole machine {s['machine_plain']:.0f}%, "
-              f"{s['machine_console']:.0f}% of {os.cpu_count()} cores")
+        print(
+            f"  console     last stanza stored after {s['stored_s']:.2f} s, displayed after {s['console_s']:.2f} s; "
+            f"the sender had written everything after {s['send_s']:.2f} s"
+        )
+        print(
+            f"  CPU         per stanza: plain slixmpp {s['cpu_plain']:.1f} us, iqconsole {s['cpu_console']:.1f} us; "
+            f"Prosody {s['srv_plain']:.1f} us (plain run), {s['srv_console']:.1f} us (console run)"
+        )
+        print(
+            f"              busy: plain {s['load_plain']:.0f}% of a core, iqconsole {s['load_console']:.0f}%; "
+            f"Prosody {s['srv_load_plain']:.0f}% (plain run), {s['srv_load_console']:.0f}% (console run); "
+            f"sender {s['sender_plain']:.0f}%, {s['sender_console']:.0f}%; whole machine {s['machine_plain']:.0f}%, "
+            f"{s['machine_console']:.0f}% of {os.cpu_count()} cores"
+        )
         if max(s["other_plain"], s["other_console"]) > 25:
-            print(f"  WARNING     other processes kept {s['other_plain']:.0f}% / {s['other_console']:.0f}% of a core busy "
-                  f"during the plain / console runs: these figures are noisy")
+            print(
+                f"  WARNING     other processes kept {s['other_plain']:.0f}% / {s['other_console']:.0f}% of a core busy "
+                f"during the plain / console runs: these figures are noisy"
+            )
         if s["srv_load_plain"] >= 90:
-            print(f"  note        Prosody used {s['srv_load_plain']:.0f}% of a core in the plain run: the server, "
-                  f"not slixmpp, set its pace")
-        print(f"  keypresses  {len(s['delays'])} during the flood: p50 {s['key_p50']:.1f} ms, p95 {s['key_p95']:.1f} ms, "
-              f"max {s['key_max']:.1f} ms" + (f"; {s['unhandled']} never handled" if s["unhandled"] else ""))
+            print(
+                f"  note        Prosody used {s['srv_load_plain']:.0f}% of a core in the plain run: the server, "
+                f"not slixmpp, set its pace"
+            )
+        print(
+            f"  keypresses  {len(s['delays'])} during the flood: p50 {s['key_p50']:.1f} ms, p95 {s['key_p95']:.1f} ms, "
+            f"max {s['key_max']:.1f} ms" + (f"; {s['unhandled']} never handled" if s["unhandled"] else "")
+        )
         for role, key in (("plain", "loop_plain"), ("iqconsole", "loop_console")):
             loop = s[key]
-            print(f"  {'loop' if role == 'plain' else '':<11} {role}: {loop['reads']} data_received calls (one per socket read; "
-                  f"{loop['read_kb_p50']:.0f} KB median, {loop['read_kb_max']:.0f} KB max) blocked the loop "
-                  f"p50 {loop['read_ms_p50']:.1f} / p95 {loop['read_ms_p95']:.1f} / max {loop['read_ms_max']:.1f} ms, "
-                  f"{loop['read_ms_total'] / 1000:.2f} s in all; gc {loop['gc']} runs, {loop['gc_ms_total']:.0f} ms, "
-                  f"{loop['gc2']} full (max {loop['gc2_ms_max']:.0f} ms)")
+            print(
+                f"  {'loop' if role == 'plain' else '':<11} {role}: {loop['reads']} data_received calls (one per socket read; "
+                f"{loop['read_kb_p50']:.0f} KB median, {loop['read_kb_max']:.0f} KB max) blocked the loop "
+                f"p50 {loop['read_ms_p50']:.1f} / p95 {loop['read_ms_p95']:.1f} / max {loop['read_ms_max']:.1f} ms, "
+                f"{loop['read_ms_total'] / 1000:.2f} s in all; gc {loop['gc']} runs, {loop['gc_ms_total']:.0f} ms, "
+                f"{loop['gc2']} full (max {loop['gc2_ms_max']:.0f} ms)"
+            )
         loop = s["loop_console"]
         if loop.get("frames"):
-            print(f"              iqconsole: {loop['frames']} screen updates blocked the loop p50 {loop['frame_ms_p50']:.1f} / "
-                  f"p95 {loop['frame_ms_p95']:.1f} / max {loop['frame_ms_max']:.1f} ms, {loop['frame_ms_total'] / 1000:.2f} s in all")
-        print(f"  memory      iqconsole RSS +{s['rss_console']:.1f} MB (now {s['rss_console_after']:.1f} MB, "
-              f"peak {s['peak_console']:.1f} MB); plain slixmpp +{s['rss_plain']:.1f} MB")
-        print(f"  integrity   plain: lost {s['lost'][0]}, twice {s['dup'][0]}; iqconsole store: lost {s['lost'][1]}, "
-              f"twice {s['dup'][1]}; view rows = store entries, nothing dropped: {'yes' if s['view_ok'] else 'NO'}")
+            print(
+                f"              iqconsole: {loop['frames']} screen updates blocked the loop p50 {loop['frame_ms_p50']:.1f} / "
+                f"p95 {loop['frame_ms_p95']:.1f} / max {loop['frame_ms_max']:.1f} ms, {loop['frame_ms_total'] / 1000:.2f} s in all"
+            )
+        print(
+            f"  memory      iqconsole RSS +{s['rss_console']:.1f} MB (now {s['rss_console_after']:.1f} MB, "
+            f"peak {s['peak_console']:.1f} MB); plain slixmpp +{s['rss_plain']:.1f} MB"
+        )
+        print(
+            f"  integrity   plain: lost {s['lost'][0]}, twice {s['dup'][0]}; iqconsole store: lost {s['lost'][1]}, "
+            f"twice {s['dup'][1]}; view rows = store entries, nothing dropped: {'yes' if s['view_ok'] else 'NO'}"
+        )
     last = next((c for _, c in reversed(rows) if c.get("shown")), None)
     if last is not None:
         print(f"\nlast row displayed ({last['count']:,}): {last['shown']}")
@@ -783,17 +832,29 @@ def report(rows, counts, args) -> int:
         count = s["count"]
         if count == GOAL_RATIO_COUNT:
             goals.append((f"ingest ratio <= {GOAL_RATIO} at {count:,}", s["ratio"] <= GOAL_RATIO, f"{s['ratio']:.2f}"))
-        goals.append((
-            f"keypress p95 < {GOAL_KEY_P95_MS:g} ms at {count:,}",
-            s["key_p95"] < GOAL_KEY_P95_MS and not s["unhandled"],
-            f"{s['key_p95']:.1f} ms (max {s['key_max']:.1f} ms, {len(s['delays'])} presses)",
-        ))
+        goals.append(
+            (
+                f"keypress p95 < {GOAL_KEY_P95_MS:g} ms at {count:,}",
+                s["key_p95"] < GOAL_KEY_P95_MS and not s["unhandled"],
+                f"{s['key_p95']:.1f} ms (max {s['key_max']:.1f} ms, {len(s['delays'])} presses)",
+            )
+        )
         if count == GOAL_RSS_COUNT:
-            goals.append((f"RSS growth < {GOAL_RSS_MB:g} MB at {count:,}", s["rss_console"] < GOAL_RSS_MB,
-                          f"{s['rss_console']:.1f} MB"))
+            goals.append(
+                (
+                    f"RSS growth < {GOAL_RSS_MB:g} MB at {count:,}",
+                    s["rss_console"] < GOAL_RSS_MB,
+                    f"{s['rss_console']:.1f} MB",
+                )
+            )
         ok = s["complete"] and s["view_ok"] and not any(s["lost"]) and not any(s["dup"])
-        goals.append((f"nothing lost or shown twice at {count:,}", ok,
-                      f"lost {s['lost'][0]}|{s['lost'][1]}, twice {s['dup'][0]}|{s['dup'][1]} (plain|console)"))
+        goals.append(
+            (
+                f"nothing lost or shown twice at {count:,}",
+                ok,
+                f"lost {s['lost'][0]}|{s['lost'][1]}, twice {s['dup'][0]}|{s['dup'][1]} (plain|console)",
+            )
+        )
     print("\nGoals")
     for name, ok, figure in goals:
         print(f"  {'PASS' if ok else 'FAIL'}  {name}: {figure}")
@@ -815,14 +876,23 @@ def print_profiles(counts, args) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--counts", default="20000,100000", help="comma-separated flood sizes (default: 20000,100000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per count; medians are reported (default 3)")
-    parser.add_argument("--key-interval", type=float, default=25.0, help="ms between key presses during the flood (default 25)")
-    parser.add_argument("--no-warmup", action="store_true", help=f"skip the unreported {WARMUP_COUNT:,}-stanza warm-up flood")
+    parser.add_argument(
+        "--key-interval", type=float, default=25.0, help="ms between key presses during the flood (default 25)"
+    )
+    parser.add_argument(
+        "--no-warmup", action="store_true", help=f"skip the unreported {WARMUP_COUNT:,}-stanza warm-up flood"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the console child during the flood")
-    parser.add_argument("--profile-dir", default=str(Path(tempfile.gettempdir()) / "iqconsole-flood-profiles"),
-                        help="where .prof files go (default: a folder in the temp dir)")
+    parser.add_argument(
+        "--profile-dir",
+        default=str(Path(tempfile.gettempdir()) / "iqconsole-flood-profiles"),
+        help="where .prof files go (default: a folder in the temp dir)",
+    )
     parser.add_argument("--profile-top", type=int, default=25, help="functions listed per profile")
     parser.add_argument("--role", choices=("plain", "console"), help=argparse.SUPPRESS)  # internal: a child
     args = parser.parse_args()

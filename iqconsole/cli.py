@@ -66,7 +66,10 @@ def _add_ui_options(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=float, help="seconds to wait for an IQ reply (default: timeout in the config file, else 30)"
     )
     parser.add_argument(
-        "--var", action="append", default=[], metavar="NAME=VALUE",
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="a ${NAME} for the composer and templates (repeatable; overrides [variables] of the config file)",
     )
     parser.add_argument("--responders", type=Path, metavar="FILE", help="load this responder set (TOML) at start")
@@ -161,7 +164,14 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
             flush=True,
         )
 
-    return asyncio.run(respond(account, responders, report, ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True)))
+    return asyncio.run(
+        respond(
+            account,
+            responders,
+            report,
+            ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True),
+        )
+    )
 
 
 def run_view(args: argparse.Namespace) -> int:
@@ -172,7 +182,14 @@ def run_view(args: argparse.Namespace) -> int:
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
-    _run_app(None, args, store=store, viewer=True, connect_on_start=False, greeting=f"{len(store):,} stanzas from {args.file}")
+    _run_app(
+        None,
+        args,
+        store=store,
+        viewer=True,
+        connect_on_start=False,
+        greeting=f"{len(store):,} stanzas from {args.file}",
+    )
     return 0
 
 
@@ -198,12 +215,21 @@ def run_sandbox(args: argparse.Namespace, responders) -> int:
             ca_file=sandbox.ca_file,
         )
         bob = sandbox.account("bob")
-        peer = Account(f"{bob.jid}/demo", Secret(bob.password), host=sandbox.host, port=sandbox.port, ca_file=sandbox.ca_file)
+        peer = Account(
+            f"{bob.jid}/demo", Secret(bob.password), host=sandbox.host, port=sandbox.port, ca_file=sandbox.ca_file
+        )
         greeting = (
             f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info. Ctrl+J sends, F1 explains."
         )
-        _run_app(account, args, responders=responders, responders_file=args.responders, companions=(lambda: run_demo_peer(peer),), greeting=greeting)
+        _run_app(
+            account,
+            args,
+            responders=responders,
+            responders_file=args.responders,
+            companions=(lambda: run_demo_peer(peer),),
+            greeting=greeting,
+        )
     except UsageError as error:
         print(f"iqconsole: {error}", file=sys.stderr)
         return error.code

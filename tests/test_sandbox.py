@@ -78,7 +78,7 @@ def test_the_config_is_loopback_only_without_offline_storage_or_limits(prosody):
     enabled = next(line for line in config.splitlines() if line.startswith("modules_enabled"))
     assert '"offline"' not in enabled and '"limits"' not in enabled
     assert "Unable to load module" not in prosody.log_file.read_text()
-    assert (("run_as_root = true" in config) == (os.geteuid() == 0))
+    assert ("run_as_root = true" in config) == (os.geteuid() == 0)
 
 
 def test_prosody_runs_in_its_own_session_so_ctrl_c_does_not_reach_it(prosody):
@@ -227,4 +227,3 @@ def _alive(process_id: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except FileNotFoundError:
         return False
-

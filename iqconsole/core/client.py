@@ -15,9 +15,9 @@ import asyncio
 import logging
 import ssl
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable
 
 import slixmpp
 from slixmpp import Iq, Message, Presence
@@ -108,13 +108,10 @@ class ConsoleClient(slixmpp.ClientXMPP):
         handlers = {
             "session_start": lambda _: outcome.done() or outcome.set_result(None),
             "connection_failed": lambda error: fail(describe_connection_error(error, self.account)),
-            "failed_all_auth": lambda _: fail(
-                f"Authentication failed for {self.account.jid}: wrong JID or password."
-            ),
+            "failed_all_auth": lambda _: fail(f"Authentication failed for {self.account.jid}: wrong JID or password."),
             "ssl_invalid_chain": lambda error: fail(describe_connection_error(error, self.account)),
             "stream_error": lambda error: fail(
-                f"The server ended the stream: {error['condition']}"
-                + (f" ({error['text']})" if error["text"] else "")
+                f"The server ended the stream: {error['condition']}" + (f" ({error['text']})" if error["text"] else "")
             ),
             "disconnected": lambda reason: fail(
                 describe_connection_error(reason, self.account)
@@ -131,7 +128,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
             else:
                 self.connect()
             await asyncio.wait_for(outcome, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._give_up()
             message = f"No session after {timeout:g} s with {self.account.address}."
             self._set_state(ConnectionState.FAILED, message)
@@ -266,7 +263,9 @@ class ConsoleClient(slixmpp.ClientXMPP):
             return None
 
     def _send_delayed(self, reply: Iq) -> None:
-        self._delayed = {handle for handle in self._delayed if not handle.cancelled() and handle.when() > self.loop.time()}
+        self._delayed = {
+            handle for handle in self._delayed if not handle.cancelled() and handle.when() > self.loop.time()
+        }
         if self.online:
             reply.send()
         else:
@@ -348,7 +347,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
     def _declare_attribute_namespaces(self, element: ET.Element) -> None:
         """slixmpp's serializer drops namespaced attributes unless their namespace has a prefix."""
         for node in element.iter():
-            for name in node.keys():
+            for name in node.keys():  # noqa: SIM118 (an Element iterates its children)
                 namespace = split_tag(name)[0]
                 if namespace and namespace not in _KNOWN_PREFIXES and namespace not in self.namespace_map:
                     self.namespace_map[namespace] = f"ns{len(self.namespace_map)}"

@@ -47,7 +47,7 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: timeout must be a positive number of seconds, not {timeout!r}")
     table = data.get("variables", {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [variables] must be a table of name = \"value\"")
+        raise ConfigError(f'{path}: [variables] must be a table of name = "value"')
     variables = {}
     for name, value in table.items():
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):

@@ -32,9 +32,7 @@ _SCOPES = [
     for marker, ns, tags in _SECRETS
 ]
 # XEP-0077 registration through a data form: <field var="password"><value>secret</value>.
-_FORM_PASSWORD = re.compile(
-    r"(<field\b[^>]*\bvar=(['\"])password\2[^>]*>\s*<(value)\b[^>]*(?<!/)>)[^<]+(</\3>)"
-)
+_FORM_PASSWORD = re.compile(r"(<field\b[^>]*\bvar=(['\"])password\2[^>]*>\s*<(value)\b[^>]*(?<!/)>)[^<]+(</\3>)")
 # A component's handshake (XEP-0114) is often written without its own xmlns.
 _HANDSHAKE = re.compile(r"(<(handshake)\b[^>]*(?<!/)>)[^<]+(</\2>)")
 # FAST (XEP-0484) tokens travel as attributes.

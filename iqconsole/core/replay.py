@@ -12,7 +12,6 @@ from iqconsole.core.stanza import StanzaError, new_id, parse_stanzas, split_tag
 from iqconsole.core.traffic import CLIENT_NS, TrafficEntry
 
 
-
 def _element(entry: TrafficEntry) -> ET.Element:
     elements = parse_stanzas(entry.xml)
     if len(elements) != 1:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionFailure, ConnectionState, ConsoleClient, StateChange
@@ -39,9 +39,16 @@ class Handled:
 
     def as_dict(self) -> dict:
         return {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.wall)) + f".{int(self.wall * 1000) % 1000:03d}Z",
-            "from": self.sender, "id": self.stanza_id, "type": self.type, "namespace": self.namespace,
-            "responder": self.responder, "reply": self.reply, "condition": self.condition, "delay_ms": self.delay_ms,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.wall))
+            + f".{int(self.wall * 1000) % 1000:03d}Z",
+            "from": self.sender,
+            "id": self.stanza_id,
+            "type": self.type,
+            "namespace": self.namespace,
+            "responder": self.responder,
+            "reply": self.reply,
+            "condition": self.condition,
+            "delay_ms": self.delay_ms,
         }
 
 
@@ -50,8 +57,15 @@ def describe(entry: TrafficEntry, answer: Answer) -> Handled:
     reply_type = "none" if reply is None else reply["type"]
     condition = error_condition(str(reply)).split(" ")[0] if reply_type == "error" else ""
     return Handled(
-        entry.wall, entry.sender, entry.stanza_id, entry.type, entry.namespace,
-        answer.responder.name if answer.responder else None, reply_type, condition, int(answer.delay * 1000),
+        entry.wall,
+        entry.sender,
+        entry.stanza_id,
+        entry.type,
+        entry.namespace,
+        answer.responder.name if answer.responder else None,
+        reply_type,
+        condition,
+        int(answer.delay * 1000),
     )
 
 
@@ -72,7 +86,10 @@ async def respond(
             stopped.set()
 
     client = ConsoleClient(
-        account, TrafficStore(capacity=1000), responders, on_state=state_changed,
+        account,
+        TrafficStore(capacity=1000),
+        responders,
+        on_state=state_changed,
         on_answered=lambda entry, answer: report(describe(entry, answer)),
     )
     loop = asyncio.get_running_loop()

@@ -1,17 +1,17 @@
 """Responder sets as TOML files: plain text a user can read, diff, share and put in CI.
 
-    unmatched = "service-unavailable"          # error for requests no responder takes; "" = slixmpp's
+unmatched = "service-unavailable"          # error for requests no responder takes; "" = slixmpp's
 
-    [payloads]
-    custom_xep = "{urn:example:custom}query"   # makes iq@type=get/custom_xep a StanzaPath
+[payloads]
+custom_xep = "{urn:example:custom}query"   # makes iq@type=get/custom_xep a StanzaPath
 
-    [[responder]]
-    name = "pong"
-    match = "iq@type=get/ping"                 # or xpath = "…", or mask = "<iq …/>"
-    reply = ""                                 # result payload template; or error = "item-not-found"
-    delay_ms = 0
-    silent = false                             # true: never answer (to test a client's timeouts)
-    enabled = true
+[[responder]]
+name = "pong"
+match = "iq@type=get/ping"                 # or xpath = "…", or mask = "<iq …/>"
+reply = ""                                 # result payload template; or error = "item-not-found"
+delay_ms = 0
+silent = false                             # true: never answer (to test a client's timeouts)
+enabled = true
 """
 
 from __future__ import annotations
@@ -26,7 +26,13 @@ from iqconsole.core.responders import Responder, ResponderSet
 
 _MATCH_KEYS = {"match": MatchKind.STANZA_PATH, "xpath": MatchKind.XPATH, "mask": MatchKind.MASK}
 _OPTIONS = {
-    "reply": str, "enabled": bool, "error": str, "error_type": str, "error_text": str, "delay_ms": int, "silent": bool,
+    "reply": str,
+    "enabled": bool,
+    "error": str,
+    "error_type": str,
+    "error_text": str,
+    "delay_ms": int,
+    "silent": bool,
 }
 _TOP_LEVEL = {"unmatched", "payloads", "responder"}
 
@@ -50,10 +56,10 @@ def responders_from_data(data: dict) -> ResponderSet:
     responders = ResponderSet(unmatched=_typed(data, "unmatched", str, "service-unavailable", "the file"))
     payloads = data.get("payloads", {})
     if not isinstance(payloads, dict):
-        raise ResponderError("[payloads] must be a table of name = \"{namespace}element\"")
+        raise ResponderError('[payloads] must be a table of name = "{namespace}element"')
     for name, element in payloads.items():
         if not isinstance(element, str):
-            raise ResponderError(f"payload {name!r}: write it as a string such as \"{{urn:example}}query\"")
+            raise ResponderError(f'payload {name!r}: write it as a string such as "{{urn:example}}query"')
         responders.define_payload(name, element)
     entries = data.get("responder", [])
     if not isinstance(entries, list):

@@ -9,8 +9,8 @@ registering a stanza plugin for them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import Enum
-from typing import Callable
 
 from slixmpp import Iq
 from slixmpp.xmlstream import ElementBase, register_stanza_plugin
@@ -142,4 +142,3 @@ def define_payload(name: str, element: str) -> None:
     )
     register_stanza_plugin(Iq, plugin)
     _custom_payloads[name] = clark
-

@@ -18,7 +18,6 @@ from iqconsole.core.responder_match import ResponderError
 from iqconsole.core.stanza import StanzaError, parse_stanzas
 from iqconsole.core.traffic import CLIENT_NS, STANZAS_NS
 
-
 # RFC 6120 §8.3.3, each with the error type it usually travels with.
 ERROR_CONDITIONS = {
     "bad-request": "modify",
@@ -107,7 +106,11 @@ def render_reply(template: str, values: dict[str, str], request: ET.Element | No
 
 
 SAMPLE_VALUES = {
-    "id": "id", "from": "peer@example.org/r", "to": "me@example.org/r", "now": "2000-01-01T00:00:00Z", "counter": "1",
+    "id": "id",
+    "from": "peer@example.org/r",
+    "to": "me@example.org/r",
+    "now": "2000-01-01T00:00:00Z",
+    "counter": "1",
 }
 
 
@@ -124,9 +127,7 @@ def check_reply(template: str) -> None:
 def check_error(condition: str, error_type: str) -> str:
     """Validate an error reply; return its type (the condition's usual one when not given)."""
     if condition not in ERROR_CONDITIONS:
-        raise ResponderError(
-            f"unknown error condition {condition!r}; RFC 6120 defines: {', '.join(ERROR_CONDITIONS)}"
-        )
+        raise ResponderError(f"unknown error condition {condition!r}; RFC 6120 defines: {', '.join(ERROR_CONDITIONS)}")
     error_type = error_type or ERROR_CONDITIONS[condition]
     if error_type not in ERROR_TYPES:
         raise ResponderError(f"unknown error type {error_type!r}; use one of: {', '.join(ERROR_TYPES)}")

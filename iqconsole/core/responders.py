@@ -35,8 +35,14 @@ from iqconsole.core.stanza import StanzaError, parse_stanzas
 from iqconsole.core.traffic import CLIENT_NS
 
 __all__ = [
-    "Answer", "MatchKind", "Responder", "ResponderError", "ResponderSet",
-    "check_reply", "check_stanza_path", "render_reply",
+    "Answer",
+    "MatchKind",
+    "Responder",
+    "ResponderError",
+    "ResponderSet",
+    "check_reply",
+    "check_stanza_path",
+    "render_reply",
 ]
 
 ROSTER_NS = "jabber:iq:roster"
@@ -72,7 +78,9 @@ class Responder:
         else:
             check_reply(self.reply)
         if not isinstance(self.delay_ms, int) or not 0 <= self.delay_ms <= 600_000:
-            raise ResponderError(f"delay_ms must be a whole number of milliseconds from 0 to 600000, not {self.delay_ms!r}")
+            raise ResponderError(
+                f"delay_ms must be a whole number of milliseconds from 0 to 600000, not {self.delay_ms!r}"
+            )
 
     @property
     def reply_kind(self) -> str:
@@ -112,7 +120,11 @@ class Responder:
         except StanzaError as error:
             return f"the entry is not readable XML: {error}"
         request = Iq(xml=elements[0])
-        if len(elements) != 1 or request.xml.tag != f"{{{CLIENT_NS}}}iq" or request.xml.get("type") not in ("get", "set"):
+        if (
+            len(elements) != 1
+            or request.xml.tag != f"{{{CLIENT_NS}}}iq"
+            or request.xml.get("type") not in ("get", "set")
+        ):
             return "no: responders answer only <iq> get/set requests"
         trial = self.copy(hits=self.hits)
         if not trial.matches(request):
@@ -124,7 +136,7 @@ class Responder:
         delay = f" after {self.delay_ms} ms" if self.delay_ms else ""
         return f"yes: it matches and replies{delay}:\n{tostring(reply.xml, xmlns=CLIENT_NS)}"
 
-    def copy(self, **changes) -> "Responder":
+    def copy(self, **changes) -> Responder:
         """A new, checked responder with some fields changed and fresh counters."""
         return replace(self, **{"hits": 0, "last_hit": None, "last_error": "", **changes})
 
@@ -184,7 +196,7 @@ class ResponderSet:
         self.responders.insert(target, self.responders.pop(index))
         self._changed()
 
-    def replace_all(self, other: "ResponderSet") -> None:
+    def replace_all(self, other: ResponderSet) -> None:
         """Take another set's responders and settings, in place (the client keeps this object)."""
         self.responders = list(other.responders)
         self.unmatched = other.unmatched

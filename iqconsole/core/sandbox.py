@@ -30,8 +30,22 @@ PORT_ATTEMPTS = 5
 
 # Loaded on every sandbox; all of them exist in Prosody 0.12 (checked against 0.12.3).
 MODULES = (
-    "roster", "saslauth", "tls", "disco", "ping", "version", "time", "uptime", "private",
-    "blocklist", "carbons", "pep", "vcard_legacy", "register", "smacks", "mam",
+    "roster",
+    "saslauth",
+    "tls",
+    "disco",
+    "ping",
+    "version",
+    "time",
+    "uptime",
+    "private",
+    "blocklist",
+    "carbons",
+    "pep",
+    "vcard_legacy",
+    "register",
+    "smacks",
+    "mam",
 )
 # Auto-loaded by Prosody unless disabled. offline: a flood to an offline account would fill the disk
 # (and flood tests message online accounts anyway); s2s: loopback-only, no federation.
@@ -114,7 +128,7 @@ class ProsodySandbox:
         accounts_dir.mkdir(parents=True, exist_ok=True)
         target = accounts_dir / f"{_encode(username)}.dat"
         partial = target.with_suffix(".tmp")
-        partial.write_text(f"return {{\n\t[\"password\"] = {_lua_string(password)};\n}};\n", encoding="utf-8")
+        partial.write_text(f'return {{\n\t["password"] = {_lua_string(password)};\n}};\n', encoding="utf-8")
         partial.chmod(0o600)
         partial.replace(target)  # atomic: a login never sees half a file
         self.accounts[username] = account
@@ -128,7 +142,7 @@ class ProsodySandbox:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> "ProsodySandbox":
+    def start(self) -> ProsodySandbox:
         """Write the config and certificate, start Prosody and return once it answers a stream."""
         if self._process is not None:
             raise SandboxError("this sandbox is already running")
@@ -177,7 +191,7 @@ class ProsodySandbox:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def __enter__(self) -> "ProsodySandbox":
+    def __enter__(self) -> ProsodySandbox:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -214,9 +228,24 @@ class ProsodySandbox:
             )
         self.cert_dir.mkdir(parents=True, exist_ok=True)
         command = [
-            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-days", "3650", "-subj", f"/CN={self.domain}", "-addext", f"subjectAltName=DNS:{self.domain}",
-            "-keyout", str(self.key_file), "-out", str(self.ca_file),
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "3650",
+            "-subj",
+            f"/CN={self.domain}",
+            "-addext",
+            f"subjectAltName=DNS:{self.domain}",
+            "-keyout",
+            str(self.key_file),
+            "-out",
+            str(self.ca_file),
         ]
         result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
@@ -265,7 +294,7 @@ VirtualHost {q(self.domain)}
         and, on Linux, told by the kernel to die with us (so a SIGKILLed console leaves no server)."""
         for stale in (self.log_file, self.pid_file):
             stale.unlink(missing_ok=True)
-        output = open(self.output_file, "ab")
+        output = open(self.output_file, "ab")  # noqa: SIM115 (handed to the child, closed below)
         try:
             self._process = subprocess.Popen(
                 [prosody, "--config", str(self.config_file), "-F"],

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from xml.parsers import expat
 from dataclasses import dataclass
+from xml.parsers import expat
 
 from slixmpp.jid import JID, InvalidJID
 

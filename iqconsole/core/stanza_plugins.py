@@ -38,9 +38,27 @@ def register_iq_payloads() -> tuple[str, ...]:
     from slixmpp.plugins.xep_0313.stanza import MAM
 
     payloads = (
-        LastActivity, DiscoInfo, DiscoItems, PrivateXML, Command, VCardTemp, Pubsub, PubsubOwner,
-        Register, Version, Block, BlockList, Unblock, Ping, EntityTime, CarbonEnable,
-        CarbonDisable, VCard4, MAM, Bind, Session,
+        LastActivity,
+        DiscoInfo,
+        DiscoItems,
+        PrivateXML,
+        Command,
+        VCardTemp,
+        Pubsub,
+        PubsubOwner,
+        Register,
+        Version,
+        Block,
+        BlockList,
+        Unblock,
+        Ping,
+        EntityTime,
+        CarbonEnable,
+        CarbonDisable,
+        VCard4,
+        MAM,
+        Bind,
+        Session,
     )
     for payload in payloads:
         register_stanza_plugin(Iq, payload)

@@ -5,7 +5,7 @@ step names the stanza itself: `iq[@type='get']/{urn:xmpp:ping}ping`."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Callable
+from collections.abc import Callable
 
 from iqconsole.core.traffic import CLIENT_NS
 

@@ -208,9 +208,7 @@ def parse_template(text: str, name: str, path: Path | None = None, builtin: bool
     """Build a Template from a file's text; raise TemplateError (without the file name)."""
     match = _HEADER.match(text)
     if match is None:
-        raise TemplateError(
-            "no metadata header: the file must start with <!-- title: … --> before the stanza"
-        )
+        raise TemplateError("no metadata header: the file must start with <!-- title: … --> before the stanza")
     fields = _parse_header(match.group("header"))
     missing = [key for key in REQUIRED_FIELDS if not fields.get(key)]
     if missing:
@@ -354,7 +352,13 @@ def save_user_template(
     if not slug:
         raise TemplateError(f"the title {title!r} needs letters or digits: they make the file name")
     lines = ["<!--"]
-    for key, value in (("title", title), ("description", description), ("source", source), ("feature", feature), ("peer", peer)):
+    for key, value in (
+        ("title", title),
+        ("description", description),
+        ("source", source),
+        ("feature", feature),
+        ("peer", peer),
+    ):
         value = _header_value(key, value)
         if value:
             lines.append(f"{key}: {value}")

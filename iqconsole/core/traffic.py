@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterator
 
 STREAM_NS = "http://etherx.jabber.org/streams"
 CLIENT_NS = "jabber:client"
@@ -76,6 +76,7 @@ class PairState(str, Enum):
     TIMED_OUT = "timed out"
     CANCELLED = "cancelled"
 
+
 # Requests that stopped waiting; a reply may still come, and is then paired as late.
 _GAVE_UP = (PairState.TIMED_OUT, PairState.CANCELLED)
 
@@ -98,9 +99,12 @@ class Pairing:
 
 def kind_of(tag: str, namespace: str) -> Kind:
     """Classify an element by its qualified tag, as ElementTree spells it ({ns}local)."""
-    if namespace in (CLIENT_NS, "", "jabber:server", "jabber:component:accept"):
-        if tag in ("iq", "message", "presence"):
-            return Kind(tag)
+    if namespace in (CLIENT_NS, "", "jabber:server", "jabber:component:accept") and tag in (
+        "iq",
+        "message",
+        "presence",
+    ):
+        return Kind(tag)
     if namespace == STREAM_NS:
         return Kind.STREAM
     if namespace == SASL_NS or namespace.startswith("urn:xmpp:sasl:"):

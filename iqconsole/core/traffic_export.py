@@ -9,9 +9,10 @@ nothing here can undo that.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator, get_type_hints
+from typing import Any, get_type_hints
 from xml.sax.saxutils import escape, quoteattr
 
 from iqconsole.core.stanza import StanzaError, parse_stanzas
@@ -179,7 +180,7 @@ def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> TrafficStore:
 
 
 def _utc(wall: float) -> str:
-    return datetime.fromtimestamp(wall, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _is_well_formed(xml: str) -> bool:

@@ -8,10 +8,10 @@ only when everything cheaper in the same `and` already let it through.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
-from typing import Callable, Sequence, Union
 
 from iqconsole.core.stanza import StanzaError, parse_stanzas
 from iqconsole.core.stanza_xpath import XPathError, compile_xpath
@@ -98,7 +98,7 @@ class _Not:
         return f"-{inner}" if isinstance(self.part, _Term) else f"-({inner})"
 
 
-_Node = Union[_Term, _Combination, _Not]
+_Node = _Term | _Combination | _Not
 
 
 class TrafficFilter:
@@ -218,7 +218,7 @@ def _xpath_test(expression: str, position: int) -> EntryTest:
     try:
         test = compile_xpath(expression)
     except XPathError as error:
-        hint = " (quote an XPath that holds spaces or parentheses: xpath:\"…\")" if "unfinished" in str(error) else ""
+        hint = ' (quote an XPath that holds spaces or parentheses: xpath:"…")' if "unfinished" in str(error) else ""
         raise FilterError(f"{error}{hint}", position) from None
 
     def found(entry: TrafficEntry) -> bool:

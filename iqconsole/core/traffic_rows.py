@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from iqconsole.core.traffic import Kind, TrafficEntry, TrafficStore
 

@@ -108,7 +108,9 @@ def check(text: str, context: Context, cursor: int | None = None) -> Checked:
         try:
             rendered = render(chunk.text, context.variables())
         except TemplateError as error:
-            errors.append(Problem(str(error), *_first_unknown(text, context, chunk.start, chunk.start + len(chunk.text))))
+            errors.append(
+                Problem(str(error), *_first_unknown(text, context, chunk.start, chunk.start + len(chunk.text)))
+            )
             continue
         try:
             (outgoing,) = prepare(rendered)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable, Iterable
 from xml.sax.saxutils import quoteattr
 
 from textual import on
@@ -15,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from iqconsole.core import locations
 from iqconsole.core.account import Account
 from iqconsole.core.client import (
     DEFAULT_REPLY_TIMEOUT,
@@ -24,11 +26,10 @@ from iqconsole.core.client import (
     ReplyTimeout,
     StateChange,
 )
-from iqconsole.core import locations
 from iqconsole.core.history import History
-from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
+from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
 from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
 from iqconsole.core.themes import DEFAULT_THEME, discover_themes
@@ -51,7 +52,6 @@ from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_pane import TrafficPane
 from iqconsole.ui.traffic.traffic_view import TrafficView
-
 
 MAX_COMPONENTS = 20  # disco#info is asked of at most this many of the server's items
 
@@ -82,7 +82,14 @@ class IqConsoleApp(App[None]):
         Binding("f3", "focus('traffic')", "Traffic", id="app.focus-traffic", show=False),
         Binding("f4", "focus('responders')", "Responders", id="app.focus-responders", show=False),
         Binding("ctrl+l", "login", "Account", id="app.login", tooltip="Log in again or change account"),
-        Binding("f8", "server_features", "Server features", id="app.server-features", show=False, tooltip="What the server and its components announce"),
+        Binding(
+            "f8",
+            "server_features",
+            "Server features",
+            id="app.server-features",
+            show=False,
+            tooltip="What the server and its components announce",
+        ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -265,9 +272,16 @@ class IqConsoleApp(App[None]):
                 self.history.add(source)
         except OSError as error:
             self.notify(f"History not saved: {error.strerror or error}", severity="warning")
-        names = ", ".join(f"<{outgoing.element.tag.split('}')[-1]} id={outgoing.element.get('id', '')}>" for outgoing in checked.stanzas)
+        names = ", ".join(
+            f"<{outgoing.element.tag.split('}')[-1]} id={outgoing.element.get('id', '')}>"
+            for outgoing in checked.stanzas
+        )
         waiting = any(outgoing.is_request for outgoing in checked.stanzas)
-        rest = f" ({len(checked.stanzas)} of {checked.total}; F5 sends all)" if checked.total > len(checked.stanzas) else ""
+        rest = (
+            f" ({len(checked.stanzas)} of {checked.total}; F5 sends all)"
+            if checked.total > len(checked.stanzas)
+            else ""
+        )
         composer.report(f"→ Sent {names}{rest}" + ("; waiting for the reply…" if waiting else ""))
 
     def _send_checked(self, checked: Checked) -> SendOutcome:
@@ -304,7 +318,9 @@ class IqConsoleApp(App[None]):
             self.detail.entry = reply
         sender = reply.sender or "the server"
         if reply.type == "error":
-            composer.report(f"✖ Error reply to {stanza_id} from {sender} in {elapsed:.1f} ms: {error_condition(reply.xml)}", "error")
+            composer.report(
+                f"✖ Error reply to {stanza_id} from {sender} in {elapsed:.1f} ms: {error_condition(reply.xml)}", "error"
+            )
         else:
             composer.report(f"✔ Result for {stanza_id} from {sender} in {elapsed:.1f} ms", "success")
 
@@ -325,7 +341,9 @@ class IqConsoleApp(App[None]):
     def composer_requested(self, event: ComposerPane.Requested) -> None:
         editor = self.composer.editor
         if event.action == "templates":
-            self.push_screen(TemplatePicker(self.templates, self.composer_context(), self.server_features), self.insert_template)
+            self.push_screen(
+                TemplatePicker(self.templates, self.composer_context(), self.server_features), self.insert_template
+            )
         elif event.action == "save-template":
             self.push_screen(SaveTemplateScreen(str(locations.templates_dir())), self._save_template)
         elif event.action == "preview":
@@ -363,11 +381,14 @@ class IqConsoleApp(App[None]):
             return
         title, description = answer
         try:
-            path = save_user_template(locations.templates_dir(), title, self.composer.editor.text, description, overwrite=overwrite)
+            path = save_user_template(
+                locations.templates_dir(), title, self.composer.editor.text, description, overwrite=overwrite
+            )
         except TemplateError as error:
             if "already exists" in str(error):
                 self.push_screen(
-                    ConfirmScreen(f"{error}. Overwrite it?"), lambda yes: yes and self._save_template(answer, overwrite=True)
+                    ConfirmScreen(f"{error}. Overwrite it?"),
+                    lambda yes: yes and self._save_template(answer, overwrite=True),
                 )
             else:
                 self.notify(str(error), title="Template not saved", severity="error", timeout=10)
@@ -391,10 +412,8 @@ class IqConsoleApp(App[None]):
                 return None
 
         async def add_info(jid: str) -> None:
-            try:
+            with contextlib.suppress(ValueError):  # no answer or an error: nothing announced
                 features.add(parse_disco_info(await ask(DISCO_INFO, jid) or "", jid))
-            except ValueError:
-                pass  # no answer or an error: nothing announced
 
         await add_info(domain)
         try:
@@ -498,15 +517,36 @@ class IqConsoleApp(App[None]):
         self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand("Send", "Send the stanza under the cursor in the composer", self.composer.editor.action_send)
-        yield SystemCommand("Send all", "Send every stanza in the composer, in order", lambda: self.composer.editor.action_send(True))
-        yield SystemCommand("Insert template", "Pick a template (fuzzy search, preview)", lambda: self.composer.action_request("templates"))
-        yield SystemCommand("Save as template", "Keep the composer's text as your own template", lambda: self.composer.action_request("save-template"))
-        yield SystemCommand("Preview stanzas", "The composer's stanzas as they will be sent", lambda: self.composer.action_request("preview"))
-        yield SystemCommand("Cancel waiting", "Stop waiting for the pending replies", self.cancel_pending)
-        yield SystemCommand("Server features", "What the server and its components announce, with XEP names", self.action_server_features)
         yield SystemCommand(
-            "Add responder", "Answer matching incoming IQs automatically",
+            "Send", "Send the stanza under the cursor in the composer", self.composer.editor.action_send
+        )
+        yield SystemCommand(
+            "Send all", "Send every stanza in the composer, in order", lambda: self.composer.editor.action_send(True)
+        )
+        yield SystemCommand(
+            "Insert template",
+            "Pick a template (fuzzy search, preview)",
+            lambda: self.composer.action_request("templates"),
+        )
+        yield SystemCommand(
+            "Save as template",
+            "Keep the composer's text as your own template",
+            lambda: self.composer.action_request("save-template"),
+        )
+        yield SystemCommand(
+            "Preview stanzas",
+            "The composer's stanzas as they will be sent",
+            lambda: self.composer.action_request("preview"),
+        )
+        yield SystemCommand("Cancel waiting", "Stop waiting for the pending replies", self.cancel_pending)
+        yield SystemCommand(
+            "Server features",
+            "What the server and its components announce, with XEP names",
+            self.action_server_features,
+        )
+        yield SystemCommand(
+            "Add responder",
+            "Answer matching incoming IQs automatically",
             lambda: self.responder_requested(ResponderTable.Requested("add", None)),
         )
         yield SystemCommand("Log in / change account", "Reconnect or switch account", self.action_login)

@@ -10,8 +10,20 @@ from iqconsole.core.highlight import ROLES
 from iqconsole.core.themes import ThemeSpec
 
 _THEME_FIELDS = {
-    "primary", "secondary", "warning", "error", "success", "accent", "foreground",
-    "background", "surface", "panel", "boost", "dark", "luminosity_spread", "text_alpha",
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "dark",
+    "luminosity_spread",
+    "text_alpha",
 }
 
 # Variables every theme must define (their defaults come from the dark theme's values).

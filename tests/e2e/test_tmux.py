@@ -37,7 +37,10 @@ class Terminal:
         # COLUMNS/LINES from the test process (pytest sets them) would override the pane's real size.
         env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
         return subprocess.run(
-            ["tmux", "-L", "iqconsole-tests", "-f", "/dev/null", *args], check=True, capture_output=True, text=True,
+            ["tmux", "-L", "iqconsole-tests", "-f", "/dev/null", *args],
+            check=True,
+            capture_output=True,
+            text=True,
             env=env,
         ).stdout
 
@@ -82,8 +85,19 @@ def terminal():
 def test_type_an_iq_send_it_and_read_the_reply(prosody, terminal):
     alice = prosody.account("alice")
     term = terminal(
-        [str(IQCONSOLE), "--jid", f"{alice.jid}/tmux", "--host", prosody.host, "--port", str(prosody.port),
-         "--ca-file", str(prosody.ca_file), "--password-env", "IQC_TEST_PASSWORD"],
+        [
+            str(IQCONSOLE),
+            "--jid",
+            f"{alice.jid}/tmux",
+            "--host",
+            prosody.host,
+            "--port",
+            str(prosody.port),
+            "--ca-file",
+            str(prosody.ca_file),
+            "--password-env",
+            "IQC_TEST_PASSWORD",
+        ],
         {"IQC_TEST_PASSWORD": alice.password},
     )
     term.wait_for("online")

@@ -118,7 +118,8 @@ async def test_untrusted_certificate_names_the_fix(prosody):
 async def test_responder_answers_another_client_exactly_once(prosody, alice):
     alice.responders.add("pong", "iq@type=get/ping")
     alice.responders.add(
-        "version", "iq@type=get/software_version",
+        "version",
+        "iq@type=get/software_version",
         '<query xmlns="jabber:iq:version"><name>fake</name><version>${id}</version></query>',
     )
     bob = await plain_client(prosody, "bob", "asker")

@@ -22,11 +22,19 @@ async def test_a_flood_is_kept_whole_in_order_and_counted(prosody):
             sender.send_raw(f"<message type='headline' to='{target}' id='f{number}'><body>{number}</body></message>")
             if number % 200 == 0:
                 await asyncio.sleep(0)  # let the socket drain, as a real sender would
-        messages = lambda: [e for e in console.store if e.kind is Kind.MESSAGE and e.stanza_id.startswith("f")]
-        await eventually(lambda: console.store.count_in >= FLOOD and messages()[-1].stanza_id == f"f{FLOOD - 1}",
-                         timeout=60, what="the whole flood")
+
+        def messages():
+            return [e for e in console.store if e.kind is Kind.MESSAGE and e.stanza_id.startswith("f")]
+
+        await eventually(
+            lambda: console.store.count_in >= FLOOD and messages()[-1].stanza_id == f"f{FLOOD - 1}",
+            timeout=60,
+            what="the whole flood",
+        )
         kept = [entry.stanza_id for entry in messages()]
-        assert kept == [f"f{number}" for number in range(FLOOD - len(kept), FLOOD)], "in order, none twice, none missing"
+        assert kept == [f"f{number}" for number in range(FLOOD - len(kept), FLOOD)], (
+            "in order, none twice, none missing"
+        )
         assert len(console.store) == 2000 and console.store.dropped == console.store.total - 2000
         assert all(entry.direction is Direction.IN for entry in messages())
         assert console.online

@@ -94,7 +94,9 @@ async def test_every_rfc6120_error_condition_arrives_as_written(console, peer):
     me = str(console.boundjid)
     console.responders.add("err", "iq@type=get/ping", error="bad-request")
     for condition, error_type in ERROR_CONDITIONS.items():
-        console.responders.replace("err", Responder("err", "iq@type=get/ping", error=condition, error_text=f"about {condition}"))
+        console.responders.replace(
+            "err", Responder("err", "iq@type=get/ping", error=condition, error_text=f"about {condition}")
+        )
         reply = await peer.ask(me, PING)
         assert reply.get("type") == "error", condition
         assert condition_of(reply) == condition
@@ -111,7 +113,9 @@ async def test_delay_and_silence(console, peer):
     started = time.monotonic()
     reply = await peer.ask(me, PING)
     assert reply.get("type") == "result" and time.monotonic() - started >= 0.4
-    assert await peer.ask(me, "<query xmlns='jabber:iq:version'/>", timeout=1.0) is None, "a silent responder never answers"
+    assert await peer.ask(me, "<query xmlns='jabber:iq:version'/>", timeout=1.0) is None, (
+        "a silent responder never answers"
+    )
     requests = [entry for entry in console.store if entry.direction is Direction.IN and entry.is_request]
     assert [entry.responder for entry in requests[-2:]] == ["slow", "mute"], "hits are marked in the log"
 
@@ -120,8 +124,15 @@ async def test_custom_namespace_xpath_and_mask(console, peer):
     me = str(console.boundjid)
     console.responders.define_payload("custom_xep", "{urn:example:custom}query")
     console.responders.add("custom", "iq@type=get/custom_xep", "<query xmlns='urn:example:custom'><ok/></query>")
-    console.responders.add("by-xpath", "iq[@type='set']/{urn:example:custom}query", match_kind="xpath", error="not-allowed")
-    console.responders.add("by-mask", "<iq type='get'><query xmlns='jabber:iq:last'/></iq>", "<query xmlns='jabber:iq:last' seconds='7'/>", match_kind="mask")
+    console.responders.add(
+        "by-xpath", "iq[@type='set']/{urn:example:custom}query", match_kind="xpath", error="not-allowed"
+    )
+    console.responders.add(
+        "by-mask",
+        "<iq type='get'><query xmlns='jabber:iq:last'/></iq>",
+        "<query xmlns='jabber:iq:last' seconds='7'/>",
+        match_kind="mask",
+    )
     reply = await peer.ask(me, "<query xmlns='urn:example:custom'/>")
     assert reply.get("type") == "result" and reply.find("{urn:example:custom}query/{urn:example:custom}ok") is not None
     reply = await peer.ask(me, "<query xmlns='urn:example:custom'/>", iq_type="set")
@@ -151,7 +162,13 @@ async def test_first_match_wins_exactly_once_and_unmatched_get_the_standard_erro
 async def test_a_responder_file_drives_the_console(console, peer):
     data = {
         "payloads": {"custom_xep": "{urn:example:custom}query"},
-        "responder": [{"name": "custom", "match": "iq@type=get/custom_xep", "reply": "<query xmlns='urn:example:custom'>${id}</query>"}],
+        "responder": [
+            {
+                "name": "custom",
+                "match": "iq@type=get/custom_xep",
+                "reply": "<query xmlns='urn:example:custom'>${id}</query>",
+            }
+        ],
     }
     console.responders = responders_from_data(data)
     reply = await peer.ask(str(console.boundjid), "<query xmlns='urn:example:custom'/>")
@@ -177,10 +194,27 @@ def start_respond(prosody, tmp_path: Path, *extra: str, password: str | None = N
     responders = tmp_path / "responders.toml"
     responders.write_text(RESPONDER_FILE)
     return subprocess.Popen(
-        [str(IQCONSOLE), "respond", "--jid", f"{alice.jid}/ci", "--host", prosody.host, "--port", str(prosody.port),
-         "--ca-file", str(prosody.ca_file), "--password-env", "IQC_PASSWORD", "--responders", str(responders), *extra],
+        [
+            str(IQCONSOLE),
+            "respond",
+            "--jid",
+            f"{alice.jid}/ci",
+            "--host",
+            prosody.host,
+            "--port",
+            str(prosody.port),
+            "--ca-file",
+            str(prosody.ca_file),
+            "--password-env",
+            "IQC_PASSWORD",
+            "--responders",
+            str(responders),
+            *extra,
+        ],
         env={**os.environ, "IQC_PASSWORD": alice.password if password is None else password},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -219,8 +253,11 @@ async def test_respond_command_exit_codes(prosody, tmp_path):
     broken = tmp_path / "broken.toml"
     broken.write_text('[[responder]]\nname = "x"\nmatch = "iq/nonsense"\n')
     result = await asyncio.to_thread(
-        subprocess.run, [str(IQCONSOLE), "respond", "--jid", "a@b", "--password-env", "HOME", "--responders", str(broken)],
-        capture_output=True, text=True, timeout=30,
+        subprocess.run,
+        [str(IQCONSOLE), "respond", "--jid", "a@b", "--password-env", "HOME", "--responders", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 3
     assert "broken.toml" in result.stderr and "'x'" in result.stderr and "nonsense" in result.stderr

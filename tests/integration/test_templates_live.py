@@ -25,11 +25,28 @@ BOB_RESOURCE = "templates"
 
 # RFC 6120 §8.3.3: an error reply must carry one of these.
 STANZA_ERROR_CONDITIONS = {
-    "bad-request", "conflict", "feature-not-implemented", "forbidden", "gone", "internal-server-error",
-    "item-not-found", "jid-malformed", "not-acceptable", "not-allowed", "not-authorized", "policy-violation",
-    "recipient-unavailable", "redirect", "registration-required", "remote-server-not-found",
-    "remote-server-timeout", "resource-constraint", "service-unavailable", "subscription-required",
-    "undefined-condition", "unexpected-request",
+    "bad-request",
+    "conflict",
+    "feature-not-implemented",
+    "forbidden",
+    "gone",
+    "internal-server-error",
+    "item-not-found",
+    "jid-malformed",
+    "not-acceptable",
+    "not-allowed",
+    "not-authorized",
+    "policy-violation",
+    "recipient-unavailable",
+    "redirect",
+    "registration-required",
+    "remote-server-not-found",
+    "remote-server-timeout",
+    "resource-constraint",
+    "service-unavailable",
+    "subscription-required",
+    "undefined-condition",
+    "unexpected-request",
 }
 
 BUILTINS, LOAD_ERRORS = discover_templates(None)
@@ -61,15 +78,39 @@ PEERS = {
 # A plain Prosody sandbox (roster, disco, version, time, uptime, private, blocklist, carbons, pep,
 # vcard_legacy, register, mam) answers these with a result, given the seeding below.
 EXPECT_RESULT = {
-    "disco-info", "disco-items", "disco-info-account", "disco-items-node", "pep-nodes",
-    "roster-get", "roster-set", "roster-remove",
-    "vcard-get", "vcard-set", "vcard4-get", "vcard4-publish",
-    "private-get", "private-set",
-    "blocklist", "block", "unblock", "unblock-all",
-    "mam-form", "mam-query", "mam-last-page", "mam-prefs",
-    "pubsub-items", "pubsub-publish", "pubsub-subscribe", "pubsub-retract", "pubsub-node-config",
-    "bookmarks-get", "bookmark-add", "bookmark-remove",
-    "register-form", "carbons-enable", "carbons-disable",
+    "disco-info",
+    "disco-items",
+    "disco-info-account",
+    "disco-items-node",
+    "pep-nodes",
+    "roster-get",
+    "roster-set",
+    "roster-remove",
+    "vcard-get",
+    "vcard-set",
+    "vcard4-get",
+    "vcard4-publish",
+    "private-get",
+    "private-set",
+    "blocklist",
+    "block",
+    "unblock",
+    "unblock-all",
+    "mam-form",
+    "mam-query",
+    "mam-last-page",
+    "mam-prefs",
+    "pubsub-items",
+    "pubsub-publish",
+    "pubsub-subscribe",
+    "pubsub-retract",
+    "pubsub-node-config",
+    "bookmarks-get",
+    "bookmark-add",
+    "bookmark-remove",
+    "register-form",
+    "carbons-enable",
+    "carbons-disable",
 }
 
 # Templates that change alice's account in a way other tests could notice are undone at once.
@@ -143,7 +184,7 @@ def _check_answered(name: str, reply: TrafficEntry) -> str:
 def test_the_builtins_load_and_include_iq_requests():
     assert LOAD_ERRORS == []
     assert len(IQ_TEMPLATES) >= 30
-    assert set(PEERS) <= set(IQ_TEMPLATES) and EXPECT_RESULT <= set(IQ_TEMPLATES)
+    assert set(PEERS) <= set(IQ_TEMPLATES) and set(IQ_TEMPLATES) >= EXPECT_RESULT
 
 
 @in_module_loop

@@ -16,13 +16,48 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 
 RECORDED = [
-    (Direction.OUT, Kind.STREAM, "<stream:stream to='localhost' xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client' version='1.0'>", {}),
-    (Direction.IN, Kind.STREAM, '<features xmlns="http://etherx.jabber.org/streams"><mechanisms xmlns="urn:ietf:params:xml:ns:xmpp-sasl"><mechanism>SCRAM-SHA-256</mechanism></mechanisms></features>', {}),
-    (Direction.OUT, Kind.SASL, '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="SCRAM-SHA-256">[redacted]</auth>', {"tag": "auth", "redacted": True}),
-    (Direction.IN, Kind.SASL, '<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl">[redacted]</success>', {"tag": "success", "redacted": True}),
-    (Direction.OUT, Kind.IQ, '<iq type="get" to="localhost" id="v1"><query xmlns="jabber:iq:version" /></iq>', {"stanza_id": "v1", "type": "get", "recipient": "localhost"}),
-    (Direction.IN, Kind.IQ, '<iq id="v1" to="alice@localhost/console" from="localhost" type="result"><query xmlns="jabber:iq:version"><name>Prosody</name><version>0.12.3</version></query></iq>', {"stanza_id": "v1", "type": "result", "sender": "localhost"}),
-    (Direction.OUT, Kind.IQ, '<iq type="get" to="bob@localhost/silent" id="p2"><ping xmlns="urn:xmpp:ping" /></iq>', {"stanza_id": "p2", "type": "get", "recipient": "bob@localhost/silent"}),
+    (
+        Direction.OUT,
+        Kind.STREAM,
+        "<stream:stream to='localhost' xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client' version='1.0'>",
+        {},
+    ),
+    (
+        Direction.IN,
+        Kind.STREAM,
+        '<features xmlns="http://etherx.jabber.org/streams"><mechanisms xmlns="urn:ietf:params:xml:ns:xmpp-sasl"><mechanism>SCRAM-SHA-256</mechanism></mechanisms></features>',
+        {},
+    ),
+    (
+        Direction.OUT,
+        Kind.SASL,
+        '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="SCRAM-SHA-256">[redacted]</auth>',
+        {"tag": "auth", "redacted": True},
+    ),
+    (
+        Direction.IN,
+        Kind.SASL,
+        '<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl">[redacted]</success>',
+        {"tag": "success", "redacted": True},
+    ),
+    (
+        Direction.OUT,
+        Kind.IQ,
+        '<iq type="get" to="localhost" id="v1"><query xmlns="jabber:iq:version" /></iq>',
+        {"stanza_id": "v1", "type": "get", "recipient": "localhost"},
+    ),
+    (
+        Direction.IN,
+        Kind.IQ,
+        '<iq id="v1" to="alice@localhost/console" from="localhost" type="result"><query xmlns="jabber:iq:version"><name>Prosody</name><version>0.12.3</version></query></iq>',
+        {"stanza_id": "v1", "type": "result", "sender": "localhost"},
+    ),
+    (
+        Direction.OUT,
+        Kind.IQ,
+        '<iq type="get" to="bob@localhost/silent" id="p2"><ping xmlns="urn:xmpp:ping" /></iq>',
+        {"stanza_id": "p2", "type": "get", "recipient": "bob@localhost/silent"},
+    ),
     (Direction.OUT, Kind.KEEPALIVE, " ", {}),
 ]
 
@@ -50,8 +85,11 @@ async def settle(pilot) -> None:
     app.query_one("#editor").cursor_blink = False
     traffic, responders = app.query_one("#traffic"), app.query_one("#responders")
     await eventually(
-        lambda: traffic.virtual_size.height == len(app.store) and responders.row_count == len(app.responders)
-        and status.count_out == app.store.count_out,
+        lambda: (
+            traffic.virtual_size.height == len(app.store)
+            and responders.row_count == len(app.responders)
+            and status.count_out == app.store.count_out
+        ),
         what="the panes showing the recorded state",
     )
     await pilot.pause(0.3)

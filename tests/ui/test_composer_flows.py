@@ -34,8 +34,11 @@ async def online(app: IqConsoleApp, pilot) -> None:
 def mine(app: IqConsoleApp, after: int) -> list:
     """The pings and version requests sent after the entry number `after`."""
     return [
-        entry for entry in app.store.entries
-        if entry.seq > after and entry.direction.value == "out" and entry.namespace in ("urn:xmpp:ping", "jabber:iq:version")
+        entry
+        for entry in app.store.entries
+        if entry.seq > after
+        and entry.direction.value == "out"
+        and entry.namespace in ("urn:xmpp:ping", "jabber:iq:version")
     ]
 
 
@@ -188,7 +191,10 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
         await pilot.press("f8")
         await pilot.pause()
         assert isinstance(app.screen, ServerFeaturesScreen)
-        rows = [app.screen.query_one("#features-table").get_row_at(n) for n in range(app.screen.query_one("#features-table").row_count)]
+        rows = [
+            app.screen.query_one("#features-table").get_row_at(n)
+            for n in range(app.screen.query_one("#features-table").row_count)
+        ]
         assert ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"] in [list(map(str, row)) for row in rows]
         await pilot.press("escape", "ctrl+t", *"ping")
         await pilot.pause()

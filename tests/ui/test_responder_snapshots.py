@@ -12,9 +12,15 @@ def test_responders_pane_with_every_kind(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
         responders = pilot.app.responders
-        responders.add("slow-version", "iq@type=get/software_version", "<query xmlns='jabber:iq:version'/>", delay_ms=250)
-        responders.add("deny-writes", "iq[@type='set']/{urn:example:custom}query", match_kind="xpath", error="not-allowed")
-        responders.add("black-hole", "<iq type='get'><query xmlns='jabber:iq:last'/></iq>", match_kind="mask", silent=True)
+        responders.add(
+            "slow-version", "iq@type=get/software_version", "<query xmlns='jabber:iq:version'/>", delay_ms=250
+        )
+        responders.add(
+            "deny-writes", "iq[@type='set']/{urn:example:custom}query", match_kind="xpath", error="not-allowed"
+        )
+        responders.add(
+            "black-hole", "<iq type='get'><query xmlns='jabber:iq:last'/></iq>", match_kind="mask", silent=True
+        )
         responders.set_enabled("black-hole", False)
         pong = responders.get("pong")
         pong.hits, pong.last_hit = 3, 1_700_000_000.0

@@ -36,7 +36,9 @@ def test_responder_form_with_a_bad_path(snap_compare):
         form.query_one("#responder-match").value = "iq/query"
         form.query_one("#responder-match").cursor_blink = False
         form.query_one("#responder-name").cursor_blink = False
-        await eventually(lambda: "unknown payload" in str(form.query_one("#responder-problem").render()), what="the check")
+        await eventually(
+            lambda: "unknown payload" in str(form.query_one("#responder-problem").render()), what="the check"
+        )
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
@@ -45,7 +47,9 @@ def test_responder_form_with_a_bad_path(snap_compare):
 def test_login_after_a_failure(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
-        pilot.app.push_screen(LoginScreen(pilot.app.account, "Authentication failed for alice@localhost: wrong JID or password."))
+        pilot.app.push_screen(
+            LoginScreen(pilot.app.account, "Authentication failed for alice@localhost: wrong JID or password.")
+        )
         await pilot.pause(0.2)
         for field in pilot.app.screen.query("Input"):
             field.cursor_blink = False
@@ -68,7 +72,9 @@ def test_template_picker_with_a_preview(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
         app = pilot.app
-        app.server_features = ServerFeatures([DiscoInfo("localhost", ("server/im Prosody",), ("jabber:iq:version", "urn:xmpp:ping"))])
+        app.server_features = ServerFeatures(
+            [DiscoInfo("localhost", ("server/im Prosody",), ("jabber:iq:version", "urn:xmpp:ping"))]
+        )
         await pilot.press("ctrl+t", *"vers")
         await pilot.pause(0.2)
         app.screen.query_one("#picker-search").cursor_blink = False

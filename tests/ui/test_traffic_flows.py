@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-from contextlib import asynccontextmanager
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from iqconsole.core.account import Account
@@ -40,13 +40,22 @@ def app_with_pairs(prefix: str, count: int) -> IqConsoleApp:
 
 def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
     app.store.append(
-        Direction.OUT, Kind.IQ, f'<iq type="get" id="{stanza_id}" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
-        stanza_id=stanza_id, type="get", recipient="localhost", namespace="urn:xmpp:ping",
+        Direction.OUT,
+        Kind.IQ,
+        f'<iq type="get" id="{stanza_id}" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
+        stanza_id=stanza_id,
+        type="get",
+        recipient="localhost",
+        namespace="urn:xmpp:ping",
     )
     app.store.append(Direction.OUT, Kind.KEEPALIVE, " ")
     app.store.append(
-        Direction.IN, Kind.IQ, f'<iq type="result" id="{stanza_id}" from="localhost"/>',
-        stanza_id=stanza_id, type="result", sender="localhost",
+        Direction.IN,
+        Kind.IQ,
+        f'<iq type="result" id="{stanza_id}" from="localhost"/>',
+        stanza_id=stanza_id,
+        type="result",
+        sender="localhost",
     )
 
 
@@ -111,7 +120,9 @@ async def test_filter_narrows_the_log_counts_and_explains_mistakes():
         lines = view.plain_lines()
         assert len(lines) == 5 and not any("keepalive" in line for line in lines)
         assert "5 of 12 match" in view.border_subtitle
-        app.store.append(Direction.IN, Kind.IQ, '<iq type="result" id="late" from="localhost"/>', stanza_id="late", type="result")
+        app.store.append(
+            Direction.IN, Kind.IQ, '<iq type="result" id="late" from="localhost"/>', stanza_id="late", type="result"
+        )
         await pilot.pause(0.2)
         assert len(view.plain_lines()) == 6, "new traffic is filtered too"
         await pilot.press("f")
@@ -141,8 +152,13 @@ async def test_search_selects_the_next_and_previous_match():
 async def test_replay_and_reply_put_the_stanza_in_the_composer():
     app = offline_app()
     app.store.append(
-        Direction.IN, Kind.IQ, '<iq type="get" id="q7" from="bob@localhost/x"><query xmlns="jabber:iq:version"/></iq>',
-        stanza_id="q7", type="get", sender="bob@localhost/x", namespace="jabber:iq:version",
+        Direction.IN,
+        Kind.IQ,
+        '<iq type="get" id="q7" from="bob@localhost/x"><query xmlns="jabber:iq:version"/></iq>',
+        stanza_id="q7",
+        type="get",
+        sender="bob@localhost/x",
+        namespace="jabber:iq:version",
     )
     async with app.run_test(size=SIZE) as pilot:
         editor = app.query_one("#editor")
@@ -169,7 +185,7 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app = offline_app()
     add_request_and_reply(app, "e1")
-    async with focused_log(app) as (pilot, view):
+    async with focused_log(app) as (pilot, _view):
         await pilot.press("up", "c")
         await pilot.pause()
         assert app.clipboard == app.store[2].xml
@@ -229,7 +245,9 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
 def test_view_of_a_missing_file_says_so(tmp_path):
     result = subprocess.run(
         [str(Path(sys.executable).with_name("iqconsole")), "view", str(tmp_path / "nope.jsonl")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2 and "No such file" in result.stderr and "nope.jsonl" in result.stderr
 
@@ -238,14 +256,20 @@ async def test_secrets_show_only_in_the_detail_pane_on_request():
     app = offline_app()
     secret = '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">AGFsaWNlAHMzY3JldA==</auth>'
     entry = app.store.append(
-        Direction.OUT, Kind.SASL, '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">[redacted]</auth>',
-        tag="auth", redacted=True,
+        Direction.OUT,
+        Kind.SASL,
+        '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">[redacted]</auth>',
+        tag="auth",
+        redacted=True,
     )
     app.store.keep_secret(entry.seq, secret)
     async with focused_log(app) as (pilot, view):
         await pilot.press("up")
         await pilot.pause()
-        body = lambda: str(app.query_one("#detail-body").render())
+
+        def body():
+            return str(app.query_one("#detail-body").render())
+
         assert "[redacted]" in body() and "AGFsaWNl" not in body()
         app.query_one("#detail").focus()
         await pilot.press("S")
@@ -260,18 +284,32 @@ async def test_secrets_show_only_in_the_detail_pane_on_request():
 async def test_request_lines_say_what_became_of_them():
     app = offline_app()
     add_request_and_reply(app, "ok1")
-    app.store.append(Direction.OUT, Kind.IQ, '<iq type="get" id="bad1" to="localhost"><x xmlns="urn:x"/></iq>',
-                     stanza_id="bad1", type="get", recipient="localhost")
     app.store.append(
-        Direction.IN, Kind.IQ,
+        Direction.OUT,
+        Kind.IQ,
+        '<iq type="get" id="bad1" to="localhost"><x xmlns="urn:x"/></iq>',
+        stanza_id="bad1",
+        type="get",
+        recipient="localhost",
+    )
+    app.store.append(
+        Direction.IN,
+        Kind.IQ,
         '<iq type="error" id="bad1" from="localhost"><error type="cancel">'
         '<item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>',
-        stanza_id="bad1", type="error", sender="localhost",
+        stanza_id="bad1",
+        type="error",
+        sender="localhost",
     )
-    app.store.append(Direction.OUT, Kind.IQ, '<iq type="get" id="wait1" to="localhost"><x xmlns="urn:x"/></iq>',
-                     stanza_id="wait1", type="get", recipient="localhost")
+    app.store.append(
+        Direction.OUT,
+        Kind.IQ,
+        '<iq type="get" id="wait1" to="localhost"><x xmlns="urn:x"/></iq>',
+        stanza_id="wait1",
+        type="get",
+        recipient="localhost",
+    )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.1)
         lines = [line for line in app.query_one(TrafficView).plain_lines() if " get " in line]
         assert "[answered]" in lines[0] and "[error item-not-found]" in lines[1] and "[pending]" in lines[2]
-

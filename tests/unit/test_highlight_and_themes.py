@@ -112,7 +112,7 @@ def test_broken_theme_is_reported_not_raised(user_themes, content, words):
 def test_load_theme_raises_theme_error_naming_the_file(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("name = \n", encoding="utf-8")
-    with pytest.raises(ThemeError, match="bad.toml"):
+    with pytest.raises(ThemeError, match=r"bad\.toml"):
         load_theme(path)
 
 

@@ -147,8 +147,7 @@ async def test_error_reply_keeps_policy_violation(make_iq):
     responders.add(
         "refuse",
         "iq@type=set/blocklist",
-        f"<error type='modify'><policy-violation xmlns='{STANZAS}'/>"
-        f"<text xmlns='{STANZAS}'>not today</text></error>",
+        f"<error type='modify'><policy-violation xmlns='{STANZAS}'/><text xmlns='{STANZAS}'>not today</text></error>",
     )
     _, reply = answered(responders, make_iq("set", BLOCKLIST, stanza_id="b1"))
     text = str(reply)
@@ -355,7 +354,9 @@ def test_template_variables_are_accepted_at_add():
 async def test_request_values_are_escaped_too(make_iq):
     responders = ResponderSet()
     responders.add("echo", "iq@type=get/software_version", "<echo xmlns='urn:x'>${request:query/name}</echo>")
-    _, reply = answered(responders, make_iq("get", "<query xmlns='jabber:iq:version'><name>&lt;admin xmlns='urn:x'/&gt;</name></query>"))
+    _, reply = answered(
+        responders, make_iq("get", "<query xmlns='jabber:iq:version'><name>&lt;admin xmlns='urn:x'/&gt;</name></query>")
+    )
     root = serialized(reply)
     assert root.find("{urn:x}echo").text == "<admin xmlns='urn:x'/>" and root.find("{urn:x}echo/{urn:x}admin") is None
 

@@ -279,9 +279,35 @@ def test_error_condition_of_unreadable_xml():
 
 FRAGMENTS = st.sampled_from(
     [
-        "<iq", "<", ">", "/>", "</iq>", " type='get'", " type=", "'", '"', "=", "\n", "\r\n", "x",
-        "&", "&amp;", "<?xml version='1.0'?>", PING, "<message>", "</message>", "<a:b", "xmlns:a='u'",
-        "<![CDATA[", "]]>", "<!--", "-->", "<!DOCTYPE iq>", "\x00", "\ufeff", " ",
+        "<iq",
+        "<",
+        ">",
+        "/>",
+        "</iq>",
+        " type='get'",
+        " type=",
+        "'",
+        '"',
+        "=",
+        "\n",
+        "\r\n",
+        "x",
+        "&",
+        "&amp;",
+        "<?xml version='1.0'?>",
+        PING,
+        "<message>",
+        "</message>",
+        "<a:b",
+        "xmlns:a='u'",
+        "<![CDATA[",
+        "]]>",
+        "<!--",
+        "-->",
+        "<!DOCTYPE iq>",
+        "\x00",
+        "\ufeff",
+        " ",
     ]
 )
 

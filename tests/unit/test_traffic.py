@@ -24,15 +24,29 @@ def message(store: TrafficStore, direction: Direction = IN, n: int = 0):
 
 def request(store, stanza_id="q1", to="", sender="", direction=OUT, iq_type="get", at=10.0):
     return store.append(
-        direction, Kind.IQ, f"<iq type='{iq_type}' id='{stanza_id}'/>", tag="iq", stanza_id=stanza_id,
-        recipient=to, sender=sender, type=iq_type, at=(at, 1_700_000_000.0 + at),
+        direction,
+        Kind.IQ,
+        f"<iq type='{iq_type}' id='{stanza_id}'/>",
+        tag="iq",
+        stanza_id=stanza_id,
+        recipient=to,
+        sender=sender,
+        type=iq_type,
+        at=(at, 1_700_000_000.0 + at),
     )
 
 
 def reply(store, stanza_id="q1", sender="", to="", direction=IN, iq_type="result", at=10.5):
     return store.append(
-        direction, Kind.IQ, f"<iq type='{iq_type}' id='{stanza_id}'/>", tag="iq", stanza_id=stanza_id,
-        sender=sender, recipient=to, type=iq_type, at=(at, 1_700_000_000.0 + at),
+        direction,
+        Kind.IQ,
+        f"<iq type='{iq_type}' id='{stanza_id}'/>",
+        tag="iq",
+        stanza_id=stanza_id,
+        sender=sender,
+        recipient=to,
+        type=iq_type,
+        at=(at, 1_700_000_000.0 + at),
     )
 
 
@@ -202,8 +216,14 @@ def test_results_and_non_iq_entries_are_not_requests():
 
 def test_incoming_request_is_paired_with_our_outgoing_reply():
     store = TrafficStore(own_jid="romeo@example.org/orchard")
-    asked = request(store, stanza_id="ping1", direction=IN, sender="juliet@example.org/balcony",
-                    to="romeo@example.org/orchard", at=5.0)
+    asked = request(
+        store,
+        stanza_id="ping1",
+        direction=IN,
+        sender="juliet@example.org/balcony",
+        to="romeo@example.org/orchard",
+        at=5.0,
+    )
     assert store.pending_out == 0  # an incoming request is not ours to wait for
     answered = reply(store, stanza_id="ping1", direction=OUT, to="juliet@example.org/balcony", at=5.01)
     pairing = store.pairing_of(asked)

@@ -28,31 +28,91 @@ LOG = f"{{{CLIENT_NS}}}"
 
 def recorded_store() -> TrafficStore:
     store = TrafficStore(own_jid="alice@example.org/console")
-    store.append(OUT, Kind.STREAM, "<stream:stream to='example.org' xmlns='jabber:client' "
-                 "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>", at=(1.0, 1_700_000_000.5))
+    store.append(
+        OUT,
+        Kind.STREAM,
+        "<stream:stream to='example.org' xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
+        at=(1.0, 1_700_000_000.5),
+    )
     auth, was_redacted = redact(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{SECRET}</auth>")
-    store.append(OUT, Kind.SASL, auth, tag="auth", namespace="urn:ietf:params:xml:ns:xmpp-sasl",
-                 redacted=was_redacted, at=(1.1, 1_700_000_000.6))
-    store.append(OUT, Kind.IQ, "<iq type='get' id='v1' to='example.org'><query xmlns='jabber:iq:version'/></iq>",
-                 tag="iq", stanza_id="v1", recipient="example.org", type="get", namespace="jabber:iq:version",
-                 at=(2.0, 1_700_000_001.0))
-    store.append(IN, Kind.IQ, "<iq type='result' id='v1' from='example.org'>"
-                 "<query xmlns='jabber:iq:version'><name>Prosody — ünïcode</name></query></iq>",
-                 tag="iq", stanza_id="v1", sender="example.org", type="result", namespace="jabber:iq:version",
-                 at=(2.25, 1_700_000_001.25))
-    store.append(IN, Kind.IQ, "<iq type='get' id='ping-9' from='bob@example.org/x'><ping xmlns='urn:xmpp:ping'/></iq>",
-                 tag="iq", stanza_id="ping-9", sender="bob@example.org/x", type="get", namespace="urn:xmpp:ping",
-                 at=(3.0, 1_700_000_002.0))
-    store.append(OUT, Kind.IQ, "<iq type='result' id='ping-9' to='bob@example.org/x'/>", tag="iq",
-                 stanza_id="ping-9", recipient="bob@example.org/x", type="result", responder="Ping\nreply",
-                 at=(3.01, 1_700_000_002.01))
-    store.append(OUT, Kind.IQ, "<iq type='get' id='lost' to='nobody.example.org'><ping xmlns='urn:xmpp:ping'/></iq>",
-                 tag="iq", stanza_id="lost", recipient="nobody.example.org", type="get", namespace="urn:xmpp:ping",
-                 at=(4.0, 1_700_000_003.0))
+    store.append(
+        OUT,
+        Kind.SASL,
+        auth,
+        tag="auth",
+        namespace="urn:ietf:params:xml:ns:xmpp-sasl",
+        redacted=was_redacted,
+        at=(1.1, 1_700_000_000.6),
+    )
+    store.append(
+        OUT,
+        Kind.IQ,
+        "<iq type='get' id='v1' to='example.org'><query xmlns='jabber:iq:version'/></iq>",
+        tag="iq",
+        stanza_id="v1",
+        recipient="example.org",
+        type="get",
+        namespace="jabber:iq:version",
+        at=(2.0, 1_700_000_001.0),
+    )
+    store.append(
+        IN,
+        Kind.IQ,
+        "<iq type='result' id='v1' from='example.org'>"
+        "<query xmlns='jabber:iq:version'><name>Prosody — ünïcode</name></query></iq>",
+        tag="iq",
+        stanza_id="v1",
+        sender="example.org",
+        type="result",
+        namespace="jabber:iq:version",
+        at=(2.25, 1_700_000_001.25),
+    )
+    store.append(
+        IN,
+        Kind.IQ,
+        "<iq type='get' id='ping-9' from='bob@example.org/x'><ping xmlns='urn:xmpp:ping'/></iq>",
+        tag="iq",
+        stanza_id="ping-9",
+        sender="bob@example.org/x",
+        type="get",
+        namespace="urn:xmpp:ping",
+        at=(3.0, 1_700_000_002.0),
+    )
+    store.append(
+        OUT,
+        Kind.IQ,
+        "<iq type='result' id='ping-9' to='bob@example.org/x'/>",
+        tag="iq",
+        stanza_id="ping-9",
+        recipient="bob@example.org/x",
+        type="result",
+        responder="Ping\nreply",
+        at=(3.01, 1_700_000_002.01),
+    )
+    store.append(
+        OUT,
+        Kind.IQ,
+        "<iq type='get' id='lost' to='nobody.example.org'><ping xmlns='urn:xmpp:ping'/></iq>",
+        tag="iq",
+        stanza_id="lost",
+        recipient="nobody.example.org",
+        type="get",
+        namespace="urn:xmpp:ping",
+        at=(4.0, 1_700_000_003.0),
+    )
     store.mark_timed_out(OUT, "lost")
-    store.append(OUT, Kind.IQ, "<iq type='get' id='waiting' to='example.org'><ping xmlns='urn:xmpp:ping'/></iq>",
-                 tag="iq", stanza_id="waiting", recipient="example.org", type="get", namespace="urn:xmpp:ping",
-                 at=(5.0, 1_700_000_004.0))
+    store.append(
+        OUT,
+        Kind.IQ,
+        "<iq type='get' id='waiting' to='example.org'><ping xmlns='urn:xmpp:ping'/></iq>",
+        tag="iq",
+        stanza_id="waiting",
+        recipient="example.org",
+        type="get",
+        namespace="urn:xmpp:ping",
+        at=(5.0, 1_700_000_004.0),
+    )
     store.append(OUT, Kind.KEEPALIVE, " ", at=(6.0, 1_700_000_005.0))
     return store
 
@@ -96,7 +156,10 @@ def test_load_store_restores_times_pairing_timeouts_and_own_jid(tmp_path):
     assert loaded.own_jid == store.own_jid
     assert pair_states(loaded) == pair_states(store)
     assert [state for _id, state, _reply, _rtt in pair_states(loaded)] == [
-        PairState.ANSWERED, PairState.ANSWERED, PairState.TIMED_OUT, PairState.PENDING,
+        PairState.ANSWERED,
+        PairState.ANSWERED,
+        PairState.TIMED_OUT,
+        PairState.PENDING,
     ]
     assert (loaded.count_in, loaded.count_out, loaded.pending_out) == (store.count_in, store.count_out, 1)
 
@@ -109,7 +172,7 @@ def test_a_filtered_export_renumbers_on_load_and_still_pairs(tmp_path):
     loaded = load_store(path)
     assert [entry.seq for entry in loaded] == [0, 1]
     originals = list(store)[2:4]
-    assert [replace(entry, seq=original.seq) for entry, original in zip(loaded, originals)] == originals
+    assert [replace(entry, seq=original.seq) for entry, original in zip(loaded, originals, strict=False)] == originals
     assert pair_states(loaded) == [("v1", PairState.ANSWERED, "v1", 0.25)]
 
 
@@ -134,8 +197,15 @@ def test_load_store_keeps_only_the_newest_entries_when_the_capacity_is_smaller(t
 def test_blank_lines_and_unknown_keys_are_ignored_and_whole_numbers_are_times(tmp_path):
     path = tmp_path / "hand-written.jsonl"
     header = json.dumps({"format": FORMAT, "version": 1})
-    entry = {"seq": 0, "direction": "in", "monotonic": 1, "wall": 2, "kind": "presence", "xml": "<presence/>",
-             "note": "added by hand"}
+    entry = {
+        "seq": 0,
+        "direction": "in",
+        "monotonic": 1,
+        "wall": 2,
+        "kind": "presence",
+        "xml": "<presence/>",
+        "note": "added by hand",
+    }
     path.write_text(f"{header}\n\n{json.dumps(entry)}\n\n", encoding="utf-8")
     (presence,) = read_jsonl(path)
     assert (presence.monotonic, presence.wall, presence.tag, presence.redacted) == (1.0, 2.0, "", False)
@@ -157,8 +227,11 @@ GOOD_ENTRY = {"seq": 0, "direction": "out", "monotonic": 1.0, "wall": 2.0, "kind
         (["HEADER", json.dumps(GOOD_ENTRY), '{"seq": 1,'], 3, "not JSON"),
         (["HEADER", json.dumps({**GOOD_ENTRY, "kind": "chat"})], 2, "kind 'chat' is not one of iq, message"),
         (["HEADER", json.dumps({**GOOD_ENTRY, "direction": "up"})], 2, "direction 'up' is not one of in, out"),
-        (["HEADER", json.dumps({k: v for k, v in GOOD_ENTRY.items() if k not in ("xml", "wall")})], 2,
-         "missing wall, xml"),
+        (
+            ["HEADER", json.dumps({k: v for k, v in GOOD_ENTRY.items() if k not in ("xml", "wall")})],
+            2,
+            "missing wall, xml",
+        ),
         (["HEADER", json.dumps({**GOOD_ENTRY, "seq": "1"})], 2, "seq must be a whole number"),
         (["HEADER", json.dumps({**GOOD_ENTRY, "wall": "noon"})], 2, "wall must be a number"),
         (["HEADER", json.dumps({**GOOD_ENTRY, "wall": True})], 2, "wall must be a number"),
@@ -182,7 +255,7 @@ def test_a_broken_file_names_the_file_and_the_line(tmp_path, lines, line, words)
 def test_bytes_that_are_not_utf8_are_reported_with_their_line(tmp_path):
     path = tmp_path / "latin1.jsonl"
     header = json.dumps({"format": FORMAT, "version": FORMAT_VERSION}).encode()
-    path.write_bytes(header + b"\n" + json.dumps(GOOD_ENTRY).encode() + b"\n" + "{\"xml\": \"é\"}".encode("latin-1"))
+    path.write_bytes(header + b"\n" + json.dumps(GOOD_ENTRY).encode() + b"\n" + '{"xml": "é"}'.encode("latin-1"))
     with pytest.raises(TrafficFileError, match=r"line 3: not UTF-8 text"):
         read_jsonl(path)
 

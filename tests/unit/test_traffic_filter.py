@@ -14,45 +14,106 @@ from iqconsole.core.traffic_filter import FIELDS, FilterError, compile_filter, f
 IN, OUT = Direction.IN, Direction.OUT
 
 PING = TrafficEntry(
-    0, OUT, 1.0, 1_700_000_001.0, Kind.IQ,
+    0,
+    OUT,
+    1.0,
+    1_700_000_001.0,
+    Kind.IQ,
     "<iq type='get' id='p1' to='example.org'><ping xmlns='urn:xmpp:ping'/></iq>",
-    "iq", "p1", "", "example.org", "get", "urn:xmpp:ping",
+    "iq",
+    "p1",
+    "",
+    "example.org",
+    "get",
+    "urn:xmpp:ping",
 )
 PONG = TrafficEntry(
-    1, IN, 1.2, 1_700_000_001.2, Kind.IQ,
+    1,
+    IN,
+    1.2,
+    1_700_000_001.2,
+    Kind.IQ,
     "<iq type='result' id='p1' from='example.org' to='alice@example.org/console'/>",
-    "iq", "p1", "example.org", "alice@example.org/console", "result",
+    "iq",
+    "p1",
+    "example.org",
+    "alice@example.org/console",
+    "result",
 )
 VERSION = TrafficEntry(
-    2, IN, 2.0, 1_700_000_002.0, Kind.IQ,
+    2,
+    IN,
+    2.0,
+    1_700_000_002.0,
+    Kind.IQ,
     "<iq type='get' id='v1' from='bob@example.org/Phone' to='alice@example.org/console'>"
     "<query xmlns='jabber:iq:version'/></iq>",
-    "iq", "v1", "bob@example.org/Phone", "alice@example.org/console", "get", "jabber:iq:version",
+    "iq",
+    "v1",
+    "bob@example.org/Phone",
+    "alice@example.org/console",
+    "get",
+    "jabber:iq:version",
     responder="Version reply",
 )
 CHAT = TrafficEntry(
-    3, IN, 3.0, 1_700_000_003.0, Kind.MESSAGE,
+    3,
+    IN,
+    3.0,
+    1_700_000_003.0,
+    Kind.MESSAGE,
     "<message type='chat' from='bob@example.org/Phone'><body>Hello, World (and you)</body></message>",
-    "message", "", "bob@example.org/Phone", "", "chat",
+    "message",
+    "",
+    "bob@example.org/Phone",
+    "",
+    "chat",
 )
 PRESENCE = TrafficEntry(
-    4, OUT, 4.0, 1_700_000_004.0, Kind.PRESENCE, "<presence/>", "presence",
+    4,
+    OUT,
+    4.0,
+    1_700_000_004.0,
+    Kind.PRESENCE,
+    "<presence/>",
+    "presence",
 )
 HEADER = TrafficEntry(
-    5, IN, 5.0, 1_700_000_005.0, Kind.STREAM,
+    5,
+    IN,
+    5.0,
+    1_700_000_005.0,
+    Kind.STREAM,
     "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.org'>",
-    "stream", "", "example.org",
+    "stream",
+    "",
+    "example.org",
 )
 DISCO = TrafficEntry(
-    6, IN, 6.0, 1_700_000_006.0, Kind.IQ,
+    6,
+    IN,
+    6.0,
+    1_700_000_006.0,
+    Kind.IQ,
     "<iq type='get' id='d1' from='carol@chat.example.org/x'>"
     "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
-    "iq", "d1", "carol@chat.example.org/x", "", "get", "http://jabber.org/protocol/disco#info",
+    "iq",
+    "d1",
+    "carol@chat.example.org/x",
+    "",
+    "get",
+    "http://jabber.org/protocol/disco#info",
 )
 AUTH = TrafficEntry(
-    7, OUT, 7.0, 1_700_000_007.0, Kind.SASL,
+    7,
+    OUT,
+    7.0,
+    1_700_000_007.0,
+    Kind.SASL,
     "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>[redacted]</auth>",
-    "auth", namespace="urn:ietf:params:xml:ns:xmpp-sasl", redacted=True,
+    "auth",
+    namespace="urn:ietf:params:xml:ns:xmpp-sasl",
+    redacted=True,
 )
 KEEPALIVE = TrafficEntry(8, OUT, 8.0, 1_700_000_008.0, Kind.KEEPALIVE, " ")
 
@@ -303,9 +364,38 @@ def test_find_next_forward_and_backward_from_a_start_that_counts():
 # -- fuzzing -------------------------------------------------------------------------------
 
 _PIECES = st.sampled_from(
-    ["kind:iq", "type:get", "dir:in", "jid:example.org", "id:p1", "ns:disco", "responder:*", "xpath:iq",
-     "hello", "'a b'", '"x:y"', "and", "or", "not", "-", "(", ")", ":", "'", '"', "\\", "xpath:iq[", "kind:",
-     "foo:bar", " ", "AND", "-(", "*", "[", "]"]
+    [
+        "kind:iq",
+        "type:get",
+        "dir:in",
+        "jid:example.org",
+        "id:p1",
+        "ns:disco",
+        "responder:*",
+        "xpath:iq",
+        "hello",
+        "'a b'",
+        '"x:y"',
+        "and",
+        "or",
+        "not",
+        "-",
+        "(",
+        ")",
+        ":",
+        "'",
+        '"',
+        "\\",
+        "xpath:iq[",
+        "kind:",
+        "foo:bar",
+        " ",
+        "AND",
+        "-(",
+        "*",
+        "[",
+        "]",
+    ]
 )
 
 
@@ -322,8 +412,20 @@ def test_the_parser_raises_nothing_but_filter_errors_inside_the_text(expression)
 
 
 _TERMS = st.sampled_from(
-    ["kind:iq", "kind:message", "type:get", "dir:in", "jid:example.org", "to:alice@example.org", "id:p1",
-     "ns:disco", "responder:*", "hello", "'a b'", "xpath:\"iq[@type='get']\""]
+    [
+        "kind:iq",
+        "kind:message",
+        "type:get",
+        "dir:in",
+        "jid:example.org",
+        "to:alice@example.org",
+        "id:p1",
+        "ns:disco",
+        "responder:*",
+        "hello",
+        "'a b'",
+        "xpath:\"iq[@type='get']\"",
+    ]
 )
 _EXPRESSIONS = st.recursive(
     _TERMS,

@@ -14,7 +14,9 @@ def fill(store: TrafficStore, count: int, start: int = 0) -> None:
         if number % 3 == 0:
             store.append(Direction.OUT, Kind.KEEPALIVE, " ")
         else:
-            store.append(Direction.IN, Kind.IQ, f'<iq id="i{number}" type="result"/>', stanza_id=f"i{number}", type="result")
+            store.append(
+                Direction.IN, Kind.IQ, f'<iq id="i{number}" type="result"/>', stanza_id=f"i{number}", type="result"
+            )
 
 
 def test_without_a_filter_the_rows_are_the_store():
@@ -62,8 +64,13 @@ def test_noise_is_keepalives_stream_elements_and_sm_acks_only():
 def test_summary_names_kind_type_peer_id_namespace_and_size():
     store = TrafficStore()
     out = store.append(
-        Direction.OUT, Kind.IQ, '<iq type="get" to="localhost" id="v1"><query xmlns="jabber:iq:version"/></iq>',
-        stanza_id="v1", type="get", recipient="localhost", namespace="jabber:iq:version",
+        Direction.OUT,
+        Kind.IQ,
+        '<iq type="get" to="localhost" id="v1"><query xmlns="jabber:iq:version"/></iq>',
+        stanza_id="v1",
+        type="get",
+        recipient="localhost",
+        namespace="jabber:iq:version",
     )
     assert entry_summary(out) == f"iq get to localhost id=v1 jabber:iq:version (XEP-0092) {out.size} B"
     assert namespace_label("http://jabber.org/protocol/disco#info") == "disco#info (XEP-0030)"
@@ -75,7 +82,9 @@ def test_summary_names_kind_type_peer_id_namespace_and_size():
 
 def test_long_text_is_folded_with_its_length_and_huge_stanzas_are_cut():
     avatar = "QUJD" * 50_000  # 200,000 chars of base64
-    pretty = pretty_xml(f"<iq type='result' id='v'><vCard xmlns='vcard-temp'><PHOTO><BINVAL>{avatar}</BINVAL></PHOTO></vCard></iq>")
+    pretty = pretty_xml(
+        f"<iq type='result' id='v'><vCard xmlns='vcard-temp'><PHOTO><BINVAL>{avatar}</BINVAL></PHOTO></vCard></iq>"
+    )
     assert "[200,000 chars folded]" in pretty and len(pretty) < 1000
     assert "<BINVAL>QUJDQUJD" in pretty, "the start stays readable"
     many = "<iq type='result' id='r'><query xmlns='jabber:iq:roster'>" + "<item jid='a@b'/>" * 60_000 + "</query></iq>"

@@ -41,19 +41,21 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
 
     BINDINGS = [
         Binding("alt+enter,ctrl+j", "send", "Send", id="composer.send", tooltip="Send the stanza under the cursor"),
-        Binding("f5", "send(True)", "Send all", id="composer.send-all", tooltip="Send every stanza in the editor, in order"),
+        Binding(
+            "f5", "send(True)", "Send all", id="composer.send-all", tooltip="Send every stanza in the editor, in order"
+        ),
     ]
 
     @dataclass
     class SendRequested(Message):
         """The user asked to send the stanza at `cursor` (a character offset), or all (None)."""
 
-        editor: "ComposerEditor"
+        editor: ComposerEditor
         text: str
         cursor: int | None
 
         @property
-        def control(self) -> "ComposerEditor":
+        def control(self) -> ComposerEditor:
             return self.editor
 
     def __init__(self, text: str = STARTER, **kwargs):

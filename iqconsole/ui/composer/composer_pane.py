@@ -25,12 +25,44 @@ DRAFT_DELAY = 1.0  # … and before it is saved
 
 class ComposerPane(Vertical):
     BINDINGS = [
-        Binding("ctrl+t", "request('templates')", "Templates", id="composer.templates", tooltip="Pick a template to insert"),
-        Binding("ctrl+s", "request('save-template')", "Save template", id="composer.save-template", show=False, tooltip="Save the editor as your own template"),
-        Binding("ctrl+o", "request('preview')", "Preview", id="composer.preview", show=False, tooltip="Show the stanzas as they will be sent"),
-        Binding("ctrl+g", "request('cancel')", "Cancel wait", id="composer.cancel", show=False, tooltip="Stop waiting for the pending replies"),
-        Binding("ctrl+up", "history(-1)", "Older", id="composer.history-older", show=False, tooltip="Previous sent stanza"),
-        Binding("ctrl+down", "history(1)", "Newer", id="composer.history-newer", show=False, tooltip="Next sent stanza (then back to your text)"),
+        Binding(
+            "ctrl+t", "request('templates')", "Templates", id="composer.templates", tooltip="Pick a template to insert"
+        ),
+        Binding(
+            "ctrl+s",
+            "request('save-template')",
+            "Save template",
+            id="composer.save-template",
+            show=False,
+            tooltip="Save the editor as your own template",
+        ),
+        Binding(
+            "ctrl+o",
+            "request('preview')",
+            "Preview",
+            id="composer.preview",
+            show=False,
+            tooltip="Show the stanzas as they will be sent",
+        ),
+        Binding(
+            "ctrl+g",
+            "request('cancel')",
+            "Cancel wait",
+            id="composer.cancel",
+            show=False,
+            tooltip="Stop waiting for the pending replies",
+        ),
+        Binding(
+            "ctrl+up", "history(-1)", "Older", id="composer.history-older", show=False, tooltip="Previous sent stanza"
+        ),
+        Binding(
+            "ctrl+down",
+            "history(1)",
+            "Newer",
+            id="composer.history-newer",
+            show=False,
+            tooltip="Next sent stanza (then back to your text)",
+        ),
     ]
 
     outcome = reactive("", always_update=True)

@@ -30,7 +30,9 @@ class PreviewScreen(ModalScreen[None]):
                 yield Static(Text(f"Nothing would be sent:\n{problems}", style="bold"), id="preview-text")
                 return
             styles = role_styles(self.app.theme_variables)
-            parts = [Text(f"{len(checked.stanzas)} stanza(s) as they will be sent (a new id on each send)", style="bold")]
+            parts = [
+                Text(f"{len(checked.stanzas)} stanza(s) as they will be sent (a new id on each send)", style="bold")
+            ]
             parts += [Text(f"⚠ {problem}") for problem in checked.warnings]
             parts += [highlight_xml(pretty_xml(xml), styles) for xml in checked.serialized()]
             yield Static(Text("\n\n").join(parts), id="preview-text")

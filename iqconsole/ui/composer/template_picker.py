@@ -28,7 +28,9 @@ class TemplatePicker(ModalScreen[Template | None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close", id="templates.close", tooltip="Close without inserting"),
         Binding("down", "move(1)", "Next", id="templates.next", show=False, tooltip="Highlight the next template"),
-        Binding("up", "move(-1)", "Previous", id="templates.previous", show=False, tooltip="Highlight the previous template"),
+        Binding(
+            "up", "move(-1)", "Previous", id="templates.previous", show=False, tooltip="Highlight the previous template"
+        ),
     ]
 
     def __init__(self, templates: Mapping[str, Template], context: Context, features: ServerFeatures | None):

@@ -32,7 +32,9 @@ class ResponderForm(ModalScreen[Responder | None]):
         Binding("ctrl+t", "try", "Try on entry", id="responder-form.try", tooltip="Try it on the selected log entry"),
     ]
 
-    def __init__(self, original: Responder | None = None, taken_names: set[str] = frozenset(), sample: str | None = None):
+    def __init__(
+        self, original: Responder | None = None, taken_names: set[str] = frozenset(), sample: str | None = None
+    ):
         super().__init__()
         self._original = original
         self._taken = set(taken_names) - ({original.name} if original else set())
@@ -49,17 +51,36 @@ class ResponderForm(ModalScreen[Responder | None]):
             yield Label("Name")
             yield Input(start.name if start else self._free_name(), id="responder-name")
             with Horizontal(classes="form-row"):
-                yield Select(MATCH_KINDS, value=start.match_kind if start else MatchKind.STANZA_PATH, allow_blank=False, id="responder-match-kind")
+                yield Select(
+                    MATCH_KINDS,
+                    value=start.match_kind if start else MatchKind.STANZA_PATH,
+                    allow_blank=False,
+                    id="responder-match-kind",
+                )
                 yield Input(start.match if start else MATCH_HINTS[MatchKind.STANZA_PATH], id="responder-match")
             with Horizontal(classes="form-row"):
                 yield Select(REPLY_KINDS, value=reply_kind, allow_blank=False, id="responder-reply-kind")
-                yield Input(str(start.delay_ms if start else 0), type="integer", id="responder-delay", tooltip="delay in ms")
+                yield Input(
+                    str(start.delay_ms if start else 0), type="integer", id="responder-delay", tooltip="delay in ms"
+                )
                 yield Label("ms delay", classes="unit")
             yield TextArea(start.reply if start else "", language="xml", id="responder-reply")
             with Horizontal(classes="form-row", id="responder-error-row"):
-                yield Select([(name, name) for name in ERROR_CONDITIONS], value=(start.error if start and start.error else "service-unavailable"), allow_blank=False, id="responder-condition")
-                yield Select([(name, name) for name in ERROR_TYPES], value=(start.error_type if start and start.error else Select.NULL), prompt="usual type", id="responder-error-type")
-            yield Input(start.error_text if start else "", placeholder="error text (optional)", id="responder-error-text")
+                yield Select(
+                    [(name, name) for name in ERROR_CONDITIONS],
+                    value=(start.error if start and start.error else "service-unavailable"),
+                    allow_blank=False,
+                    id="responder-condition",
+                )
+                yield Select(
+                    [(name, name) for name in ERROR_TYPES],
+                    value=(start.error_type if start and start.error else Select.NULL),
+                    prompt="usual type",
+                    id="responder-error-type",
+                )
+            yield Input(
+                start.error_text if start else "", placeholder="error text (optional)", id="responder-error-text"
+            )
             yield Static("", id="responder-problem", markup=False)
             yield Static("", id="responder-trial", markup=False)
             with Horizontal(id="responder-buttons"):
@@ -68,7 +89,9 @@ class ResponderForm(ModalScreen[Responder | None]):
                 yield Button("Cancel (Esc)", id="responder-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#responder-reply").border_title = "result payload: ${id} ${from} ${to} ${now} ${counter} ${request:PATH}"
+        self.query_one(
+            "#responder-reply"
+        ).border_title = "result payload: ${id} ${from} ${to} ${now} ${counter} ${request:PATH}"
         self.query_one("#responder-match").border_title = "match"
         self.validate()
 
@@ -81,7 +104,9 @@ class ResponderForm(ModalScreen[Responder | None]):
         self.query_one("#responder-reply").display = reply_kind == "result"
         self.query_one("#responder-error-row").display = reply_kind == "error"
         self.query_one("#responder-error-text").display = reply_kind == "error"
-        self.query_one("#responder-match", Input).placeholder = MATCH_HINTS[self.query_one("#responder-match-kind", Select).value]
+        self.query_one("#responder-match", Input).placeholder = MATCH_HINTS[
+            self.query_one("#responder-match-kind", Select).value
+        ]
         try:
             self._build()
             problem = ""
@@ -112,7 +137,10 @@ class ResponderForm(ModalScreen[Responder | None]):
             delay_ms=int(delay),
             silent=reply_kind == "silent",
         )
-        if self._original is not None and (responder.match, responder.match_kind) == (self._original.match, self._original.match_kind):
+        if self._original is not None and (responder.match, responder.match_kind) == (
+            self._original.match,
+            self._original.match_kind,
+        ):
             responder.hits, responder.last_hit = self._original.hits, self._original.last_hit
         return responder
 

@@ -36,11 +36,35 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
     BINDINGS = [
         Binding("a", "request('add')", "Add", id="responders.add", tooltip="Add a responder"),
         Binding("e,enter", "request('edit')", "Edit", id="responders.edit", tooltip="Edit the selected responder"),
-        Binding("space", "request('toggle')", "On/off", id="responders.toggle", tooltip="Enable or disable the selected responder"),
-        Binding("c", "request('duplicate')", "Copy", id="responders.duplicate", tooltip="Duplicate the selected responder"),
-        Binding("ctrl+up", "request('up')", "Up", id="responders.up", show=False, tooltip="Move the selected responder up (answers earlier)"),
-        Binding("ctrl+down", "request('down')", "Down", id="responders.down", show=False, tooltip="Move the selected responder down"),
-        Binding("delete,d", "request('delete')", "Delete", id="responders.delete", tooltip="Delete the selected responder"),
+        Binding(
+            "space",
+            "request('toggle')",
+            "On/off",
+            id="responders.toggle",
+            tooltip="Enable or disable the selected responder",
+        ),
+        Binding(
+            "c", "request('duplicate')", "Copy", id="responders.duplicate", tooltip="Duplicate the selected responder"
+        ),
+        Binding(
+            "ctrl+up",
+            "request('up')",
+            "Up",
+            id="responders.up",
+            show=False,
+            tooltip="Move the selected responder up (answers earlier)",
+        ),
+        Binding(
+            "ctrl+down",
+            "request('down')",
+            "Down",
+            id="responders.down",
+            show=False,
+            tooltip="Move the selected responder down",
+        ),
+        Binding(
+            "delete,d", "request('delete')", "Delete", id="responders.delete", tooltip="Delete the selected responder"
+        ),
         Binding("s", "request('save')", "Save", id="responders.save", tooltip="Save the responders to a TOML file"),
         Binding("o", "request('open')", "Open", id="responders.open", tooltip="Load responders from a TOML file"),
     ]
@@ -75,8 +99,13 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
             self.add_row(
                 str(order),
                 Text(responder.name),  # Text: user strings such as [@type='get'] are not markup
-                Text(responder.match if responder.match_kind is MatchKind.STANZA_PATH else f"{responder.match_kind.value}: {responder.match}"),
-                responder.reply_kind + (f" after {responder.delay_ms} ms" if responder.delay_ms and not responder.silent else ""),
+                Text(
+                    responder.match
+                    if responder.match_kind is MatchKind.STANZA_PATH
+                    else f"{responder.match_kind.value}: {responder.match}"
+                ),
+                responder.reply_kind
+                + (f" after {responder.delay_ms} ms" if responder.delay_ms and not responder.silent else ""),
                 "✔" if responder.enabled else "✘",
                 str(responder.hits),
                 last_hit,

@@ -23,7 +23,9 @@ class ServerFeaturesScreen(ModalScreen[None]):
             if self._features is None:
                 yield Label("The server has not been asked yet: it is asked once, right after login.", classes="title")
                 return
-            entities = ", ".join(f"{info.jid} ({'; '.join(info.identities) or 'no identity'})" for info in self._features.entities)
+            entities = ", ".join(
+                f"{info.jid} ({'; '.join(info.identities) or 'no identity'})" for info in self._features.entities
+            )
             yield Label(f"Announced by {entities}", classes="title")
             yield DataTable(id="features-table", cursor_type="row", zebra_stripes=True)
 

@@ -22,8 +22,12 @@ class TrafficFilterBar(Input):
     """Filter mode narrows the log; search mode selects the next match and leaves the log whole."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close", id="traffic-filter.close", tooltip="Close the bar (a filter stays applied)"),
-        Binding("shift+enter", "previous", "Previous match", id="traffic-filter.previous", tooltip="Find the previous match"),
+        Binding(
+            "escape", "close", "Close", id="traffic-filter.close", tooltip="Close the bar (a filter stays applied)"
+        ),
+        Binding(
+            "shift+enter", "previous", "Previous match", id="traffic-filter.previous", tooltip="Find the previous match"
+        ),
     ]
 
     mode = reactive("filter")

@@ -29,7 +29,13 @@ debugging your own authentication. The log, copies and exports always stay redac
 
     BINDINGS = [
         Binding("r", "toggle_raw", "Raw/pretty", id="detail.raw", tooltip="Show the stanza as captured, or indented"),
-        Binding("S", "toggle_secrets", "Secrets", id="detail.secrets", tooltip="Show or hide redacted secrets (SASL, passwords) here"),
+        Binding(
+            "S",
+            "toggle_secrets",
+            "Secrets",
+            id="detail.secrets",
+            tooltip="Show or hide redacted secrets (SASL, passwords) here",
+        ),
     ]
 
     entry: reactive[TrafficEntry | None] = reactive(None)

@@ -76,22 +76,72 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
     BINDINGS = [
         Binding("end", "follow", "Follow", id="traffic.follow", tooltip="Jump to the newest stanza and follow"),
         Binding("home", "oldest", "Oldest", id="traffic.oldest", tooltip="Select the oldest stanza kept"),
-        Binding("up", "select(-1)", "Previous", show=False, id="traffic.previous", tooltip="Select the previous stanza"),
+        Binding(
+            "up", "select(-1)", "Previous", show=False, id="traffic.previous", tooltip="Select the previous stanza"
+        ),
         Binding("down", "select(1)", "Next", show=False, id="traffic.next", tooltip="Select the next stanza"),
-        Binding("escape", "follow", "Unselect", show=False, id="traffic.unselect", tooltip="Clear the selection and follow"),
+        Binding(
+            "escape", "follow", "Unselect", show=False, id="traffic.unselect", tooltip="Clear the selection and follow"
+        ),
         Binding("pageup", "page_up", "Page up", show=False, id="traffic.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="traffic.page-down"),
         Binding("p", "pair", "Request/reply", id="traffic.pair", tooltip="Jump between a request and its reply"),
-        Binding("n", "toggle_noise", "Noise", id="traffic.noise", tooltip="Hide or show keepalives, stream elements and SM acks"),
+        Binding(
+            "n",
+            "toggle_noise",
+            "Noise",
+            id="traffic.noise",
+            tooltip="Hide or show keepalives, stream elements and SM acks",
+        ),
         Binding("f", "open_bar('filter')", "Filter", id="traffic.filter", tooltip="Filter the log with an expression"),
         Binding("slash", "open_bar('search')", "Search", id="traffic.search", tooltip="Search the log"),
         Binding("c", "copy", "Copy", id="traffic.copy", tooltip="Copy the selected stanza (OSC 52, and a file)"),
-        Binding("r", "compose('replay')", "Replay", id="traffic.replay", tooltip="Put the selected stanza in the composer with a fresh id"),
-        Binding("R", "compose('reply')", "Reply", id="traffic.reply", show=False, tooltip="Prepare a result to the selected request"),
-        Binding("E", "compose('error')", "Error reply", show=False, id="traffic.error-reply", tooltip="Prepare an error reply to the selected request"),
-        Binding("x", "export", "Export", id="traffic.export", tooltip="Export the log (or the filtered part) as JSON Lines or XML"),
-        Binding("right_square_bracket", "find(False)", "Next match", show=False, id="traffic.next-match", tooltip="Select the next search match"),
-        Binding("left_square_bracket", "find(True)", "Previous match", show=False, id="traffic.previous-match", tooltip="Select the previous search match"),
+        Binding(
+            "r",
+            "compose('replay')",
+            "Replay",
+            id="traffic.replay",
+            tooltip="Put the selected stanza in the composer with a fresh id",
+        ),
+        Binding(
+            "R",
+            "compose('reply')",
+            "Reply",
+            id="traffic.reply",
+            show=False,
+            tooltip="Prepare a result to the selected request",
+        ),
+        Binding(
+            "E",
+            "compose('error')",
+            "Error reply",
+            show=False,
+            id="traffic.error-reply",
+            tooltip="Prepare an error reply to the selected request",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            id="traffic.export",
+            tooltip="Export the log (or the filtered part) as JSON Lines or XML",
+        ),
+        Binding(
+            "right_square_bracket",
+            "find(False)",
+            "Next match",
+            show=False,
+            id="traffic.next-match",
+            tooltip="Select the next search match",
+        ),
+        Binding(
+            "left_square_bracket",
+            "find(True)",
+            "Previous match",
+            show=False,
+            id="traffic.previous-match",
+            tooltip="Select the previous search match",
+        ),
     ]
 
     following = reactive(True)
@@ -249,7 +299,9 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
 
     def action_export(self) -> None:
         default = data_dir() / "exports" / time.strftime("traffic-%Y%m%d-%H%M%S.jsonl")
-        title = "Export the filtered log to (.jsonl or .xml)" if self.user_filter else "Export the log to (.jsonl or .xml)"
+        title = (
+            "Export the filtered log to (.jsonl or .xml)" if self.user_filter else "Export the log to (.jsonl or .xml)"
+        )
         self.app.push_screen(PathScreen(title, default), self._export)
 
     def _export(self, path: Path | None) -> None:
@@ -286,6 +338,11 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
     def _keep_tail(self) -> None:
         if self.following and self.scroll_y < self.max_scroll_y:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        """Scrolling is refused until the first scrollbar is shown: follow the tail once it is."""
+        if shown and self.following:
+            self.call_after_refresh(self._keep_tail)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
