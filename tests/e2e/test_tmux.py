@@ -14,58 +14,87 @@ import pytest
 IQCONSOLE = Path(sys.executable).with_name("iqconsole")
 
 
+PRIVATE_ENV = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "HOME", "PATH", "LANG")
+
+
 class Terminal:
-    """A tmux session running one command; read it like a person reads a screen."""
+    """A tmux server of its own running one command; read it like a person reads a screen.
+
+    Each terminal has its own tmux server: a shared server keeps the environment of whichever
+    test started it, so two tests (or two xdist workers) would share one draft and history."""
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], size=(150, 45)):
         if shutil.which("tmux") is None:
             pytest.fail("tmux is not installed: run scripts/bootstrap (it installs tmux) or apt-get install tmux")
         self.name = name
-        env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        self.size = size
+        wanted = {key: os.environ[key] for key in PRIVATE_ENV if key in os.environ} | env
+        env_args = [arg for key, value in wanted.items() for arg in ("-e", f"{key}={value}")]
         shell = " ".join(command) + "; echo IQCONSOLE-EXITED-$?; sleep 30"
         width, height = str(size[0]), str(size[1])
-        # Size the window before the command starts: an app that starts while tmux still resizes
-        # may read the old 80x24 size and never see the change.
+        # The window gets its size before the command starts, and keeps it (no client to follow).
         self.tmux("new-session", "-d", "-s", name, "-x", width, "-y", height, "sleep 600")
         self.tmux("set-option", "-t", name, "window-size", "manual")
         self.tmux("resize-window", "-t", name, "-x", width, "-y", height)
+        shown = self.tmux("display-message", "-p", "-t", name, "#{pane_width}x#{pane_height}").strip()
+        assert shown == f"{width}x{height}", f"the tmux pane is {shown}, not {width}x{height}"
         self.tmux("respawn-pane", "-k", "-t", name, *env_args, shell)
 
-    @staticmethod
-    def tmux(*args: str) -> str:
-        """Run tmux on a private server with no user configuration."""
+    def tmux(self, *args: str) -> str:
+        """Run tmux on this terminal's private server, with no user configuration."""
         # COLUMNS/LINES from the test process (pytest sets them) would override the pane's real size.
         env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
         return subprocess.run(
-            ["tmux", "-L", "iqconsole-tests", "-f", "/dev/null", *args],
-            check=True,
-            capture_output=True,
-            text=True,
-            env=env,
+            ["tmux", "-L", self.name, "-f", "/dev/null", *args], check=True, capture_output=True, text=True, env=env
         ).stdout
 
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.name)
+    def screen(self, styled: bool = False) -> str:
+        return self.tmux("capture-pane", "-p", *(["-e"] if styled else []), "-t", self.name)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         self.tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
 
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+    def wait_until(self, condition, what: str, timeout: float = 30.0, styled: bool = False) -> str:
+        """Poll the screen until `condition(screen)` holds; fail with the screen and `what` was awaited."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
+            screen = self.screen(styled)
+            if condition(screen):
                 return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared on screen:\n{self.screen()}")
+            time.sleep(0.05)
+        raise AssertionError(f"never on screen: {what}\n{self.screen()}")
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        return self.wait_until(lambda screen: text in screen, repr(text), timeout)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", "iqconsole-tests", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
 
 
-def composer_text(screen: str) -> str:
-    """The left column of the screen, where the composer is."""
-    return "\n".join(line[:60] for line in screen.splitlines())
+def composer_lines(screen: str) -> list[str]:
+    """The inside of the composer box (left pane, from its titled top border to its bottom border)."""
+    lines = screen.splitlines()
+    top = next(index for index, line in enumerate(lines) if "Composer" in line and "╭" in line)
+    right = lines[top].index("╮")
+    inside = []
+    for line in lines[top + 1 :]:
+        if line.startswith("╰"):
+            break
+        inside.append(line[1:right])
+    return inside
+
+
+def editor_line(screen: str, number: int) -> str:
+    """The editor's line `number` as drawn (with its line number gutter), or ''."""
+    prefix = f"{number} "
+    return next((line for line in composer_lines(screen) if line.startswith(prefix)), "")
+
+
+def styled_row(styled_screen: str, plain_screen: str, number: int) -> str:
+    """The escape-coded screen row that shows editor line `number` (its colours tell a selection)."""
+    rows = plain_screen.splitlines()
+    index = next(row for row, line in enumerate(rows) if line.startswith(f"│{number} "))
+    return styled_screen.splitlines()[index]
 
 
 @pytest.fixture
@@ -100,28 +129,34 @@ def test_type_an_iq_send_it_and_read_the_reply(prosody, terminal):
         ],
         {"IQC_TEST_PASSWORD": alice.password},
     )
-    term.wait_for("online")
-    time.sleep(0.5)  # a person reads the screen before typing
+    term.wait_until(lambda screen: "online" in screen and "1 stanza ready" in screen, "online, the starter checked")
+    before = term.screen()
+    unselected = styled_row(term.screen(styled=True), before, 2)
+    term.keys("F7")  # select all: typing replaces the starter stanza
+    term.wait_until(
+        lambda styled: styled_row(styled, term.screen(), 2) != unselected,
+        "the starter stanza drawn as selected after F7",
+        styled=True,
+    )
     typed = '<iq type="get" to="localhost"><query xmlns="jabber:iq:version"/></iq>'
-    for _attempt in range(2):
-        term.keys("F7")  # select all: typing replaces the starter stanza
-        term.keys(typed, literal=True)
-        term.wait_for(typed[-25:])  # the end of the line: the editor scrolls to the cursor
-        if "disco#info" not in composer_text(term.screen()):
-            break
-        # Under a loaded CI machine the F7 escape sequence has been seen to get lost once;
-        # undo the typing and try again rather than send the starter too.
-        term.keys("C-z")
-    assert "disco#info" not in composer_text(term.screen()), "F7 then typing replaces the editor's text"
+    term.keys(typed, literal=True)
+    screen = term.wait_until(
+        lambda screen: (
+            typed[-25:] in editor_line(screen, 1) and "1 stanza ready" in screen and not editor_line(screen, 2)
+        ),
+        "the typed stanza alone in the editor, checked",
+    )
+    assert "disco#info" not in "\n".join(composer_lines(screen)), "F7 then typing replaces the editor's text"
     term.keys("C-j")
     term.wait_for("✔ Result")
     screen = term.wait_for("<name>Prosody</name>")  # the reply, in full, in the detail pane
     assert alice.password not in screen
-    term.keys("F3")  # to the log, and search it for the login
-    time.sleep(0.3)
+    term.keys("F3")  # to the log (its keys show in the footer), and search it for the login
+    term.wait_until(lambda screen: "Filter" in screen.splitlines()[-1], "the traffic log's keys in the footer")
     term.keys("/")
     term.wait_for("search: text or terms")
     term.keys("kind:sasl", literal=True)
+    term.wait_for("kind:sasl")
     term.keys("Enter")
     screen = term.wait_for("[redacted]</auth>")  # the SASL auth, selected, in the detail pane
     assert alice.password not in screen
