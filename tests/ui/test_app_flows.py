@@ -55,7 +55,7 @@ async def test_send_an_iq_and_read_request_and_reply_in_the_log(prosody):
 async def test_the_log_follows_the_tail_when_its_scrollbar_first_appears():
     """Traffic in bursts: the burst that first overflows the pane must still end on screen."""
     app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         view = app.query_one(TrafficView)
         for burst in range(3):
             for number in range(10):
@@ -64,10 +64,10 @@ async def test_the_log_follows_the_tail_when_its_scrollbar_first_appears():
                     Direction.IN, Kind.IQ, f'<iq id="{stanza_id}" type="result"/>', stanza_id=stanza_id, type="result"
                 )
 
-            def newest_on_screen(newest: str = f'id="b{burst}-9"') -> bool:
+            def newest_on_screen(newest: str = f'id="b{burst}-9"', rows: int = 10 * (burst + 1)) -> bool:
                 lines = range(view.scrollable_content_region.height)
                 shown = "\n".join(view.render_line(y).text for y in lines)
-                return len(view.rows) == 10 * (burst + 1) and view.scroll_y == view.max_scroll_y and newest in shown
+                return len(view.rows) == rows and view.scroll_y == view.max_scroll_y and newest in shown
 
             await eventually(newest_on_screen, what=f"burst {burst} taken in, the newest stanza on screen")
             assert view.following

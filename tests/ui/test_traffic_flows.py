@@ -12,6 +12,7 @@ from iqconsole.core.traffic import Direction, Kind
 from iqconsole.core.traffic_export import load_store
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
 
@@ -313,3 +314,24 @@ async def test_request_lines_say_what_became_of_them():
         await pilot.pause(0.1)
         lines = [line for line in app.query_one(TrafficView).plain_lines() if " get " in line]
         assert "[answered]" in lines[0] and "[error item-not-found]" in lines[1] and "[pending]" in lines[2]
+
+
+async def test_home_during_a_flood_that_outruns_the_filtered_log_does_not_crash():
+    # Keys are handled between the log's catch-ups; a flood can push the oldest filtered rows out
+    # of the ring before the rows are updated. Home then used to fail on a stanza no longer kept.
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, capacity=30)
+    for number in range(5):
+        add_request_and_reply(app, f"a{number}")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.press("n")
+        await eventually(lambda: "noise hidden" in view.border_subtitle, what="noise hidden")
+        for number in range(20):  # 60 stanzas into a ring of 30: every a* request is gone
+            add_request_and_reply(app, f"b{number}")
+        view.action_oldest()  # before the next frame brings the rows up to date
+        await pilot.press("home")
+        await eventually(
+            lambda: view.selected_entry is not None and view.selected_entry.stanza_id == "b10",
+            what="the oldest request kept selected",
+        )
