@@ -17,6 +17,7 @@ enabled = true
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def load_responders(path: Path) -> ResponderSet:
         raise ResponderError(f"{path}: {error}") from None
 
 
-def responders_from_data(data: dict[str, object]) -> ResponderSet:
+def responders_from_data(data: Mapping[str, object]) -> ResponderSet:
     unknown = set(data) - _TOP_LEVEL
     if unknown:
         raise ResponderError(f"unknown key(s) {', '.join(sorted(unknown))}; use: {', '.join(sorted(_TOP_LEVEL))}")
@@ -91,7 +92,7 @@ def _responder(entry: object, number: int) -> Responder:
     return Responder(name, _typed(entry, key, str, "", key), match_kind=_MATCH_KEYS[key], **options)
 
 
-def _typed(table: dict[str, object], key: str, kind: type, default: object, where: str) -> Any:
+def _typed(table: Mapping[str, object], key: str, kind: type, default: object, where: str) -> Any:
     """The value at `key` (or `default`), which must be exactly of type `kind`."""
     value = table.get(key, default)
     if value is not None and (type(value) is not kind):
