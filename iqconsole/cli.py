@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_sandbox(args, responders)
         account = _account(args)
         if args.command == "respond":
+            if account is None:
+                raise UsageError("respond needs --jid and --password-env")
             return run_respond(args, account, responders)
     except UsageError as error:
         print(f"iqconsole: {error}", file=sys.stderr)
@@ -122,8 +124,6 @@ def _load_responders(path: Path | None):
 
 def _account(args: argparse.Namespace) -> Account | None:
     if not args.jid:
-        if args.command == "respond":
-            raise UsageError("respond needs --jid and --password-env")
         return None
     password = ""
     if args.password_env:

@@ -17,17 +17,24 @@ from iqconsole.core import sandbox as sandbox_module
 from iqconsole.core.sandbox import ProsodySandbox, SandboxAccount, SandboxError
 
 
-async def login(sandbox: ProsodySandbox, username: str, password: str | None = None, resource: str = "sandbox-test"):
+async def login(
+    sandbox: ProsodySandbox,
+    username: str,
+    password: str | None = None,
+    resource: str = "sandbox-test",
+    events: list[str] | None = None,
+):
     """A plain slixmpp client, STARTTLS with verification against the sandbox's certificate.
 
-    Returns (client, outcome) where outcome is the first of session_start / failed_auth / failed_all_auth.
+    Returns (client, outcome) where outcome is the first of session_start / failed_auth / failed_all_auth;
+    `events` collects the other events seen (tls_success).
     """
     user = sandbox.account(username)
     client = slixmpp.ClientXMPP(f"{user.jid}/{resource}", user.password if password is None else password)
     client.enable_direct_tls = False
     client.ca_certs = sandbox.ca_file
-    events: list[str] = []
-    client.add_event_handler("tls_success", lambda _event: events.append("tls_success"))
+    seen = events if events is not None else []
+    client.add_event_handler("tls_success", lambda _event: seen.append("tls_success"))
     outcomes = {
         name: asyncio.ensure_future(client.wait_until(name, 15))
         for name in ("session_start", "failed_auth", "failed_all_auth", "ssl_invalid_chain")
@@ -37,7 +44,6 @@ async def login(sandbox: ProsodySandbox, username: str, password: str | None = N
     for waiter in pending:
         waiter.cancel()
     outcome = next(name for name, waiter in outcomes.items() if waiter in done)
-    client.test_events = events
     return client, outcome
 
 
@@ -86,10 +92,11 @@ def test_prosody_runs_in_its_own_session_so_ctrl_c_does_not_reach_it(prosody):
 
 
 async def test_alice_logs_in_over_verified_starttls(prosody):
-    client, outcome = await login(prosody, "alice")
+    events: list[str] = []
+    client, outcome = await login(prosody, "alice", events=events)
     try:
         assert outcome == "session_start"
-        assert "tls_success" in client.test_events
+        assert "tls_success" in events
         assert client.boundjid.bare == "alice@localhost"
     finally:
         await close(client)
@@ -128,6 +135,7 @@ async def test_two_sandboxes_run_at_once_on_different_ports(prosody):
 def test_stop_kills_the_server_and_removes_its_directory():
     sandbox = ProsodySandbox(("alice",)).start()
     process_id, directory, port = sandbox.pid, sandbox.directory, sandbox.port
+    assert process_id is not None
     assert accepts_connections(sandbox.host, port)
     started = time.monotonic()
     sandbox.stop()

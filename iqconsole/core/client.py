@@ -105,8 +105,12 @@ class ConsoleClient(slixmpp.ClientXMPP):
             if not outcome.done():
                 outcome.set_exception(ConnectionFailure(message))
 
+        def succeed(_: object) -> None:
+            if not outcome.done():
+                outcome.set_result(None)
+
         handlers = {
-            "session_start": lambda _: outcome.done() or outcome.set_result(None),
+            "session_start": succeed,
             "connection_failed": lambda error: fail(describe_connection_error(error, self.account)),
             "failed_all_auth": lambda _: fail(f"Authentication failed for {self.account.jid}: wrong JID or password."),
             "ssl_invalid_chain": lambda error: fail(describe_connection_error(error, self.account)),

@@ -11,6 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import slixmpp
+from slixmpp.xmlstream import StanzaBase
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
@@ -21,7 +22,7 @@ DEMO_PLUGINS = ("xep_0030", "xep_0092", "xep_0199")
 TIME_NS = "urn:xmpp:time"
 
 
-def _answer_time(iq) -> None:
+def _answer_time(iq: StanzaBase) -> None:
     if iq["type"] != "get":
         return
     reply = iq.reply(clear=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pygments.lexers.html import XmlLexer
-from pygments.token import Comment, Name, Punctuation, String, Text, Token, _TokenType
+from pygments.token import Comment, Name, Punctuation, String, Text, Token, _TokenType, is_token_subtype
 
 ROLES = ("tag", "attribute", "string", "text", "comment", "punctuation")
 
@@ -18,17 +18,17 @@ _LEXER = XmlLexer(stripnl=False, ensurenl=False)
 
 @lru_cache(maxsize=64)
 def _role(token: _TokenType) -> str | None:
-    if token in Name.Tag:
+    if is_token_subtype(token, Name.Tag):
         return "tag"
-    if token in Name.Attribute:
+    if is_token_subtype(token, Name.Attribute):
         return "attribute"
-    if token in String:
+    if is_token_subtype(token, String):
         return "string"
-    if token in Comment or token in Token.Comment.Preproc:
+    if is_token_subtype(token, Comment) or is_token_subtype(token, Token.Comment.Preproc):
         return "comment"
-    if token in Punctuation or token in Token.Operator:
+    if is_token_subtype(token, Punctuation) or is_token_subtype(token, Token.Operator):
         return "punctuation"
-    if token in Text:
+    if is_token_subtype(token, Text):
         return "text"
     return None
 

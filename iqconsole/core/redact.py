@@ -9,6 +9,7 @@ handshakes) and keeps the element so the reader still sees that a secret was exc
 from __future__ import annotations
 
 import re
+from functools import partial
 
 REDACTED = "[redacted]"
 
@@ -48,7 +49,7 @@ def redact(xml: str) -> tuple[str, bool]:
     redacted = xml
     for marker, scope, secret in _SCOPES:
         if marker in redacted:
-            redacted = scope.sub(lambda m, secret=secret: _hide_text(secret, m), redacted)
+            redacted = scope.sub(partial(_hide_text, secret), redacted)
     if "password" in redacted and "jabber:iq:register" in redacted:
         redacted = _FORM_PASSWORD.sub(rf"\1{REDACTED}\4", redacted)
     if "<handshake" in redacted:

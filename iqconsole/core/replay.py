@@ -38,8 +38,8 @@ def reply_text(entry: TrafficEntry, error: bool = False) -> str:
     if split_tag(request.tag)[1] != "iq" or request.get("type") not in ("get", "set"):
         raise StanzaError("only an IQ get or set can be replied to")
     reply = ET.Element(f"{{{CLIENT_NS}}}iq", {"type": "error" if error else "result", "id": request.get("id", "")})
-    if request.get("from"):
-        reply.set("to", request.get("from"))
+    if sender := request.get("from"):
+        reply.set("to", sender)
     if error:
         reply.append(error_element("service-unavailable", ERROR_CONDITIONS["service-unavailable"]))
     elif len(request):

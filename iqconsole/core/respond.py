@@ -37,7 +37,7 @@ class Handled:
     condition: str
     delay_ms: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.wall))
             + f".{int(self.wall * 1000) % 1000:03d}Z",

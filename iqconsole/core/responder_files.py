@@ -17,7 +17,9 @@ enabled = true
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
@@ -49,7 +51,7 @@ def load_responders(path: Path) -> ResponderSet:
         raise ResponderError(f"{path}: {error}") from None
 
 
-def responders_from_data(data: dict) -> ResponderSet:
+def responders_from_data(data: Mapping[str, object]) -> ResponderSet:
     unknown = set(data) - _TOP_LEVEL
     if unknown:
         raise ResponderError(f"unknown key(s) {', '.join(sorted(unknown))}; use: {', '.join(sorted(_TOP_LEVEL))}")
@@ -90,14 +92,15 @@ def _responder(entry: object, number: int) -> Responder:
     return Responder(name, _typed(entry, key, str, "", key), match_kind=_MATCH_KEYS[key], **options)
 
 
-def _typed(table: dict, key: str, kind: type, default, where: str):
+def _typed(table: Mapping[str, object], key: str, kind: type, default: object, where: str) -> Any:
+    """The value at `key` (or `default`), which must be exactly of type `kind`."""
     value = table.get(key, default)
     if value is not None and (type(value) is not kind):
         raise ResponderError(f"{key} must be a {kind.__name__}, not {type(value).__name__} ({where})")
     return value
 
 
-def responders_to_data(responders: ResponderSet) -> dict:
+def responders_to_data(responders: ResponderSet) -> dict[str, object]:
     """The file form of a set: only what differs from the defaults, so files stay short."""
     entries = []
     for responder in responders:

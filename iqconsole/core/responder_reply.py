@@ -55,7 +55,7 @@ class ReplyTemplate(Template):
     braceidpattern = r"(?a:[_a-z][_a-z0-9]*(?::[^{}$]+)?)"
 
 
-class _Variables(dict):
+class _Variables(dict[str, str]):
     """The variables of one request; `request:PATH` reads the request itself."""
 
     def __init__(self, values: dict[str, str], request: ET.Element | None):
@@ -161,7 +161,7 @@ def result_payload(template: str, iq: Iq, counter: int) -> list[ET.Element]:
 
 def reply_to(iq: Iq, children: list[ET.Element]) -> Iq:
     """The reply Iq; an <error> child makes it an error reply."""
-    reply = iq.reply(clear=True)
+    reply: Iq = iq.reply(clear=True)
     for element in children:
         if element.tag == f"{{{CLIENT_NS}}}error":
             reply["type"] = "error"

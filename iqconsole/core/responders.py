@@ -9,7 +9,9 @@ no responder takes gets the standard error (`service-unavailable` unless configu
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from slixmpp import Iq
 from slixmpp.xmlstream.tostring import tostring
@@ -136,7 +138,7 @@ class Responder:
         delay = f" after {self.delay_ms} ms" if self.delay_ms else ""
         return f"yes: it matches and replies{delay}:\n{tostring(reply.xml, xmlns=CLIENT_NS)}"
 
-    def copy(self, **changes) -> Responder:
+    def copy(self, **changes: Any) -> Responder:
         """A new, checked responder with some fields changed and fresh counters."""
         return replace(self, **{"hits": 0, "last_hit": None, "last_error": "", **changes})
 
@@ -162,7 +164,7 @@ class ResponderSet:
     def __post_init__(self) -> None:
         _check_unmatched(self.unmatched)
 
-    def add(self, name: str, match: str, reply: str = "", enabled: bool = True, **options) -> Responder:
+    def add(self, name: str, match: str, reply: str = "", enabled: bool = True, **options: Any) -> Responder:
         return self.insert(Responder(name, match, reply, enabled, **options))
 
     def insert(self, responder: Responder, position: int | None = None) -> Responder:
@@ -246,7 +248,7 @@ class ResponderSet:
         reply = reply_to(iq, [error_element(self.unmatched, ERROR_CONDITIONS[self.unmatched])])
         return Answer(None, reply)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Responder]:
         return iter(self.responders)
 
     def __len__(self) -> int:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +85,9 @@ class ProsodySandbox:
     Clients connect to ``host``:``port`` with STARTTLS, trusting ``ca_file``.
     """
 
-    def __init__(self, usernames=("alice", "bob"), *, domain: str = "localhost", directory: Path | None = None):
+    def __init__(
+        self, usernames: Iterable[str] = ("alice", "bob"), *, domain: str = "localhost", directory: Path | None = None
+    ):
         usernames = [_check_username(name) for name in usernames]  # fail before making a directory
         self.host = HOST
         self.port = 0
@@ -107,7 +110,7 @@ class ProsodySandbox:
         self.output_file = self.directory / "prosody.out"  # Prosody's own stdout/stderr
         self.pid_file = self.directory / "prosody.pid"
         self.accounts: dict[str, SandboxAccount] = {}
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._stopped = False
         for username in usernames:
             self.add_account(username)
@@ -164,8 +167,7 @@ class ProsodySandbox:
         for _attempt in range(PORT_ATTEMPTS):
             self.port = _free_port()
             self._write_config()
-            self._launch(prosody)
-            if self._wait_until_ready():
+            if self._wait_until_ready(self._launch(prosody)):
                 return
             self._terminate()  # another program took the port between our check and Prosody's bind
         raise SandboxError(f"Prosody could not bind a free port after {PORT_ATTEMPTS} attempts.\n{self.log_tail()}")
@@ -194,7 +196,7 @@ class ProsodySandbox:
     def __enter__(self) -> ProsodySandbox:
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def log_tail(self, lines: int = 50) -> str:
@@ -289,7 +291,7 @@ VirtualHost {q(self.domain)}
 """
         self.config_file.write_text(config, encoding="utf-8")
 
-    def _launch(self, prosody: str) -> None:
+    def _launch(self, prosody: str) -> subprocess.Popen[bytes]:
         """Prosody in the foreground, in its own session (a terminal's Ctrl+C must not reach it)
         and, on Linux, told by the kernel to die with us (so a SIGKILLed console leaves no server)."""
         for stale in (self.log_file, self.pid_file):
@@ -307,8 +309,9 @@ VirtualHost {q(self.domain)}
             )
         finally:
             output.close()
+        return self._process
 
-    def _wait_until_ready(self) -> bool:
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> bool:
         """True once our Prosody answers a stream header with its features; False if the port was
         taken by someone else. "Port open" is not ready, and a foreign server on the port must not
         count: wait for Prosody's own log line saying it bound the c2s port."""
@@ -317,9 +320,9 @@ VirtualHost {q(self.domain)}
         failed = re.compile(rf"Failed to open server port {self.port}\b|Activated service 'c2s' on no ports")
         listening = False
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
                 raise SandboxError(
-                    f"Prosody exited during start-up (exit status {self._process.returncode}).\n{self.log_tail()}"
+                    f"Prosody exited during start-up (exit status {process.returncode}).\n{self.log_tail()}"
                 )
             if not listening:
                 log = _read(self.log_file)
@@ -374,7 +377,7 @@ def _free_port() -> int:
     """A port the kernel says is free now; Prosody binds it a moment later (collisions are retried)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 def _read(path: Path) -> str:
@@ -406,7 +409,7 @@ def _answers_stream(host: str, port: int, domain: str, deadline: float) -> bool:
         return False
 
 
-def _die_with_parent_hook():
+def _die_with_parent_hook() -> Callable[[], None] | None:
     """A preexec_fn setting PR_SET_PDEATHSIG=SIGTERM (Linux), so the server dies with the console
     even if the console is SIGKILLed. libc is loaded here, before the fork, so the child only makes
     one call. Note the kernel ties this to the forking *thread*: start the sandbox from a thread

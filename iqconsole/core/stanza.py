@@ -67,9 +67,8 @@ def parse_stanzas(text: str) -> list[ET.Element]:
         ((element.tail or "").strip() for element in elements if (element.tail or "").strip()), ""
     )
     if stray:
-        line, column = _stray_text_position(body)
         where = "outside any element" if (wrapper.text or "").strip() else "after an element"
-        raise StanzaError(f"text {where}: {stray[:40]!r}", line, column)
+        raise StanzaError(f"text {where}: {stray[:40]!r}", *_stray_text_position(body))
     for element in elements:
         element.tail = None
     return elements
@@ -91,13 +90,13 @@ def stanza_offsets(text: str) -> list[int]:
     depth = 0
     starts: list[int] = []
 
-    def start(*_):
+    def start(*_: object) -> None:
         nonlocal depth
         if depth == 1:
             starts.append(parser.CurrentByteIndex - skip)
         depth += 1
 
-    def end(*_):
+    def end(*_: object) -> None:
         nonlocal depth
         depth -= 1
 
@@ -112,21 +111,22 @@ def _user_position(line: int, column: int) -> tuple[int, int]:
     return line, column - len(_WRAPPER_OPEN) if line == 1 else column
 
 
-def _stray_text_position(body: str) -> tuple[int, int]:
-    """1-based line and column of the first non-blank text between top-level elements."""
+def _stray_text_position(body: str) -> tuple[int, int] | tuple[None, None]:
+    """1-based line and column of the first non-blank text between top-level elements; (None, None)
+    when expat reports no such text, and the error then names no position."""
     parser = expat.ParserCreate()
     depth = 0
     found: list[tuple[int, int]] = []
 
-    def start(*_):
+    def start(*_: object) -> None:
         nonlocal depth
         depth += 1
 
-    def end(*_):
+    def end(*_: object) -> None:
         nonlocal depth
         depth -= 1
 
-    def text(data: str):
+    def text(data: str) -> None:
         if depth == 1 and data.strip() and not found:
             line, column = _user_position(parser.CurrentLineNumber, parser.CurrentColumnNumber)
             leading = data[: len(data) - len(data.lstrip())]

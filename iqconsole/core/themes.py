@@ -8,6 +8,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_type_hints
 
 from iqconsole.core import locations
 
@@ -17,10 +18,44 @@ REQUIRED = ("name", "primary")
 
 @dataclass(frozen=True)
 class ThemeSpec:
+    """A checked theme file: Textual's theme fields (unset ones keep Textual's defaults) and the
+    console's own variables."""
+
     name: str
-    colours: dict[str, object]
+    primary: str
+    secondary: str | None = None
+    warning: str | None = None
+    error: str | None = None
+    success: str | None = None
+    accent: str | None = None
+    foreground: str | None = None
+    background: str | None = None
+    surface: str | None = None
+    panel: str | None = None
+    boost: str | None = None
+    dark: bool = True
+    luminosity_spread: float = 0.15
+    text_alpha: float = 0.95
     variables: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
+
+
+# What a theme file may set at its top level besides [variables], with the type each must have.
+_TOP_LEVEL = {
+    key: kind for key, kind in get_type_hints(ThemeSpec).items() if key not in ("name", "variables", "source")
+}
+_COLOUR = 'a colour such as "#5fafff"'
+_WANTED = {str: _COLOUR, str | None: _COLOUR, bool: "true or false", float: "a number"}
+
+
+def _problem(key: str, value: object) -> str | None:
+    """What is wrong with `value` at the top-level `key`, or None when it fits."""
+    if key not in _TOP_LEVEL:
+        return f"unknown key {key!r}; use: name, {', '.join(_TOP_LEVEL)} and a [variables] table"
+    kind = _TOP_LEVEL[key]
+    if isinstance(value, kind) or (kind is float and type(value) is int):
+        return None
+    return f"{key} must be {_WANTED[kind]}, not {value!r}"
 
 
 class ThemeError(ValueError):
@@ -39,7 +74,11 @@ def load_theme(path: Path) -> ThemeSpec:
     if not isinstance(variables, dict):
         raise ThemeError(f"{path}: [variables] must be a table")
     name = str(data.pop("name"))
-    return ThemeSpec(name, data, {str(k): str(v) for k, v in variables.items()}, path)
+    for key, value in data.items():
+        problem = _problem(key, value)
+        if problem:
+            raise ThemeError(f"{path}: {problem}")
+    return ThemeSpec(name, **data, variables={str(k): str(v) for k, v in variables.items()}, source=path)
 
 
 def discover_themes(extra_dirs: tuple[Path, ...] = ()) -> tuple[dict[str, ThemeSpec], list[str]]:

@@ -220,9 +220,9 @@ class TrafficStore:
 
     def _pair(self, entry: TrafficEntry) -> None:
         if entry.is_request:
-            pairing = Pairing(entry)
-            self.pairings[entry.seq] = pairing
-            self._pending[self._pending_key(entry.direction, entry.stanza_id)] = pairing
+            request_pairing = Pairing(entry)
+            self.pairings[entry.seq] = request_pairing
+            self._pending[self._pending_key(entry.direction, entry.stanza_id)] = request_pairing
             if entry.direction is Direction.OUT:
                 self._waiting_out.add(entry.seq)
             return

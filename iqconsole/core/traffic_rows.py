@@ -59,7 +59,7 @@ class TrafficRows:
         before = len(self._seqs)
         predicate = self._predicate
         for seq in range(start, store.total):
-            entry = store.by_seq(seq)
+            entry = store[seq - first]  # start >= first: every seq here is still kept
             if predicate(entry):
                 self._seqs.append(seq)
         self._checked_total = store.total

@@ -388,7 +388,7 @@ class IqConsoleApp(App[None]):
             if "already exists" in str(error):
                 self.push_screen(
                     ConfirmScreen(f"{error}. Overwrite it?"),
-                    lambda yes: yes and self._save_template(answer, overwrite=True),
+                    lambda yes: self._save_template(answer, overwrite=True) if yes else None,
                 )
             else:
                 self.notify(str(error), title="Template not saved", severity="error", timeout=10)
@@ -407,7 +407,8 @@ class IqConsoleApp(App[None]):
         async def ask(namespace: str, jid: str) -> str | None:
             (outgoing,) = prepare(f'<iq type="get" to={quoteattr(jid)}><query xmlns="{namespace}"/></iq>')
             try:
-                return (await client.send_outgoing(outgoing, self.reply_timeout)).xml
+                reply = client.send_outgoing(outgoing, self.reply_timeout)
+                return (await reply).xml if reply is not None else None
             except (ReplyTimeout, ConnectionFailure, StanzaError):
                 return None
 
@@ -455,6 +456,12 @@ class IqConsoleApp(App[None]):
         sample = selected.xml if selected is not None else None
         if event.action == "add":
             self.push_screen(ResponderForm(taken_names=taken, sample=sample), self._responder_saved)
+        elif event.action == "save":
+            self.push_screen(PathScreen("Save the responders to", self.responders_file), self._save_responders)
+        elif event.action == "open":
+            self.push_screen(PathScreen("Load responders from", self.responders_file), self._open_responders)
+        elif name is None:  # the table asks for the other actions only with a responder selected
+            return
         elif event.action == "edit":
             original = responders.get(name)
             self.push_screen(
@@ -468,12 +475,9 @@ class IqConsoleApp(App[None]):
             responders.move(name, -1 if event.action == "up" else 1)
         elif event.action == "delete":
             self.push_screen(
-                ConfirmScreen(f"Delete the responder {name!r}?"), lambda yes: yes and responders.remove(name)
+                ConfirmScreen(f"Delete the responder {name!r}?"),
+                lambda yes: responders.remove(name) if yes else None,
             )
-        elif event.action == "save":
-            self.push_screen(PathScreen("Save the responders to", self.responders_file), self._save_responders)
-        elif event.action == "open":
-            self.push_screen(PathScreen("Load responders from", self.responders_file), self._open_responders)
 
     def _responder_saved(self, responder: Responder | None, replacing: str | None = None) -> None:
         if responder is None:

@@ -9,23 +9,6 @@ from textual.widgets.text_area import TextAreaTheme
 from iqconsole.core.highlight import ROLES
 from iqconsole.core.themes import ThemeSpec
 
-_THEME_FIELDS = {
-    "primary",
-    "secondary",
-    "warning",
-    "error",
-    "success",
-    "accent",
-    "foreground",
-    "background",
-    "surface",
-    "panel",
-    "boost",
-    "dark",
-    "luminosity_spread",
-    "text_alpha",
-}
-
 # Variables every theme must define (their defaults come from the dark theme's values).
 VARIABLE_DEFAULTS = {
     "xml-tag": "#5fafff",
@@ -41,8 +24,24 @@ VARIABLE_DEFAULTS = {
 
 
 def to_textual_theme(spec: ThemeSpec) -> Theme:
-    colours = {key: value for key, value in spec.colours.items() if key in _THEME_FIELDS}
-    return Theme(name=spec.name, variables={**VARIABLE_DEFAULTS, **spec.variables}, **colours)
+    return Theme(
+        name=spec.name,
+        primary=spec.primary,
+        secondary=spec.secondary,
+        warning=spec.warning,
+        error=spec.error,
+        success=spec.success,
+        accent=spec.accent,
+        foreground=spec.foreground,
+        background=spec.background,
+        surface=spec.surface,
+        panel=spec.panel,
+        boost=spec.boost,
+        dark=spec.dark,
+        luminosity_spread=spec.luminosity_spread,
+        text_alpha=spec.text_alpha,
+        variables={**VARIABLE_DEFAULTS, **spec.variables},
+    )
 
 
 def role_styles(variables: dict[str, str]) -> dict[str, Style]:

@@ -29,7 +29,9 @@ async def alice(prosody):
 
 async def send_text(client: ConsoleClient, text: str, timeout: float = 5.0):
     (outgoing,) = prepare(text)
-    return await client.send_outgoing(outgoing, timeout)
+    reply = client.send_outgoing(outgoing, timeout)
+    assert reply is not None, "only IQ requests are sent this way"
+    return await reply
 
 
 async def test_login_shows_the_whole_negotiation_with_secrets_redacted(prosody, alice):
@@ -181,7 +183,7 @@ def test_malformed_stanza_path_is_refused_before_registration():
 async def test_message_and_presence_can_be_sent(prosody, alice):
     bob = await plain_client(prosody, "bob", "reader")
     received = asyncio.get_running_loop().create_future()
-    bob.add_event_handler("message", lambda msg: received.done() or received.set_result(msg["body"]))
+    bob.add_event_handler("message", lambda msg: None if received.done() else received.set_result(msg["body"]))
     try:
         for outgoing in prepare(
             '<message to="bob@localhost/reader" type="chat"><body>hello bob</body></message><presence/>'

@@ -32,7 +32,9 @@ async def test_the_demo_peer_answers_with_a_result(prosody, payload):
         deadline = time.monotonic() + 15
         while True:  # until the peer is online (before that the server answers for it)
             (outgoing,) = prepare(f"<iq type='get' to='bob@localhost/demo'>{payload}</iq>")
-            reply = await console.send_outgoing(outgoing, 5)
+            waiting = console.send_outgoing(outgoing, 5)
+            assert waiting is not None
+            reply = await waiting
             if reply.type == "result" or time.monotonic() > deadline or peer.done():
                 break
             await asyncio.sleep(0.2)

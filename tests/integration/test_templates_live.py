@@ -143,7 +143,9 @@ class Live:
         text = BUILTINS[name].render(standard_variables(str(self.alice.boundjid), peer))
         (outgoing,) = prepare(text)
         assert outgoing.is_request
-        return await self.alice.send_outgoing(outgoing, REPLY_TIMEOUT)
+        reply = self.alice.send_outgoing(outgoing, REPLY_TIMEOUT)
+        assert reply is not None
+        return await reply
 
     async def send_and_undo(self, name: str, peer: str | None) -> TrafficEntry:
         if name in BEFORE:
@@ -151,7 +153,7 @@ class Live:
         try:
             return await self.send(name, peer)
         finally:
-            for done in {name, BEFORE.get(name)} & set(UNDO):
+            for done in {name, BEFORE.get(name, name)} & set(UNDO):
                 await self.send(UNDO[done], peer)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState
@@ -15,7 +16,8 @@ from tests.xmpp_helpers import eventually
 os.environ["TZ"] = "UTC"
 time.tzset()
 
-RECORDED = [
+# (direction, kind, xml, the other keyword arguments of TrafficStore.append)
+RECORDED: list[tuple[Direction, Kind, str, dict[str, Any]]] = [
     (
         Direction.OUT,
         Kind.STREAM,

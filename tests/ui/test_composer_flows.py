@@ -3,6 +3,9 @@ drafts, user templates, cancel and the server's features (Pilot, real Prosody wh
 
 from __future__ import annotations
 
+from textual.dom import DOMNode
+from textual.widgets import DataTable, Input, OptionList
+
 from iqconsole.core import locations
 from iqconsole.core.account import Account
 from iqconsole.ui.app import IqConsoleApp
@@ -17,8 +20,8 @@ PING = '<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>'
 VERSION = '<iq type="get" to="${domain}"><query xmlns="jabber:iq:version"/></iq>'
 
 
-def text_of(app: IqConsoleApp, selector: str) -> str:
-    return str(app.query_one(selector).render())
+def text_of(node: DOMNode, selector: str) -> str:
+    return str(node.query_one(selector).render())
 
 
 def offline_app(**kwargs) -> IqConsoleApp:
@@ -152,7 +155,7 @@ async def test_countdown_and_cancel_a_pending_iq(prosody):
     app.responders.add("hush", "iq@type=get/ping", silent=True)  # the console answers itself: never
     async with app.run_test(size=SIZE) as pilot:
         await online(app, pilot)
-        app.query_one("#composer-timeout").value = "25"
+        app.query_one("#composer-timeout", Input).value = "25"
         editor = app.query_one(ComposerEditor)
         editor.text = '<iq type="get" to="${jid}"><ping xmlns="urn:xmpp:ping"/></iq>'
         await pilot.press("ctrl+j")
@@ -178,7 +181,7 @@ async def test_save_as_user_template_then_pick_it():
         assert path.is_file() and "title: My version" in path.read_text()
         await pilot.press("ctrl+t", *"my version")
         await pilot.pause()
-        assert "· yours" in str(app.screen.query_one("#picker-list").get_option_at_index(0).prompt)
+        assert "· yours" in str(app.screen.query_one("#picker-list", OptionList).get_option_at_index(0).prompt)
         await pilot.press("escape")
 
 
@@ -192,13 +195,13 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
         await pilot.pause()
         assert isinstance(app.screen, ServerFeaturesScreen)
         rows = [
-            app.screen.query_one("#features-table").get_row_at(n)
-            for n in range(app.screen.query_one("#features-table").row_count)
+            app.screen.query_one("#features-table", DataTable).get_row_at(n)
+            for n in range(app.screen.query_one("#features-table", DataTable).row_count)
         ]
         assert ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"] in [list(map(str, row)) for row in rows]
         await pilot.press("escape", "ctrl+t", *"ping")
         await pilot.pause()
-        assert str(app.screen.query_one("#picker-list").get_option_at_index(0).prompt).startswith("●")
+        assert str(app.screen.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
 
 
 async def test_send_all_says_how_many_went_when_one_cannot(prosody):

@@ -7,11 +7,15 @@ import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from textual.widgets import Input
+
 from iqconsole.core.account import Account
 from iqconsole.core.traffic import Direction, Kind
 from iqconsole.core.traffic_export import load_store
 from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
 
@@ -108,7 +112,7 @@ async def test_filter_narrows_the_log_counts_and_explains_mistakes():
     async with focused_log(app) as (pilot, view):
         await pilot.press("f")
         await pilot.pause()
-        bar = app.query_one("#traffic-filter")
+        bar = app.query_one("#traffic-filter", Input)
         assert bar.has_focus
         bar.value = "kind:chat"
         await pilot.pause()
@@ -137,7 +141,7 @@ async def test_search_selects_the_next_and_previous_match():
     async with focused_log(app) as (pilot, view):
         await pilot.press("slash")
         await pilot.pause()
-        app.query_one("#traffic-filter").value = "type:get"
+        app.query_one("#traffic-filter", Input).value = "type:get"
         await pilot.press("enter")
         await pilot.pause()
         assert view.selected_entry.stanza_id == "s0" and view.selected_entry.type == "get"
@@ -161,7 +165,7 @@ async def test_replay_and_reply_put_the_stanza_in_the_composer():
         namespace="jabber:iq:version",
     )
     async with app.run_test(size=SIZE) as pilot:
-        editor = app.query_one("#editor")
+        editor = app.query_one("#editor", ComposerEditor)
         before = editor.text.rstrip()
         view = app.query_one(TrafficView)
         view.focus()
@@ -192,13 +196,13 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
         target = tmp_path / "log.jsonl"
         await pilot.press("x")
         await pilot.pause()
-        app.screen.query_one("#path-input").value = str(target)
+        app.screen.query_one("#path-input", Input).value = str(target)
         await pilot.press("enter")
         await pilot.pause()
         assert len(target.read_text().splitlines()) == 1 + 3, "a header and one line per stanza"
         await pilot.press("x")
         await pilot.pause()
-        app.screen.query_one("#path-input").value = str(target)
+        app.screen.query_one("#path-input", Input).value = str(target)
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfirmScreen", "an existing file is not replaced without asking"
@@ -223,7 +227,7 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
         view.focus()
         await pilot.press("x")
         await pilot.pause()
-        app.screen.query_one("#path-input").value = str(target)
+        app.screen.query_one("#path-input", Input).value = str(target)
         await pilot.press("enter")
         await pilot.pause()
 
@@ -236,7 +240,7 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
         assert view.plain_lines() == recorded, "the same lines, pairing and round trips included"
         view.focus()
         await pilot.press("f")
-        reopened.query_one("#traffic-filter").value = "type:get"
+        reopened.query_one("#traffic-filter", Input).value = "type:get"
         await pilot.press("enter")
         await pilot.pause(0.1)
         assert len(view.plain_lines()) == 3
@@ -313,3 +317,24 @@ async def test_request_lines_say_what_became_of_them():
         await pilot.pause(0.1)
         lines = [line for line in app.query_one(TrafficView).plain_lines() if " get " in line]
         assert "[answered]" in lines[0] and "[error item-not-found]" in lines[1] and "[pending]" in lines[2]
+
+
+async def test_home_during_a_flood_that_outruns_the_filtered_log_does_not_crash():
+    # Keys are handled between the log's catch-ups; a flood can push the oldest filtered rows out
+    # of the ring before the rows are updated. Home then used to fail on a stanza no longer kept.
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, capacity=30)
+    for number in range(5):
+        add_request_and_reply(app, f"a{number}")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        view.focus()
+        await pilot.press("n")
+        await eventually(lambda: "noise hidden" in (view.border_subtitle or ""), what="noise hidden")
+        for number in range(20):  # 60 stanzas into a ring of 30: every a* request is gone
+            add_request_and_reply(app, f"b{number}")
+        view.action_oldest()  # before the next frame brings the rows up to date
+        await pilot.press("home")
+        await eventually(
+            lambda: view.selected_entry is not None and view.selected_entry.stanza_id == "b10",
+            what="the oldest request kept selected",
+        )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from textual.theme import Theme
 
 from iqconsole.core import locations
 from iqconsole.core.highlight import ROLES, xml_spans
 from iqconsole.core.themes import DEFAULT_THEME, ThemeError, discover_themes, load_theme
-from iqconsole.ui.themes import VARIABLE_DEFAULTS
+from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
 
 SAMPLE = "<iq type='get' id=\"a1\"><query xmlns='jabber:iq:version'/><!-- why --></iq>"
 
@@ -60,8 +61,8 @@ def test_builtin_themes_are_found(user_themes):
     assert errors == []
     assert {"iqconsole-dark", "iqconsole-light"} <= set(themes)
     assert DEFAULT_THEME in themes
-    assert themes["iqconsole-dark"].colours["primary"]
-    assert themes["iqconsole-light"].colours["dark"] is False
+    assert themes["iqconsole-dark"].primary
+    assert themes["iqconsole-light"].dark is False
 
 
 @pytest.mark.parametrize("name", ["iqconsole-dark", "iqconsole-light"])
@@ -86,7 +87,7 @@ def test_user_theme_overrides_builtin_by_name(user_themes):
     (user_themes / "mine.toml").write_text('name = "iqconsole-dark"\nprimary = "#123456"\n', encoding="utf-8")
     themes, errors = discover_themes()
     assert errors == []
-    assert themes["iqconsole-dark"].colours["primary"] == "#123456"
+    assert themes["iqconsole-dark"].primary == "#123456"
     assert themes["iqconsole-dark"].source == user_themes / "mine.toml"
 
 
@@ -97,6 +98,11 @@ def test_user_theme_overrides_builtin_by_name(user_themes):
         ('primary = "#ffffff"\n', ["broken.toml", "missing", "name"]),
         ('name = "broken"\n', ["missing", "primary"]),
         ('name = "broken"\nprimary = "#fff"\nvariables = "oops"\n', ["[variables] must be a table"]),
+        # Wrong types used to reach Textual's Theme unchecked and crash the app when chosen.
+        ('name = "broken"\nprimary = 5\n', ["broken.toml", "primary must be a colour", "not 5"]),
+        ('name = "broken"\nprimary = "#fff"\ndark = "no"\n', ["dark must be true or false", "'no'"]),
+        ('name = "broken"\nprimary = "#fff"\ntext_alpha = "x"\n', ["text_alpha must be a number"]),
+        ('name = "broken"\nprimary = "#fff"\nbackgroud = "#000"\n', ["unknown key 'backgroud'", "background"]),
     ],
 )
 def test_broken_theme_is_reported_not_raised(user_themes, content, words):
@@ -107,6 +113,15 @@ def test_broken_theme_is_reported_not_raised(user_themes, content, words):
         assert word in errors[0]
     assert "broken" not in themes
     assert {"iqconsole-dark", "iqconsole-light"} <= set(themes)  # the others still load
+
+
+def test_theme_fields_become_textual_theme_fields(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\nprimary = "#123456"\ndark = false\ntext_alpha = 1\n', encoding="utf-8")
+    theme = to_textual_theme(load_theme(path))
+    assert (theme.name, theme.primary, theme.dark, theme.text_alpha) == ("mine", "#123456", False, 1)
+    assert theme.luminosity_spread == Theme(name="any", primary="#000000").luminosity_spread  # Textual's default
+    assert theme.variables["xml-tag"] == VARIABLE_DEFAULTS["xml-tag"]
 
 
 def test_load_theme_raises_theme_error_naming_the_file(tmp_path):

@@ -124,7 +124,7 @@ async def test_result_with_templated_payload(make_iq):
     found = responders.answer(make_iq("get", VERSION, stanza_id="v-42"))
     assert found is not None
     responder, reply = found.responder, found.reply
-    assert responder.name == "version"
+    assert responder.name == "version" and reply is not None
     root = serialized(reply)
     assert root.get("type") == "result"
     assert root.get("id") == "v-42"

@@ -114,6 +114,7 @@ def test_xml_declaration_on_the_same_line_keeps_the_column():
     text = "<?xml version='1.0'?><iq type='get'><ping xmlns='urn:xmpp:ping'></pong></iq>"
     error = refusal(text)
     assert error.line == 1
+    assert error.column is not None
     assert text[error.column - 1 :].startswith("pong>")
 
 
@@ -134,6 +135,7 @@ def test_mismatched_tag_on_the_first_line_is_not_shifted_by_the_wrapper():
     text = f"<iq type='get'>{PING}</pong></iq>"
     error = refusal(text)
     assert error.line == 1
+    assert error.column is not None
     assert text[error.column - 1 :].startswith("pong></iq>")
 
 
@@ -150,6 +152,7 @@ def test_unclosed_element_at_the_end_is_reported_on_the_last_line():
     assert error.line == 2
     assert "not closed" in error.message
     # At the end of the text, not beyond the line after it.
+    assert error.column is not None
     assert error.column > len("  <query xmlns='jabber:iq:version'")
 
 
@@ -194,6 +197,7 @@ def test_invalid_token_has_a_position_inside_the_text():
     text = "<message>\n<body>fish & chips</body></message>"
     error = refusal(text)
     assert error.line == 2
+    assert error.column is not None
     assert 1 <= error.column <= len("<body>fish & chips</body></message>") + 1
     assert "not well-formed" in error.message
 

@@ -11,6 +11,7 @@ from iqconsole.core.traffic import (
     Direction,
     Kind,
     PairState,
+    TrafficEntry,
     TrafficStore,
     kind_of,
 )
@@ -22,7 +23,7 @@ def message(store: TrafficStore, direction: Direction = IN, n: int = 0):
     return store.append(direction, Kind.MESSAGE, f"<message id='m{n}'/>", tag="message", stanza_id=f"m{n}")
 
 
-def request(store, stanza_id="q1", to="", sender="", direction=OUT, iq_type="get", at=10.0):
+def request(store, stanza_id="q1", to="", sender="", direction=OUT, iq_type="get", at=10.0) -> TrafficEntry:
     return store.append(
         direction,
         Kind.IQ,
@@ -36,7 +37,7 @@ def request(store, stanza_id="q1", to="", sender="", direction=OUT, iq_type="get
     )
 
 
-def reply(store, stanza_id="q1", sender="", to="", direction=IN, iq_type="result", at=10.5):
+def reply(store, stanza_id="q1", sender="", to="", direction=IN, iq_type="result", at=10.5) -> TrafficEntry:
     return store.append(
         direction,
         Kind.IQ,

@@ -119,7 +119,12 @@ def recorded_store() -> TrafficStore:
 
 def pair_states(store: TrafficStore) -> list[tuple[str, PairState, str | None, float | None]]:
     return [
-        (pairing.request.stanza_id, pairing.state, pairing.reply and pairing.reply.stanza_id, pairing.round_trip)
+        (
+            pairing.request.stanza_id,
+            pairing.state,
+            pairing.reply.stanza_id if pairing.reply else None,
+            pairing.round_trip,
+        )
         for pairing in store.pairings.values()
     ]
 

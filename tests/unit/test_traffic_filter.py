@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections import deque
 
 import pytest
@@ -265,7 +266,12 @@ def test_xpath_only_runs_on_entries_the_cheap_terms_let_through(monkeypatch):
 
     parsed = []
     original = module.parse_stanzas
-    monkeypatch.setattr(module, "parse_stanzas", lambda xml: parsed.append(xml) or original(xml))
+
+    def recording(xml: str) -> list[ET.Element]:
+        parsed.append(xml)
+        return original(xml)
+
+    monkeypatch.setattr(module, "parse_stanzas", recording)
     traffic_filter = compile_filter("xpath:iq/{urn:xmpp:ping}ping id:p1")
     assert [entry.seq for entry in ENTRIES if traffic_filter.matches(entry)] == [0]
     assert parsed == [PING.xml, PONG.xml]

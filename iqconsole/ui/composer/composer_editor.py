@@ -77,7 +77,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
 
     @property
     def cursor_offset(self) -> int:
-        return self.document.get_index_from_location(self.cursor_location)
+        return len(self.get_text_range((0, 0), self.cursor_location))
 
     def action_send(self, everything: bool = False) -> None:
         self.post_message(self.SendRequested(self, self.text, None if everything else self.cursor_offset))

@@ -82,6 +82,8 @@ class TemplatePicker(ModalScreen[Template | None]):
 
     @on(OptionList.OptionHighlighted, "#picker-list")
     def preview(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is None:  # every option is made with its template's name
+            return
         template = self.templates[event.option.id]
         heading = Text(template.title, style="bold")
         details = [template.description, template.source and f"Source: {template.source}"]

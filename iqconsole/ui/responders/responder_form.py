@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,7 +35,7 @@ class ResponderForm(ModalScreen[Responder | None]):
     ]
 
     def __init__(
-        self, original: Responder | None = None, taken_names: set[str] = frozenset(), sample: str | None = None
+        self, original: Responder | None = None, taken_names: Collection[str] = frozenset(), sample: str | None = None
     ):
         super().__init__()
         self._original = original
@@ -104,9 +106,7 @@ class ResponderForm(ModalScreen[Responder | None]):
         self.query_one("#responder-reply").display = reply_kind == "result"
         self.query_one("#responder-error-row").display = reply_kind == "error"
         self.query_one("#responder-error-text").display = reply_kind == "error"
-        self.query_one("#responder-match", Input).placeholder = MATCH_HINTS[
-            self.query_one("#responder-match-kind", Select).value
-        ]
+        self.query_one("#responder-match", Input).placeholder = MATCH_HINTS[self._match_kind()]
         try:
             self._build()
             problem = ""
@@ -116,6 +116,9 @@ class ResponderForm(ModalScreen[Responder | None]):
         self.query_one("#responder-save", Button).disabled = bool(problem)
         return problem
 
+    def _match_kind(self) -> MatchKind:
+        return MatchKind(self.query_one("#responder-match-kind", Select).value)  # the select has no blank
+
     def _build(self) -> Responder:
         name = self.query_one("#responder-name", Input).value.strip()
         if name in self._taken:
@@ -124,15 +127,15 @@ class ResponderForm(ModalScreen[Responder | None]):
         delay = self.query_one("#responder-delay", Input).value.strip() or "0"
         if not delay.isdigit():
             raise ResponderError("the delay is a whole number of milliseconds")
-        error_type = self.query_one("#responder-error-type", Select).value
+        error_type = self.query_one("#responder-error-type", Select).selection or ""
         responder = Responder(
             name,
             self.query_one("#responder-match", Input).value.strip(),
             self.query_one("#responder-reply", TextArea).text if reply_kind == "result" else "",
             enabled=self._original.enabled if self._original else True,
-            match_kind=self.query_one("#responder-match-kind", Select).value,
-            error=self.query_one("#responder-condition", Select).value if reply_kind == "error" else "",
-            error_type=error_type if reply_kind == "error" and error_type != Select.NULL else "",
+            match_kind=self._match_kind(),
+            error=(self.query_one("#responder-condition", Select).selection or "") if reply_kind == "error" else "",
+            error_type=error_type if reply_kind == "error" else "",
             error_text=self.query_one("#responder-error-text", Input).value if reply_kind == "error" else "",
             delay_ms=int(delay),
             silent=reply_kind == "silent",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -37,10 +39,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, widget: Widget | None, app_bindings: list[Binding]):
+    def __init__(self, widget: Widget | None, app_bindings: Iterable[BindingType]):
         super().__init__()
         self._text, bindings = help_for(widget)
-        self._listed_bindings = bindings + app_bindings
+        self._listed_bindings = bindings + [binding for binding in app_bindings if isinstance(binding, Binding)]
 
     def compose(self) -> ComposeResult:
         keys = "\n".join(
@@ -51,6 +53,3 @@ class HelpScreen(ModalScreen[None]):
         table = f"\n\n## Keys\n\n| key | action | id (for the keymap) |\n|---|---|---|\n{keys}\n"
         with VerticalScroll(id="help-body"):
             yield Markdown(self._text + table)
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)

@@ -280,9 +280,9 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         try:
             fallback.parent.mkdir(parents=True, exist_ok=True)
             fallback.write_text(entry.xml + "\n", encoding="utf-8")
+            where = f"; also in {fallback}"
         except OSError:
-            fallback = None
-        where = f"; also in {fallback}" if fallback else ""
+            where = ""
         self.notify(f"Copied #{entry.seq} ({entry.size:,} chars) through the terminal (OSC 52){where}.")
 
     def action_compose(self, how: str) -> None:
@@ -309,7 +309,7 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
             return
         if path.exists():
             self.app.push_screen(
-                ConfirmScreen(f"{path} exists. Replace it?"), lambda yes: yes and self._write_export(path)
+                ConfirmScreen(f"{path} exists. Replace it?"), lambda yes: self._write_export(path) if yes else None
             )
             return
         self._write_export(path)
@@ -368,8 +368,11 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         self._select_row(max(0, min(rows - 1, row + step)))
 
     def _select_row(self, row: int) -> None:
+        entry = self.rows.entry(row)
+        if entry is None:  # the row's stanza left the ring during a flood, before the rows caught up
+            return
         self.following = False
-        self.selected = self.rows.entry(row).seq
+        self.selected = entry.seq
         self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True)
 
     def action_pair(self) -> None:
@@ -450,7 +453,7 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
             return Text(f"[{late}{pairing.round_trip * 1000:.1f} ms] ", self._styles["comment"])
         if pairing.request is not entry:
             return Text()
-        if pairing.state is PairState.ERROR:
+        if pairing.state is PairState.ERROR and pairing.reply is not None:
             condition = error_condition(pairing.reply.xml).split(" ", 1)[0]
             return Text(f"[error {condition}] ", self._styles["error"])
         late = " late" if pairing.late else ""
@@ -458,4 +461,5 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
 
     def plain_lines(self) -> list[str]:
         """Every row as the view shows it, without colour."""
-        return [self.line_text(self.rows.entry(row)).plain for row in range(len(self.rows))]
+        entries = (self.rows.entry(row) for row in range(len(self.rows)))
+        return [self.line_text(entry).plain for entry in entries if entry is not None]
