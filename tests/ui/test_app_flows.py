@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slixmpp.xmlstream import ET
+from textual.widgets import Input, Select, TextArea
 
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState
@@ -10,6 +11,7 @@ from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.responders.responder_form import ResponderForm
+from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
@@ -64,10 +66,10 @@ async def test_the_log_follows_the_tail_when_its_scrollbar_first_appears():
                     Direction.IN, Kind.IQ, f'<iq id="{stanza_id}" type="result"/>', stanza_id=stanza_id, type="result"
                 )
 
-            def newest_on_screen(newest: str = f'id="b{burst}-9"', count: int = 10 * (burst + 1)) -> bool:
+            def newest_on_screen(newest: str = f'id="b{burst}-9"', rows: int = 10 * (burst + 1)) -> bool:
                 lines = range(view.scrollable_content_region.height)
                 shown = "\n".join(view.render_line(y).text for y in lines)
-                return len(view.rows) == count and view.scroll_y == view.max_scroll_y and newest in shown
+                return len(view.rows) == rows and view.scroll_y == view.max_scroll_y and newest in shown
 
             await eventually(newest_on_screen, what=f"burst {burst} taken in, the newest stanza on screen")
             assert view.following
@@ -107,7 +109,7 @@ async def test_wrong_password_asks_again_and_retry_works_without_restart(prosody
         await eventually(lambda: isinstance(app.screen, LoginScreen), what="the login screen")
         await pilot.pause()
         assert "Authentication failed" in str(app.screen.query_one("#login-problem").render())
-        password = app.screen.query_one("#login-password")
+        password = app.screen.query_one("#login-password", Input)
         assert password.password, "the password stays masked"
         password.value = prosody.account("alice").password
         await pilot.click("#login-connect")
@@ -133,11 +135,11 @@ async def test_add_toggle_and_delete_a_responder_answering_another_client(prosod
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, ResponderForm)
-        app.screen.query_one("#responder-match").value = "iq@type"
+        app.screen.query_one("#responder-match", Input).value = "iq@type"
         await pilot.pause()
         assert "bad step" in str(app.screen.query_one("#responder-problem").render())
         assert app.screen.query_one("#responder-save").disabled
-        app.screen.query_one("#responder-match").value = "iq@type=get/ping"
+        app.screen.query_one("#responder-match", Input).value = "iq@type=get/ping"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -149,7 +151,7 @@ async def test_add_toggle_and_delete_a_responder_answering_another_client(prosod
             ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
             assert (await ping.send(timeout=5))["type"] == "result"
             await pilot.pause(0.3)
-            table = app.query_one("#responders")
+            table = app.query_one("#responders", ResponderTable)
             assert table.get_row("responder-1")[5] == "1", "the hit is counted in the table"
 
             await pilot.press("space")
@@ -208,7 +210,7 @@ async def test_responder_pane_edit_copy_reorder_save_and_open(tmp_path):
     )
     app.responders.add("pong", "iq@type=get/ping")
     async with app.run_test(size=SIZE) as pilot:
-        table = app.query_one("#responders")
+        table = app.query_one("#responders", ResponderTable)
         table.focus()
         await pilot.press("c")
         await pilot.pause()
@@ -223,9 +225,9 @@ async def test_responder_pane_edit_copy_reorder_save_and_open(tmp_path):
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, ResponderForm)
-        assert app.screen.query_one("#responder-name").value == "pong-2"
-        app.screen.query_one("#responder-reply-kind").value = "error"
-        app.screen.query_one("#responder-condition").value = "policy-violation"
+        assert app.screen.query_one("#responder-name", Input).value == "pong-2"
+        app.screen.query_one("#responder-reply-kind", Select).value = "error"
+        app.screen.query_one("#responder-condition", Select).value = "policy-violation"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -263,13 +265,13 @@ async def test_a_new_responder_can_be_tried_on_the_selected_log_entry():
         await pilot.press("a")
         await pilot.pause()
         form = app.screen
-        form.query_one("#responder-match").value = "iq@type=get/software_version"
+        form.query_one("#responder-match", Input).value = "iq@type=get/software_version"
         await pilot.pause()
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert "does not match" in str(form.query_one("#responder-trial").render())
-        form.query_one("#responder-match").value = "iq@type=get/ping"
-        form.query_one("#responder-reply").text = "<pong xmlns='urn:x'>${id}</pong>"
+        form.query_one("#responder-match", Input).value = "iq@type=get/ping"
+        form.query_one("#responder-reply", TextArea).text = "<pong xmlns='urn:x'>${id}</pong>"
         await pilot.pause()
         await pilot.press("ctrl+t")
         await pilot.pause()
