@@ -30,7 +30,7 @@ from iqconsole.core.history import History
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
-from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
+from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare, stanza_insertion
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
 from iqconsole.core.themes import DEFAULT_THEME, discover_themes
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
@@ -357,7 +357,7 @@ class IqConsoleApp(App[None]):
             self.notify(error, title="Template not loaded", severity="error", timeout=10)
 
     def insert_template(self, template: Template | None) -> None:
-        """Put the template where the cursor is (replacing a selection, or a blank editor)."""
+        """Put the template at the cursor, or after the stanza the cursor is in (a blank editor: replace)."""
         if template is None:
             return
         editor = self.composer.editor
@@ -365,14 +365,9 @@ class IqConsoleApp(App[None]):
             editor.text = template.body + "\n"
             editor.move_cursor((0, 0))
         else:
-            row = editor.cursor_location[0]
-            line = editor.document.get_line(row)
-            if line.strip():  # below the current line
-                editor.insert("\n" + template.body, (row, len(line)))
-                row += 1
-            else:
-                editor.insert(template.body, (row, 0))
-            editor.move_cursor((row, 0))
+            insertion = stanza_insertion(editor.text, editor.cursor_offset, template.body)
+            editor.insert(insertion.text, editor.document.get_location_from_index(insertion.offset))
+            editor.move_cursor(editor.document.get_location_from_index(insertion.stanza_start))
         editor.focus()
         self.composer.report(f"Inserted the template {template.title!r}: Ctrl+J sends it.")
 

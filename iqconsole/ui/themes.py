@@ -51,7 +51,12 @@ def role_styles(variables: dict[str, str]) -> dict[str, Style]:
 
 
 def editor_theme(name: str, variables: dict[str, str]) -> TextAreaTheme:
-    """The XML editor's colours follow the app theme (tree-sitter highlight names)."""
+    """The XML editor's colours follow the app theme (tree-sitter highlight names).
+
+    Text between tags (`markup`) is left to the editor's own colour (`$xml-text` in the
+    stylesheet): tree-sitter's text node runs from the end of one line to the start of the next,
+    and Textual 8.2.8 draws such a piece ending at column 0 over the whole line, hiding the tag
+    colours of every line that starts with a tag."""
     styles = role_styles(variables)
     return TextAreaTheme(
         name=f"iqconsole-{name}",
@@ -64,6 +69,5 @@ def editor_theme(name: str, variables: dict[str, str]) -> TextAreaTheme:
             "punctuation.delimiter": styles["punctuation"],
             "punctuation.bracket": styles["punctuation"],
             "constant": styles["string"],
-            "markup": styles["text"],
         },
     )

@@ -23,7 +23,7 @@ class ComposerEditor(TextArea):
 # Composer
 
 Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level elements).
-**Ctrl+J** (or Alt+Enter) sends the stanza under the cursor, **F5** sends them all, in order.
+**Ctrl+J** sends the stanza under the cursor, **F5** sends them all, in order.
 
 - `${jid}`, `${bare}`, `${domain}`, `${resource}`, `${peer}` (the sender of the entry selected
   in the log, else the server), `${id}` (fresh for every stanza) and your own variables (config
@@ -40,7 +40,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
 """
 
     BINDINGS = [
-        Binding("alt+enter,ctrl+j", "send", "Send", id="composer.send", tooltip="Send the stanza under the cursor"),
+        Binding("ctrl+j,alt+enter", "send", "Send", id="composer.send", tooltip="Send the stanza under the cursor"),
         Binding(
             "f5", "send(True)", "Send all", id="composer.send-all", tooltip="Send every stanza in the editor, in order"
         ),
