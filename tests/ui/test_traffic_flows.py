@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from iqconsole.core.account import Account
-from iqconsole.core.traffic import Direction, Kind
+from iqconsole.core.traffic import Direction, Kind, PairState
 from iqconsole.core.traffic_export import load_store
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
 
@@ -313,3 +314,28 @@ async def test_request_lines_say_what_became_of_them():
         await pilot.pause(0.1)
         lines = [line for line in app.query_one(TrafficView).plain_lines() if " get " in line]
         assert "[answered]" in lines[0] and "[error item-not-found]" in lines[1] and "[pending]" in lines[2]
+
+
+def on_screen(app: IqConsoleApp) -> str:
+    """What the terminal shows now, as plain text (the screen as last drawn, not redrawn for the test)."""
+    return app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_request_rows_follow_timeouts_and_cancels_without_a_key_press():
+    app = offline_app()
+    for stanza_id in ("slow", "stopped"):
+        app.store.append(
+            Direction.OUT,
+            Kind.IQ,
+            f'<iq type="get" id="{stanza_id}" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
+            stanza_id=stanza_id,
+            type="get",
+            recipient="localhost",
+        )
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: on_screen(app).count("[pending]") == 2, what="both requests pending")
+        app.store.mark_timed_out(Direction.OUT, "slow")
+        await eventually(lambda: "[timed out]" in on_screen(app), what="the timeout on screen")
+        app.store.mark_timed_out(Direction.OUT, "stopped", PairState.CANCELLED)
+        await eventually(lambda: "[cancelled]" in on_screen(app), what="the cancel on screen")
+        assert "[pending]" not in on_screen(app)

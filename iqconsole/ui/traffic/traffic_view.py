@@ -174,6 +174,7 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         self.user_filter: TrafficFilter | None = None
         self.search: TrafficFilter | None = None
         self._seen_total = -1
+        self._seen_pairings = -1  # the store's pairings_version last drawn
         self._last_take = 0.0
         self._row_style = Style()
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
@@ -200,11 +201,13 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         """Called every frame: one cheap check, and one refresh however many stanzas came."""
         total = self.store.total
         if total == self._seen_total:
+            self._show_pairing_changes()
             return
         now = time.monotonic()
         if total - self._seen_total > FLOOD_BATCH and now - self._last_take < FLOOD_INTERVAL:
             return  # a flood: redraw a few times a second, not every frame, and keep keys snappy
         self._seen_total, self._last_take = total, now
+        self._seen_pairings = self.store.pairings_version
         added = self.rows.update()
         self._show_rows()
         if self.following:
@@ -214,6 +217,12 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         else:
             self.unseen += added
         self.refresh()
+
+    def _show_pairing_changes(self) -> None:
+        """A request timed out or was cancelled: redraw (only rows whose state changed miss the cache)."""
+        if self.store.pairings_version != self._seen_pairings:
+            self._seen_pairings = self.store.pairings_version
+            self.refresh()
 
     def _show_rows(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
