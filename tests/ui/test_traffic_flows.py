@@ -339,3 +339,17 @@ async def test_request_rows_follow_timeouts_and_cancels_without_a_key_press():
         app.store.mark_timed_out(Direction.OUT, "stopped", PairState.CANCELLED)
         await eventually(lambda: "[cancelled]" in on_screen(app), what="the cancel on screen")
         assert "[pending]" not in on_screen(app)
+
+
+async def test_log_rows_are_drawn_on_the_theme_background_not_the_terminals():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, theme_name="iqconsole-light")
+    add_request_and_reply(app, "bg")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        await eventually(lambda: view.virtual_size.height == 3, what="the rows")
+        await pilot.pause()
+        background = view.rich_style.bgcolor
+        assert background is not None and background.triplet.hex == app.current_theme.background
+        for row in range(3):
+            colours = {segment.style.bgcolor if segment.style else None for segment in view.render_line(row)}
+            assert colours == {background}, f"row {row} has one background, the theme's"

@@ -424,12 +424,14 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         pairing = self.store.pairing_of(entry) if entry.kind is Kind.IQ else None
         state = pairing.state if pairing is not None else None
         selected = entry.seq == self.selected
-        key = (entry.seq, width, state, selected)
+        key = (entry.seq, width, state, selected, self._row_style)
         strip = self._strips.get(key)
         if strip is None:
             text = self.line_text(entry)
             if selected:
                 text.stylize(self._styles["selected"])
+            # The widget's style under every character: the theme's background, not the terminal's.
+            text.stylize_before(self._row_style)
             strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, self._row_style)
             self._strips[key] = strip
         return strip
