@@ -32,7 +32,7 @@ from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
 from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare, stanza_insertion
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
-from iqconsole.core.themes import DEFAULT_THEME, discover_themes
+from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
 from iqconsole.core.validation import Checked, Context, check
 from iqconsole.ui.composer.composer_editor import ComposerEditor
@@ -48,7 +48,8 @@ from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
-from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
+from iqconsole.ui.themes import VARIABLE_DEFAULTS, use_themes
+from iqconsole.ui.traffic.console_traffic_view import ConsoleTrafficView
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_pane import TrafficPane
 from iqconsole.ui.traffic.traffic_view import TrafficView
@@ -101,7 +102,6 @@ class IqConsoleApp(App[None]):
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
         capacity: int = DEFAULT_CAPACITY,
         store: TrafficStore | None = None,
-        viewer: bool = False,
         responders: ResponderSet | None = None,
         responders_file: Path | None = None,
         connect_on_start: bool = True,
@@ -111,13 +111,12 @@ class IqConsoleApp(App[None]):
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
         `greeting` is shown once at start; `variables` are the user's own `${name}`s;
-        `store` is recorded traffic to read; `viewer` shows only the log (`iqconsole view`)."""
+        `store` is where the traffic is recorded (a new one when None)."""
         super().__init__()
         self.account = account
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
         self.store = store if store is not None else TrafficStore(capacity)
-        self.viewer = viewer
         self.responders = responders if responders is not None else ResponderSet()
         self.responders_file = responders_file or locations.responders_dir() / "responders.toml"
         self.client: ConsoleClient | None = None
@@ -136,7 +135,7 @@ class IqConsoleApp(App[None]):
         # Kept as attributes: they stay reachable while a modal screen is on top.
         self.status_bar = StatusBar(self.store, id="status")
         self.composer = ComposerPane(self.history, locations.draft_file(), self.reply_timeout, id="composer")
-        self.traffic = TrafficView(self.store, id="traffic")
+        self.traffic = ConsoleTrafficView(self.store, id="traffic")
         self.detail = TrafficDetail(self.store, id="detail")
         yield self.status_bar
         with Horizontal(id="main"):
@@ -152,17 +151,13 @@ class IqConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(calm_garbage_collector)
-        self._load_themes()
+        use_themes(self, self.requested_theme)
         self.composer.border_title = "Composer"
         self.traffic.border_title = "Traffic"
         self.detail.border_title = "Detail"
         self.query_one(ResponderTable).border_title = "Responders"
         self.status_bar.insecure = bool(self.account and self.account.insecure)
-        if self.viewer:
-            self.add_class("-viewer")
-            self.traffic.focus()
-        else:
-            self.composer.editor.focus()
+        self.composer.editor.focus()
         self.composer.context = self.composer_context()
         self._load_templates()
         if self.greeting:
@@ -175,22 +170,6 @@ class IqConsoleApp(App[None]):
             self.connect_account(self.account)
         else:
             self.action_login()
-
-    def _load_themes(self) -> None:
-        themes, errors = discover_themes()
-        for spec in themes.values():
-            self.register_theme(to_textual_theme(spec))
-        for error in errors:
-            self.notify(error, title="Theme not loaded", severity="error")
-        if self.requested_theme in self.available_themes:
-            self.theme = self.requested_theme
-        else:
-            self.notify(
-                f"No theme named {self.requested_theme!r}; using {DEFAULT_THEME}. "
-                f"Available: {', '.join(sorted(themes))}",
-                severity="error",
-            )
-            self.theme = DEFAULT_THEME
 
     # -- connection ------------------------------------------------------------------------
 
@@ -422,8 +401,8 @@ class IqConsoleApp(App[None]):
     def action_server_features(self) -> None:
         self.push_screen(ServerFeaturesScreen(self.server_features))
 
-    @on(TrafficView.ComposeRequested)
-    def compose_from_log(self, event: TrafficView.ComposeRequested) -> None:
+    @on(ConsoleTrafficView.ComposeRequested)
+    def compose_from_log(self, event: ConsoleTrafficView.ComposeRequested) -> None:
         editor = self.composer.editor
         if not editor.text.strip():
             editor.text = event.text

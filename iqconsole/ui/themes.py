@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from rich.style import Style
+from textual.app import App
 from textual.theme import Theme
 from textual.widgets.text_area import TextAreaTheme
 
 from iqconsole.core.highlight import ROLES
-from iqconsole.core.themes import ThemeSpec
+from iqconsole.core.themes import DEFAULT_THEME, ThemeSpec, discover_themes
 
 _THEME_FIELDS = {
     "primary",
@@ -43,6 +44,24 @@ VARIABLE_DEFAULTS = {
 def to_textual_theme(spec: ThemeSpec) -> Theme:
     colours = {key: value for key, value in spec.colours.items() if key in _THEME_FIELDS}
     return Theme(name=spec.name, variables={**VARIABLE_DEFAULTS, **spec.variables}, **colours)
+
+
+def use_themes(app: App, requested: str) -> None:
+    """Register the built-in and the user's themes, say which files could not be loaded, and
+    switch to `requested` (or to the default theme, saying why)."""
+    themes, errors = discover_themes()
+    for spec in themes.values():
+        app.register_theme(to_textual_theme(spec))
+    for error in errors:
+        app.notify(error, title="Theme not loaded", severity="error")
+    if requested in app.available_themes:
+        app.theme = requested
+    else:
+        app.notify(
+            f"No theme named {requested!r}; using {DEFAULT_THEME}. Available: {', '.join(sorted(themes))}",
+            severity="error",
+        )
+        app.theme = DEFAULT_THEME
 
 
 def role_styles(variables: dict[str, str]) -> dict[str, Style]:

@@ -185,13 +185,19 @@ async def test_f1_explains_the_focused_pane(prosody):
 def test_every_binding_has_an_id_and_a_description():
     from textual.binding import Binding
 
+    from iqconsole.ui.composer.composer_pane import ComposerPane
     from iqconsole.ui.responders.responder_table import ResponderTable
     from iqconsole.ui.screens.login_screen import LoginScreen
+    from iqconsole.ui.traffic.console_traffic_view import ConsoleTrafficView
+    from iqconsole.ui.viewer_app import TrafficViewerApp
 
     for owner in (
         IqConsoleApp,
+        TrafficViewerApp,
         ComposerEditor,
+        ComposerPane,
         TrafficView,
+        ConsoleTrafficView,
         ResponderTable,
         ResponderForm,
         ConfirmScreen,

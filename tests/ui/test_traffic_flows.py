@@ -7,11 +7,17 @@ import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from textual.widgets._footer import FooterKey
+
+from iqconsole.core import locations
 from iqconsole.core.account import Account
 from iqconsole.core.traffic import Direction, Kind, PairState
-from iqconsole.core.traffic_export import load_store
+from iqconsole.core.traffic_export import load_store, write_jsonl
 from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from iqconsole.ui.viewer_app import TrafficViewerApp
+from tests.recorded_traffic import every_request_state
 from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
@@ -228,12 +234,11 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
         await pilot.press("enter")
         await pilot.pause()
 
-    reopened = IqConsoleApp(None, store=load_store(target), viewer=True, connect_on_start=False)
+    reopened = TrafficViewerApp(load_store(target), target)
     async with reopened.run_test(size=SIZE) as pilot:
         view = reopened.query_one(TrafficView)
         await pilot.pause(0.1)
         assert view.has_focus and view.region.width > 140, "the log has the whole width"
-        assert not reopened.query_one("#composer").display or not reopened.query_one("#composer").region.width
         assert view.plain_lines() == recorded, "the same lines, pairing and round trips included"
         view.focus()
         await pilot.press("f")
@@ -353,3 +358,54 @@ async def test_log_rows_are_drawn_on_the_theme_background_not_the_terminals():
         for row in range(3):
             colours = {segment.style.bgcolor if segment.style else None for segment in view.render_line(row)}
             assert colours == {background}, f"row {row} has one background, the theme's"
+
+
+async def test_the_viewer_shows_every_request_state_as_the_console_did(tmp_path):
+    store = every_request_state()
+    console = IqConsoleApp(Account("alice@example.org/console"), store=store, connect_on_start=False)
+    async with console.run_test(size=SIZE):
+        live = console.query_one(TrafficView)
+        await eventually(lambda: len(live.rows) == len(store), what="the console's rows")
+        recorded = live.plain_lines()
+    path = tmp_path / "states.jsonl"
+    write_jsonl(path, store)
+    viewer = TrafficViewerApp(load_store(path), path)
+    async with viewer.run_test(size=SIZE):
+        view = viewer.query_one(TrafficView)
+        await eventually(lambda: len(view.rows) == len(store), what="the viewer's rows")
+        assert view.plain_lines() == recorded
+    assert any("[cancelled]" in line for line in recorded) and any("[answered late]" in line for line in recorded)
+
+
+async def test_the_viewer_describes_its_file_and_cannot_compose_log_in_or_write_the_consoles_files(tmp_path):
+    path = tmp_path / "states.jsonl"
+    write_jsonl(path, every_request_state())
+    viewer = TrafficViewerApp(load_store(path), path)
+    async with viewer.run_test(size=SIZE) as pilot:
+        view = viewer.query_one(TrafficView)
+        await eventually(lambda: view.has_focus and len(view.rows) == 11, what="the recording")
+        top = str(viewer.query_one("#recording").render())
+        assert "states.jsonl · 11 stanzas · " in top and " → " in top, top
+        assert "pending" not in top and "disconnected" not in top and "no account" not in top
+        await eventually(lambda: bool(viewer.query(FooterKey)), what="the footer's keys")
+        shown = {key.description for key in viewer.query(FooterKey)}
+        assert "Filter" in shown and not shown & {"Send", "Replay", "Account", "Templates"}, shown
+        await pilot.press("up", "r", "R", "E", "ctrl+l", "ctrl+t")
+        await pilot.pause()
+        assert view.has_focus and len(viewer.screen_stack) == 1, "no composer, no login form"
+    assert not locations.draft_file().exists() and not locations.history_file().exists()
+
+
+async def test_f1_on_the_log_lists_every_key_of_it_and_the_viewer_only_reading_keys(tmp_path):
+    path = tmp_path / "states.jsonl"
+    write_jsonl(path, every_request_state())
+    for app, expected, absent in (
+        (offline_app(), {"traffic.export", "traffic.replay", "app.login"}, set()),
+        (TrafficViewerApp(load_store(path), path), {"traffic.export", "app.help"}, {"traffic.replay", "app.login"}),
+    ):
+        async with app.run_test(size=SIZE) as pilot:
+            app.query_one(TrafficView).focus()
+            await pilot.press("f1")
+            await eventually(lambda app=app: isinstance(app.screen, HelpScreen), what="the help")
+            listed = {binding.id for binding in app.screen._listed_bindings}
+            assert expected <= listed and not absent & listed, listed

@@ -20,6 +20,7 @@ from iqconsole.core.traffic_export import (
     write_xml,
 )
 from iqconsole.core.traffic_filter import compile_filter
+from tests.recorded_traffic import every_request_state
 
 IN, OUT = Direction.IN, Direction.OUT
 SECRET = "AGFsaWNlAHMzY3IzdA=="
@@ -163,47 +164,6 @@ def test_load_store_restores_times_pairing_timeouts_and_own_jid(tmp_path):
         PairState.PENDING,
     ]
     assert (loaded.count_in, loaded.count_out, loaded.pending_out) == (store.count_in, store.count_out, 1)
-
-
-def every_request_state() -> TrafficStore:
-    """One request in each state a console can show, with replies where they came."""
-    store = TrafficStore(own_jid="alice@example.org/console")
-    clock = iter(range(100))
-
-    def request(stanza_id: str) -> None:
-        tick = next(clock)
-        store.append(
-            OUT,
-            Kind.IQ,
-            f"<iq type='get' id='{stanza_id}' to='example.org'><ping xmlns='urn:xmpp:ping'/></iq>",
-            stanza_id=stanza_id,
-            recipient="example.org",
-            type="get",
-            at=(10.0 + tick, 1_700_000_000.0 + tick),
-        )
-
-    def reply(stanza_id: str, kind: str = "result") -> None:
-        tick = next(clock) + 0.125
-        store.append(
-            IN,
-            Kind.IQ,
-            f"<iq type='{kind}' id='{stanza_id}' from='example.org'/>",
-            stanza_id=stanza_id,
-            sender="example.org",
-            type=kind,
-            at=(10.0 + tick, 1_700_000_000.0 + tick),
-        )
-
-    for stanza_id in ("answered", "error", "timed-out", "cancelled", "late", "late-after-cancel", "pending"):
-        request(stanza_id)
-    store.mark_timed_out(OUT, "timed-out")
-    store.mark_timed_out(OUT, "cancelled", PairState.CANCELLED)
-    store.mark_timed_out(OUT, "late")
-    store.mark_timed_out(OUT, "late-after-cancel", PairState.CANCELLED)
-    for stanza_id in ("answered", "late", "late-after-cancel"):
-        reply(stanza_id)
-    reply("error", "error")
-    return store
 
 
 def request_states(store: TrafficStore) -> list[tuple]:

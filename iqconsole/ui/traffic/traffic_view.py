@@ -23,8 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from iqconsole.core.locations import data_dir, state_dir
-from iqconsole.core.replay import replay_text, reply_text
-from iqconsole.core.stanza import StanzaError, error_condition
+from iqconsole.core.stanza import error_condition
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
 from iqconsole.core.traffic_export import write_jsonl, write_xml
 from iqconsole.core.traffic_filter import TrafficFilter, find_next
@@ -60,17 +59,16 @@ Each line: time, direction, kind and type, the peer, the id, the payload namespa
 its XEP), the size, then the stanza itself. **↑/↓** select a stanza and show it in full in
 the detail pane below. The log follows new traffic while you are at the bottom; scrolling up
 or selecting stops following and the border counts what is new; **End** or **Esc** follows
-again. Replies show their round-trip time; requests without a reply yet show `[pending]` or
-`[timed out]`; **p** jumps between a request and its reply. **n** hides the noise
+again. Replies show their round-trip time; requests without a reply show `[pending]`,
+`[timed out]` or `[cancelled]`; **p** jumps between a request and its reply. **n** hides the noise
 (keepalives, stream-level elements, stream management acks): they are counted, not lost.
 A responder's hit is marked `[⚑ name]`.
 
 **f** filters the log and **/** searches it (then **]**/**[** for the next/previous match),
 with one expression language (see the README): `kind:iq type:get`, `jid:bob@example.org`,
 `ns:disco or id:abc`, `-kind:presence`, `xpath:"iq/{urn:xmpp:ping}ping"`, free text.
-**c** copies the selected stanza, **r** replays it in the composer with a fresh id, **R**
-prepares a result to a request (**E** an error), **x** exports the log, or its filtered part,
-as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in all.
+**c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
+(open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both.
 """
 
     BINDINGS = [
@@ -96,29 +94,6 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         Binding("f", "open_bar('filter')", "Filter", id="traffic.filter", tooltip="Filter the log with an expression"),
         Binding("slash", "open_bar('search')", "Search", id="traffic.search", tooltip="Search the log"),
         Binding("c", "copy", "Copy", id="traffic.copy", tooltip="Copy the selected stanza (OSC 52, and a file)"),
-        Binding(
-            "r",
-            "compose('replay')",
-            "Replay",
-            id="traffic.replay",
-            tooltip="Put the selected stanza in the composer with a fresh id",
-        ),
-        Binding(
-            "R",
-            "compose('reply')",
-            "Reply",
-            id="traffic.reply",
-            show=False,
-            tooltip="Prepare a result to the selected request",
-        ),
-        Binding(
-            "E",
-            "compose('error')",
-            "Error reply",
-            show=False,
-            id="traffic.error-reply",
-            tooltip="Prepare an error reply to the selected request",
-        ),
         Binding(
             "x",
             "export",
@@ -154,12 +129,6 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         """Open the filter or search bar above the log."""
 
         mode: str
-
-    @dataclass
-    class ComposeRequested(Message):
-        """Put this text in the composer (replay or reply)."""
-
-        text: str
 
     @dataclass
     class Selected(Message):
@@ -293,18 +262,6 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
             fallback = None
         where = f"; also in {fallback}" if fallback else ""
         self.notify(f"Copied #{entry.seq} ({entry.size:,} chars) through the terminal (OSC 52){where}.")
-
-    def action_compose(self, how: str) -> None:
-        entry = self.selected_entry
-        if entry is None:
-            self.notify("Select a stanza first (↑/↓).", severity="warning")
-            return
-        try:
-            text = replay_text(entry) if how == "replay" else reply_text(entry, error=how == "error")
-        except StanzaError as error:
-            self.notify(str(error), severity="warning")
-            return
-        self.post_message(self.ComposeRequested(text))
 
     def action_export(self) -> None:
         default = data_dir() / "exports" / time.strftime("traffic-%Y%m%d-%H%M%S.jsonl")
