@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from textual import on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from iqconsole.core import locations
@@ -35,6 +34,7 @@ from iqconsole.core.templates import Template, TemplateError, discover_templates
 from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
 from iqconsole.core.validation import Checked, Context, check
+from iqconsole.ui.commands import BindingCommands
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.composer.preview_screen import PreviewScreen
@@ -77,12 +77,13 @@ def calm_garbage_collector() -> None:
 class IqConsoleApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "iqconsole"
+    COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Explain the focused pane and its keys"),
         Binding("f2", "focus('editor')", "Composer", id="app.focus-composer", show=False),
         Binding("f3", "focus('traffic')", "Traffic", id="app.focus-traffic", show=False),
         Binding("f4", "focus('responders')", "Responders", id="app.focus-responders", show=False),
-        Binding("ctrl+l", "login", "Account", id="app.login", tooltip="Log in again or change account"),
+        Binding("ctrl+l", "login", "Account…", id="app.login", tooltip="Log in again or change account"),
         Binding(
             "f8",
             "server_features",
@@ -483,47 +484,9 @@ class IqConsoleApp(App[None]):
         self.responders_file = path
         self.notify(f"{len(loaded)} responder(s) loaded from {path}", title="Responders")
 
-    # -- help and palette ------------------------------------------------------------------
+    # -- help ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand(
-            "Send", "Send the stanza under the cursor in the composer", self.composer.editor.action_send
-        )
-        yield SystemCommand(
-            "Send all", "Send every stanza in the composer, in order", lambda: self.composer.editor.action_send(True)
-        )
-        yield SystemCommand(
-            "Insert template",
-            "Pick a template (fuzzy search, preview)",
-            lambda: self.composer.action_request("templates"),
-        )
-        yield SystemCommand(
-            "Save as template",
-            "Keep the composer's text as your own template",
-            lambda: self.composer.action_request("save-template"),
-        )
-        yield SystemCommand(
-            "Preview stanzas",
-            "The composer's stanzas as they will be sent",
-            lambda: self.composer.action_request("preview"),
-        )
-        yield SystemCommand("Cancel waiting", "Stop waiting for the pending replies", self.cancel_pending)
-        yield SystemCommand(
-            "Server features",
-            "What the server and its components announce, with XEP names",
-            self.action_server_features,
-        )
-        yield SystemCommand(
-            "Add responder",
-            "Answer matching incoming IQs automatically",
-            lambda: self.responder_requested(ResponderTable.Requested("add", None)),
-        )
-        yield SystemCommand("Log in / change account", "Reconnect or switch account", self.action_login)
-        yield SystemCommand("Follow traffic", "Jump to the newest stanza and follow", self.traffic.action_follow)
-        yield SystemCommand("Help", "Explain the focused pane and its keys", self.action_help)
-        yield from super().get_system_commands(screen)

@@ -16,6 +16,7 @@ from textual.widgets import Footer
 
 from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import TrafficStore
+from iqconsole.ui.commands import BindingCommands
 from iqconsole.ui.recording_bar import RecordingBar
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, use_themes
@@ -27,6 +28,7 @@ from iqconsole.ui.traffic.traffic_view import TrafficView
 class TrafficViewerApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "iqconsole view"
+    COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Explain the focused pane and its keys"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Close the recording"),

@@ -14,6 +14,7 @@ from iqconsole.core.account import Account
 from iqconsole.core.traffic import Direction, Kind, PairState
 from iqconsole.core.traffic_export import load_store, write_jsonl
 from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.commands import bound_actions
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.traffic.traffic_view import TrafficView
 from iqconsole.ui.viewer_app import TrafficViewerApp
@@ -389,7 +390,12 @@ async def test_the_viewer_describes_its_file_and_cannot_compose_log_in_or_write_
         assert "pending" not in top and "disconnected" not in top and "no account" not in top
         await eventually(lambda: bool(viewer.query(FooterKey)), what="the footer's keys")
         shown = {key.description for key in viewer.query(FooterKey)}
-        assert "Filter" in shown and not shown & {"Send", "Replay", "Account", "Templates"}, shown
+        assert "Filter…" in shown and not shown & {"Send", "Replay", "Account…", "Templates…"}, shown
+        palette = {action.title for action in bound_actions(viewer.screen)}
+        assert "Traffic: Export…" in palette and not any(
+            title.startswith(("Composer", "App: Account")) for title in palette
+        )
+        assert "Traffic: Replay" not in palette
         await pilot.press("up", "r", "R", "E", "ctrl+l", "ctrl+t")
         await pilot.pause()
         assert view.has_focus and len(viewer.screen_stack) == 1, "no composer, no login form"

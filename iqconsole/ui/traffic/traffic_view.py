@@ -73,7 +73,7 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
 
     BINDINGS = [
         Binding("end", "follow", "Follow", id="traffic.follow", tooltip="Jump to the newest stanza and follow"),
-        Binding("home", "oldest", "Oldest", id="traffic.oldest", tooltip="Select the oldest stanza kept"),
+        Binding("home", "oldest", "Oldest", show=False, id="traffic.oldest", tooltip="Select the oldest stanza kept"),
         Binding(
             "up", "select(-1)", "Previous", show=False, id="traffic.previous", tooltip="Select the previous stanza"
         ),
@@ -91,13 +91,13 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
             id="traffic.noise",
             tooltip="Hide or show keepalives, stream elements and SM acks",
         ),
-        Binding("f", "open_bar('filter')", "Filter", id="traffic.filter", tooltip="Filter the log with an expression"),
-        Binding("slash", "open_bar('search')", "Search", id="traffic.search", tooltip="Search the log"),
+        Binding("f", "open_bar('filter')", "Filter…", id="traffic.filter", tooltip="Filter the log with an expression"),
+        Binding("slash", "open_bar('search')", "Search…", id="traffic.search", tooltip="Search the log"),
         Binding("c", "copy", "Copy", id="traffic.copy", tooltip="Copy the selected stanza (OSC 52, and a file)"),
         Binding(
             "x",
             "export",
-            "Export",
+            "Export…",
             id="traffic.export",
             tooltip="Export the log (or the filtered part) as JSON Lines or XML",
         ),
