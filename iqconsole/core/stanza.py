@@ -98,7 +98,7 @@ def stanza_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
     spans: list[list[int]] = []  # byte offsets; an end of -1 is known at the next event
     closed = False  # an element just closed: the next event tells where it ended
 
-    def reached() -> None:
+    def reached(*_: object) -> None:
         nonlocal closed
         if closed:
             spans[-1][1] = parser.CurrentByteIndex - skip
@@ -118,7 +118,8 @@ def stanza_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
         closed = depth == 1
 
     parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.CharacterDataHandler = parser.CommentHandler = parser.ProcessingInstructionHandler = lambda *_: reached()
+    parser.CharacterDataHandler = parser.CommentHandler = reached
+    parser.ProcessingInstructionHandler = reached
     try:
         parser.Parse(data, True)
     except expat.ExpatError:

@@ -18,7 +18,7 @@ from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import TrafficStore
 from iqconsole.ui.commands import BindingCommands
 from iqconsole.ui.recording_bar import RecordingBar
-from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.screens.help_screen import HelpScreen, declared_bindings
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, use_themes
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_pane import TrafficPane
@@ -66,4 +66,4 @@ class TrafficViewerApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
+        self.push_screen(HelpScreen(self.focused, declared_bindings(self)))
