@@ -1,9 +1,16 @@
 """Regenerate docs/screenshot.svg: `.venv/bin/python docs/screenshot.py` (no server needed)."""
 
 import asyncio
+import os
+import tempfile
 from pathlib import Path
 
-from tests.ui.snapshot_app import make_app, settle
+# Your own draft, history and themes stay out of the picture.
+_HOME = tempfile.mkdtemp(prefix="iqconsole-screenshot-")
+for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+    os.environ[_name] = os.path.join(_HOME, _name.lower())
+
+from tests.ui.snapshot_app import make_app, settle  # noqa: E402
 
 
 async def main() -> None:

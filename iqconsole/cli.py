@@ -43,9 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_options(respond)
     respond.add_argument("--responders", type=Path, metavar="FILE", required=True, help="the responder set (TOML)")
     respond.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
-    view = commands.add_parser("view", help="open an exported log (JSON Lines) offline: list, detail, filter, search")
+    view = commands.add_parser(
+        "view",
+        help="open an exported log (JSON Lines) offline: list, detail, filter, search",
+        description="Read a recorded log: nothing is sent, and the console's draft and history are left alone.",
+    )
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
-    _add_ui_options(view)
+    _add_theme_option(view)
     commands.add_parser("locate", help="print where iqconsole keeps its files")
     return parser
 
@@ -60,8 +64,12 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
 
 
-def _add_ui_options(parser: argparse.ArgumentParser) -> None:
+def _add_theme_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", help="theme name (built-in: iqconsole-dark, iqconsole-light)")
+
+
+def _add_ui_options(parser: argparse.ArgumentParser) -> None:
+    _add_theme_option(parser)
     parser.add_argument(
         "--timeout", type=float, help="seconds to wait for an IQ reply (default: timeout in the config file, else 30)"
     )
@@ -176,20 +184,14 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
 
 def run_view(args: argparse.Namespace) -> int:
     from iqconsole.core.traffic_export import TrafficFileError, load_store
+    from iqconsole.ui.viewer_app import TrafficViewerApp
 
     try:
         store = load_store(args.file)
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
-    _run_app(
-        None,
-        args,
-        store=store,
-        viewer=True,
-        connect_on_start=False,
-        greeting=f"{len(store):,} stanzas from {args.file}",
-    )
+    TrafficViewerApp(store, args.file, theme_name=args.theme).run()
     return 0
 
 

@@ -84,26 +84,84 @@ def _without_declaration(text: str) -> str:
 
 def stanza_offsets(text: str) -> list[int]:
     """Where each top-level element of well-formed `text` starts (character offsets)."""
+    return [start for start, _end in stanza_spans(text)[0]]
+
+
+def stanza_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """(start, end) character offsets of each complete top-level element, and whether the whole
+    text is well-formed; text that is not gives the elements before the problem."""
     parser = expat.ParserCreate()
     data = (_WRAPPER_OPEN + _without_declaration(text) + _WRAPPER_CLOSE).encode("utf-8")
     skip = len(_WRAPPER_OPEN.encode("utf-8"))
     depth = 0
-    starts: list[int] = []
+    spans: list[list[int]] = []  # byte offsets; an end of -1 is known at the next event
+    closed = False  # an element just closed: the next event tells where it ended
+
+    def reached(*_: object) -> None:
+        nonlocal closed
+        if closed:
+            spans[-1][1] = parser.CurrentByteIndex - skip
+            closed = False
 
     def start(*_: object) -> None:
         nonlocal depth
+        reached()
         if depth == 1:
-            starts.append(parser.CurrentByteIndex - skip)
+            spans.append([parser.CurrentByteIndex - skip, -1])
         depth += 1
 
     def end(*_: object) -> None:
-        nonlocal depth
+        nonlocal depth, closed
+        reached()
         depth -= 1
+        closed = depth == 1
 
     parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.Parse(data, True)
+    parser.CharacterDataHandler = parser.CommentHandler = reached
+    parser.ProcessingInstructionHandler = reached
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError:
+        well_formed = False
+    else:
+        well_formed = True
     body = data[skip:]
-    return [len(body[:start].decode("utf-8")) for start in starts]
+    return [
+        (len(body[:start].decode("utf-8")), len(body[:end].decode("utf-8"))) for start, end in spans if end >= 0
+    ], well_formed
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """Insert `text` at `offset`; the new stanza then starts at `stanza_start`, on a line of its own."""
+
+    offset: int
+    text: str
+    stanza_start: int
+
+
+def stanza_insertion(text: str, cursor: int, stanza: str) -> Insertion:
+    """Where a new stanza goes so that it never lands inside another: at the cursor when it is
+    between stanzas, else just after the stanza the cursor is in (after all the text when that
+    stanza is not finished yet)."""
+    spans, well_formed = stanza_spans(text)
+    offset = next((end for start, end in spans if start < cursor < end), cursor)
+    finished = spans[-1][1] if spans else 0
+    rest = text[finished:]
+    unfinished = finished + len(rest) - len(rest.lstrip())  # where a stanza being written begins
+    if not well_formed and cursor > unfinished:
+        offset = len(text)
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    if line_end < 0:
+        line_end = len(text)
+    if not text[line_start:offset].strip():
+        offset = line_start
+    elif not text[offset:line_end].strip():
+        offset = line_end
+    before = "\n" if offset and text[offset - 1] != "\n" else ""
+    after = "\n" if offset < len(text) and text[offset] != "\n" else ""
+    return Insertion(offset, before + stanza + after, offset + len(before))
 
 
 def _user_position(line: int, column: int) -> tuple[int, int]:

@@ -78,7 +78,7 @@ class PairState(str, Enum):
 
 
 # Requests that stopped waiting; a reply may still come, and is then paired as late.
-_GAVE_UP = (PairState.TIMED_OUT, PairState.CANCELLED)
+GAVE_UP_STATES = (PairState.TIMED_OUT, PairState.CANCELLED)
 
 
 @dataclass(slots=True)
@@ -88,7 +88,12 @@ class Pairing:
     request: TrafficEntry
     state: PairState = PairState.PENDING
     reply: TrafficEntry | None = None
-    late: bool = False  # the reply came after the request timed out or was cancelled
+    gave_up: PairState | None = None  # timed out or cancelled, even when a reply came later
+
+    @property
+    def late(self) -> bool:
+        """The reply came after the request timed out or was cancelled."""
+        return self.reply is not None and self.gave_up is not None
 
     @property
     def round_trip(self) -> float | None:
@@ -136,6 +141,7 @@ class TrafficStore:
     count_out: int = 0
     dropped: int = 0
     pairings: dict[int, Pairing] = field(default_factory=dict)
+    pairings_version: int = 0  # bumped whenever a request's state changes: views redraw its row
     _pending: dict[str, Pairing] = field(default_factory=dict)
     _reply_of: dict[int, int] = field(default_factory=dict)
     _secrets: dict[int, str] = field(default_factory=dict, repr=False)
@@ -236,10 +242,10 @@ class TrafficStore:
             return
         del self._pending[key]
         self._waiting_out.discard(pairing.request.seq)
-        pairing.late = pairing.state in _GAVE_UP
         pairing.reply = entry
         pairing.state = PairState.ERROR if entry.type == "error" else PairState.ANSWERED
         self._reply_of[entry.seq] = pairing.request.seq
+        self.pairings_version += 1
 
     @staticmethod
     def _pending_key(direction: Direction, stanza_id: str) -> str:
@@ -270,8 +276,9 @@ class TrafficStore:
         """Stop waiting (timed out, or cancelled by the user); a late reply still pairs."""
         pairing = self._pending.get(self._pending_key(direction, stanza_id))
         if pairing is not None and pairing.state is PairState.PENDING:
-            pairing.state = state
+            pairing.state = pairing.gave_up = state
             self._waiting_out.discard(pairing.request.seq)
+            self.pairings_version += 1
 
     def pairing_of(self, entry: TrafficEntry) -> Pairing | None:
         """The pairing a request or a reply belongs to."""

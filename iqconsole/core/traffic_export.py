@@ -16,7 +16,16 @@ from typing import Any, get_type_hints
 from xml.sax.saxutils import escape, quoteattr
 
 from iqconsole.core.stanza import StanzaError, parse_stanzas
-from iqconsole.core.traffic import CLIENT_NS, DEFAULT_CAPACITY, Direction, Kind, PairState, TrafficEntry, TrafficStore
+from iqconsole.core.traffic import (
+    CLIENT_NS,
+    DEFAULT_CAPACITY,
+    GAVE_UP_STATES,
+    Direction,
+    Kind,
+    PairState,
+    TrafficEntry,
+    TrafficStore,
+)
 from iqconsole.core.traffic_filter import TrafficFilter
 
 FORMAT = "iqconsole-traffic"
@@ -46,9 +55,10 @@ def _selected(store: TrafficStore, traffic_filter: TrafficFilter | None) -> Iter
 # -- JSON Lines ----------------------------------------------------------------------------
 
 
-def _timed_out(store: TrafficStore, entry: TrafficEntry) -> bool:
+def _gave_up(store: TrafficStore, entry: TrafficEntry) -> str | None:
+    """ "timed out" or "cancelled" for a request that stopped waiting (even if a reply came later)."""
     pairing = store.pairings.get(entry.seq)
-    return pairing is not None and pairing.state is PairState.TIMED_OUT
+    return pairing.gave_up.value if pairing is not None and pairing.gave_up is not None else None
 
 
 def write_jsonl(path: Path, store: TrafficStore, traffic_filter: TrafficFilter | None = None) -> int:
@@ -61,8 +71,9 @@ def write_jsonl(path: Path, store: TrafficStore, traffic_filter: TrafficFilter |
             record: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
             record["direction"] = entry.direction.value
             record["kind"] = entry.kind.value
-            # Pairing follows from the entries when they are appended again; a timeout does not.
-            record["timed_out"] = _timed_out(store, entry)
+            # Replies and round trips follow from the entries when they are appended again;
+            # giving up on a request does not, and it is what makes a later reply late.
+            record["gave_up"] = _gave_up(store, entry)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             written += 1
     return written
@@ -131,22 +142,35 @@ def _entry(path: Path, number: int, record: dict[str, Any]) -> TrafficEntry:
     return TrafficEntry(**values)
 
 
-def _records(path: Path) -> tuple[str, list[tuple[TrafficEntry, bool]]]:
+def _gave_up_state(path: Path, number: int, record: dict[str, Any]) -> PairState | None:
+    """How the request stopped waiting, if it did (`timed_out: true` in files of iqconsole 0.1)."""
+    timed_out = record.get("timed_out", False)
+    if not isinstance(timed_out, bool):
+        raise TrafficFileError(path, number, f"timed_out must be true or false, not {timed_out!r}")
+    gave_up = record.get("gave_up")
+    if gave_up is None:
+        return PairState.TIMED_OUT if timed_out else None
+    allowed = {state.value: state for state in GAVE_UP_STATES}
+    if gave_up not in allowed:
+        raise TrafficFileError(
+            path, number, f"gave_up {gave_up!r} is not one of {', '.join(allowed)} (or null: still waiting or answered)"
+        )
+    return allowed[gave_up]
+
+
+def _records(path: Path) -> tuple[str, list[tuple[TrafficEntry, PairState | None]]]:
     lines = _lines(path)
     own_jid = _check_header(path, lines)
     records = []
     for number, line in lines:
         record = _json_object(path, number, line)
-        timed_out = record.get("timed_out", False)
-        if not isinstance(timed_out, bool):
-            raise TrafficFileError(path, number, f"timed_out must be true or false, not {timed_out!r}")
-        records.append((_entry(path, number, record), timed_out))
+        records.append((_entry(path, number, record), _gave_up_state(path, number, record)))
     return own_jid, records
 
 
 def read_jsonl(path: Path) -> list[TrafficEntry]:
     """The entries of a JSON Lines export, exactly as they were written."""
-    return [entry for entry, _timed_out in _records(path)[1]]
+    return [entry for entry, _gave_up in _records(path)[1]]
 
 
 def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> TrafficStore:
@@ -156,7 +180,7 @@ def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> TrafficStore:
     """
     own_jid, records = _records(path)
     store = TrafficStore(capacity=capacity, own_jid=own_jid)
-    for entry, timed_out in records:
+    for entry, gave_up in records:
         store.append(
             entry.direction,
             entry.kind,
@@ -171,8 +195,8 @@ def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> TrafficStore:
             responder=entry.responder,
             at=(entry.monotonic, entry.wall),
         )
-        if timed_out:
-            store.mark_timed_out(entry.direction, entry.stanza_id)
+        if gave_up is not None:
+            store.mark_timed_out(entry.direction, entry.stanza_id, gave_up)
     return store
 
 

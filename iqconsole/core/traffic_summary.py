@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from iqconsole.core.server_features import describe_namespace
-from iqconsole.core.traffic import Direction, Kind, TrafficEntry
+from iqconsole.core.traffic import Direction, Kind, TrafficEntry, TrafficStore
 
 JABBER_PROTOCOL = "http://jabber.org/protocol/"
 
@@ -39,3 +41,35 @@ def entry_summary(entry: TrafficEntry) -> str:
         parts.append(namespace_label(entry.namespace))
     parts.append(size_label(entry.size))
     return " ".join(parts)
+
+
+def duration_label(seconds: float) -> str:
+    """'21 ms', '4.2 s', '3 min 5 s', '2 h 48 min': as precise as a reader of a recording needs."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def recording_summary(name: str, store: TrafficStore) -> str:
+    """What a recorded log holds: 'log.jsonl · 9 stanzas · 2023-11-14 22:13:20 → 22:13:21 (1.0 s)'."""
+    count = len(store)
+    if not count:
+        return f"{name} · no stanzas"
+    kept = f"{count:,} stanza{'s' if count != 1 else ''}"
+    if store.dropped:
+        kept += f" (the oldest {store.dropped:,} not kept)"
+    first, last = time.localtime(store[0].wall), time.localtime(store[-1].wall)
+    end_format = "%H:%M:%S" if first[:3] == last[:3] else "%Y-%m-%d %H:%M:%S"
+    span = (
+        f"{time.strftime('%Y-%m-%d %H:%M:%S', first)} → {time.strftime(end_format, last)}"
+        f" ({duration_label(store[-1].wall - store[0].wall)})"
+    )
+    parts = [name, kept, span]
+    if store.own_jid:
+        parts.append(f"recorded as {store.own_jid}")
+    return " · ".join(parts)

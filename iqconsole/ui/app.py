@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from textual import on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from iqconsole.core import locations
@@ -30,11 +29,12 @@ from iqconsole.core.history import History
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
-from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
+from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare, stanza_insertion
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
-from iqconsole.core.themes import DEFAULT_THEME, discover_themes
+from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
 from iqconsole.core.validation import Checked, Context, check
+from iqconsole.ui.commands import BindingCommands
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.composer.preview_screen import PreviewScreen
@@ -48,7 +48,8 @@ from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
-from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
+from iqconsole.ui.themes import VARIABLE_DEFAULTS, use_themes
+from iqconsole.ui.traffic.console_traffic_view import ConsoleTrafficView
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_pane import TrafficPane
 from iqconsole.ui.traffic.traffic_view import TrafficView
@@ -76,12 +77,13 @@ def calm_garbage_collector() -> None:
 class IqConsoleApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "iqconsole"
+    COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Explain the focused pane and its keys"),
         Binding("f2", "focus('editor')", "Composer", id="app.focus-composer", show=False),
         Binding("f3", "focus('traffic')", "Traffic", id="app.focus-traffic", show=False),
         Binding("f4", "focus('responders')", "Responders", id="app.focus-responders", show=False),
-        Binding("ctrl+l", "login", "Account", id="app.login", tooltip="Log in again or change account"),
+        Binding("ctrl+l", "login", "Account…", id="app.login", tooltip="Log in again or change account"),
         Binding(
             "f8",
             "server_features",
@@ -101,7 +103,6 @@ class IqConsoleApp(App[None]):
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
         capacity: int = DEFAULT_CAPACITY,
         store: TrafficStore | None = None,
-        viewer: bool = False,
         responders: ResponderSet | None = None,
         responders_file: Path | None = None,
         connect_on_start: bool = True,
@@ -111,13 +112,12 @@ class IqConsoleApp(App[None]):
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
         `greeting` is shown once at start; `variables` are the user's own `${name}`s;
-        `store` is recorded traffic to read; `viewer` shows only the log (`iqconsole view`)."""
+        `store` is where the traffic is recorded (a new one when None)."""
         super().__init__()
         self.account = account
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
         self.store = store if store is not None else TrafficStore(capacity)
-        self.viewer = viewer
         self.responders = responders if responders is not None else ResponderSet()
         self.responders_file = responders_file or locations.responders_dir() / "responders.toml"
         self.client: ConsoleClient | None = None
@@ -136,7 +136,7 @@ class IqConsoleApp(App[None]):
         # Kept as attributes: they stay reachable while a modal screen is on top.
         self.status_bar = StatusBar(self.store, id="status")
         self.composer = ComposerPane(self.history, locations.draft_file(), self.reply_timeout, id="composer")
-        self.traffic = TrafficView(self.store, id="traffic")
+        self.traffic = ConsoleTrafficView(self.store, id="traffic")
         self.detail = TrafficDetail(self.store, id="detail")
         yield self.status_bar
         with Horizontal(id="main"):
@@ -152,17 +152,13 @@ class IqConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(calm_garbage_collector)
-        self._load_themes()
+        use_themes(self, self.requested_theme)
         self.composer.border_title = "Composer"
         self.traffic.border_title = "Traffic"
         self.detail.border_title = "Detail"
         self.query_one(ResponderTable).border_title = "Responders"
         self.status_bar.insecure = bool(self.account and self.account.insecure)
-        if self.viewer:
-            self.add_class("-viewer")
-            self.traffic.focus()
-        else:
-            self.composer.editor.focus()
+        self.composer.editor.focus()
         self.composer.context = self.composer_context()
         self._load_templates()
         if self.greeting:
@@ -175,22 +171,6 @@ class IqConsoleApp(App[None]):
             self.connect_account(self.account)
         else:
             self.action_login()
-
-    def _load_themes(self) -> None:
-        themes, errors = discover_themes()
-        for spec in themes.values():
-            self.register_theme(to_textual_theme(spec))
-        for error in errors:
-            self.notify(error, title="Theme not loaded", severity="error")
-        if self.requested_theme in self.available_themes:
-            self.theme = self.requested_theme
-        else:
-            self.notify(
-                f"No theme named {self.requested_theme!r}; using {DEFAULT_THEME}. "
-                f"Available: {', '.join(sorted(themes))}",
-                severity="error",
-            )
-            self.theme = DEFAULT_THEME
 
     # -- connection ------------------------------------------------------------------------
 
@@ -357,7 +337,7 @@ class IqConsoleApp(App[None]):
             self.notify(error, title="Template not loaded", severity="error", timeout=10)
 
     def insert_template(self, template: Template | None) -> None:
-        """Put the template where the cursor is (replacing a selection, or a blank editor)."""
+        """Put the template at the cursor, or after the stanza the cursor is in (a blank editor: replace)."""
         if template is None:
             return
         editor = self.composer.editor
@@ -365,14 +345,9 @@ class IqConsoleApp(App[None]):
             editor.text = template.body + "\n"
             editor.move_cursor((0, 0))
         else:
-            row = editor.cursor_location[0]
-            line = editor.document.get_line(row)
-            if line.strip():  # below the current line
-                editor.insert("\n" + template.body, (row, len(line)))
-                row += 1
-            else:
-                editor.insert(template.body, (row, 0))
-            editor.move_cursor((row, 0))
+            insertion = stanza_insertion(editor.text, editor.cursor_offset, template.body)
+            editor.insert(insertion.text, editor.location_of(insertion.offset))
+            editor.move_cursor(editor.location_of(insertion.stanza_start))
         editor.focus()
         self.composer.report(f"Inserted the template {template.title!r}: Ctrl+J sends it.")
 
@@ -428,8 +403,8 @@ class IqConsoleApp(App[None]):
     def action_server_features(self) -> None:
         self.push_screen(ServerFeaturesScreen(self.server_features))
 
-    @on(TrafficView.ComposeRequested)
-    def compose_from_log(self, event: TrafficView.ComposeRequested) -> None:
+    @on(ConsoleTrafficView.ComposeRequested)
+    def compose_from_log(self, event: ConsoleTrafficView.ComposeRequested) -> None:
         editor = self.composer.editor
         if not editor.text.strip():
             editor.text = event.text
@@ -513,47 +488,9 @@ class IqConsoleApp(App[None]):
         self.responders_file = path
         self.notify(f"{len(loaded)} responder(s) loaded from {path}", title="Responders")
 
-    # -- help and palette ------------------------------------------------------------------
+    # -- help ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand(
-            "Send", "Send the stanza under the cursor in the composer", self.composer.editor.action_send
-        )
-        yield SystemCommand(
-            "Send all", "Send every stanza in the composer, in order", lambda: self.composer.editor.action_send(True)
-        )
-        yield SystemCommand(
-            "Insert template",
-            "Pick a template (fuzzy search, preview)",
-            lambda: self.composer.action_request("templates"),
-        )
-        yield SystemCommand(
-            "Save as template",
-            "Keep the composer's text as your own template",
-            lambda: self.composer.action_request("save-template"),
-        )
-        yield SystemCommand(
-            "Preview stanzas",
-            "The composer's stanzas as they will be sent",
-            lambda: self.composer.action_request("preview"),
-        )
-        yield SystemCommand("Cancel waiting", "Stop waiting for the pending replies", self.cancel_pending)
-        yield SystemCommand(
-            "Server features",
-            "What the server and its components announce, with XEP names",
-            self.action_server_features,
-        )
-        yield SystemCommand(
-            "Add responder",
-            "Answer matching incoming IQs automatically",
-            lambda: self.responder_requested(ResponderTable.Requested("add", None)),
-        )
-        yield SystemCommand("Log in / change account", "Reconnect or switch account", self.action_login)
-        yield SystemCommand("Follow traffic", "Jump to the newest stanza and follow", self.traffic.action_follow)
-        yield SystemCommand("Help", "Explain the focused pane and its keys", self.action_help)
-        yield from super().get_system_commands(screen)

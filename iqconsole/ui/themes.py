@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from rich.style import Style
+from textual.app import App
 from textual.theme import Theme
 from textual.widgets.text_area import TextAreaTheme
 
 from iqconsole.core.highlight import ROLES
-from iqconsole.core.themes import ThemeSpec
+from iqconsole.core.themes import DEFAULT_THEME, ThemeSpec, discover_themes
 
 # Variables every theme must define (their defaults come from the dark theme's values).
 VARIABLE_DEFAULTS = {
@@ -44,13 +45,36 @@ def to_textual_theme(spec: ThemeSpec) -> Theme:
     )
 
 
+def use_themes(app: App, requested: str) -> None:
+    """Register the built-in and the user's themes, say which files could not be loaded, and
+    switch to `requested` (or to the default theme, saying why)."""
+    themes, errors = discover_themes()
+    for spec in themes.values():
+        app.register_theme(to_textual_theme(spec))
+    for error in errors:
+        app.notify(error, title="Theme not loaded", severity="error")
+    if requested in app.available_themes:
+        app.theme = requested
+    else:
+        app.notify(
+            f"No theme named {requested!r}; using {DEFAULT_THEME}. Available: {', '.join(sorted(themes))}",
+            severity="error",
+        )
+        app.theme = DEFAULT_THEME
+
+
 def role_styles(variables: dict[str, str]) -> dict[str, Style]:
     """Rich styles for each XML role, from the current theme's variables."""
     return {role: Style(color=variables.get(f"xml-{role}", VARIABLE_DEFAULTS[f"xml-{role}"])) for role in ROLES}
 
 
 def editor_theme(name: str, variables: dict[str, str]) -> TextAreaTheme:
-    """The XML editor's colours follow the app theme (tree-sitter highlight names)."""
+    """The XML editor's colours follow the app theme (tree-sitter highlight names).
+
+    Text between tags (`markup`) is left to the editor's own colour (`$xml-text` in the
+    stylesheet): tree-sitter's text node runs from the end of one line to the start of the next,
+    and Textual 8.2.8 draws such a piece ending at column 0 over the whole line, hiding the tag
+    colours of every line that starts with a tag."""
     styles = role_styles(variables)
     return TextAreaTheme(
         name=f"iqconsole-{name}",
@@ -63,6 +87,5 @@ def editor_theme(name: str, variables: dict[str, str]) -> TextAreaTheme:
             "punctuation.delimiter": styles["punctuation"],
             "punctuation.bracket": styles["punctuation"],
             "constant": styles["string"],
-            "markup": styles["text"],
         },
     )

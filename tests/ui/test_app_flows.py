@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from slixmpp.xmlstream import ET
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Select, TextArea
 
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState
 from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.commands import bound_actions
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
-from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.screens.help_screen import HelpScreen, declared_bindings
 from iqconsole.ui.screens.login_screen import LoginScreen
+from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_view import TrafficView
 from tests.xmpp_helpers import account_for, eventually, plain_client
@@ -187,13 +190,18 @@ async def test_f1_explains_the_focused_pane(prosody):
 def test_every_binding_has_an_id_and_a_description():
     from textual.binding import Binding
 
-    from iqconsole.ui.responders.responder_table import ResponderTable
+    from iqconsole.ui.composer.composer_pane import ComposerPane
     from iqconsole.ui.screens.login_screen import LoginScreen
+    from iqconsole.ui.traffic.console_traffic_view import ConsoleTrafficView
+    from iqconsole.ui.viewer_app import TrafficViewerApp
 
     for owner in (
         IqConsoleApp,
+        TrafficViewerApp,
         ComposerEditor,
+        ComposerPane,
         TrafficView,
+        ConsoleTrafficView,
         ResponderTable,
         ResponderForm,
         ConfirmScreen,
@@ -280,12 +288,59 @@ async def test_a_new_responder_can_be_tried_on_the_selected_log_entry():
         assert len(app.responders) == 0, "trying changes nothing"
 
 
-async def test_the_palette_lists_every_command_and_they_work():
+def palette_prompts(app: IqConsoleApp) -> list[str]:
+    """The commands the open palette lists, as plain text."""
+    listed = app.screen.query_one(CommandList)
+    return [str(listed.get_option_at_index(index).prompt).splitlines()[0] for index in range(listed.option_count)]
+
+
+async def pick_from_palette(app: IqConsoleApp, pilot, query: str, title: str) -> str:
+    """Open the palette, type `query`, wait for `title` and run it; return the line it had."""
+    await pilot.press("ctrl+p")
+    await eventually(lambda: isinstance(app.screen, CommandPalette), what="the palette")
+    await pilot.press(*query)
+    await eventually(
+        lambda: any(prompt.startswith(f"{title}  ") for prompt in palette_prompts(app)), what=f"{title!r} listed"
+    )
+    prompts = palette_prompts(app)
+    line = next(prompt for prompt in prompts if prompt.startswith(f"{title}  "))
+    for _ in range(prompts.index(line) + 1):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await eventually(lambda: not isinstance(app.screen, CommandPalette), what="the palette to close")
+    return line
+
+
+async def test_the_palette_lists_every_key_of_every_pane_and_the_apps():
     app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        commands = {command.title: command for command in app.get_system_commands(app.screen)}
-        for title in ("Send", "Insert template", "Add responder", "Follow traffic", "Help", "Theme", "Quit"):
-            assert title in commands, f"{title!r} is in the palette"
-        commands["Add responder"].callback()
         await pilot.pause()
-        assert isinstance(app.screen, ResponderForm)
+        titles = {action.binding.id: action.title for action in bound_actions(app.screen)}
+        for owner in (app, app.composer, app.composer.editor, app.traffic, app.detail, app.query_one(ResponderTable)):
+            for binding in declared_bindings(owner):
+                assert titles.get(binding.id, "").endswith(f": {binding.description}"), binding.id
+        assert titles["traffic.export"] == "Traffic: Export…" and titles["composer.send"] == "Composer: Send"
+
+
+async def test_the_palette_runs_a_pane_action_from_another_pane_and_shows_its_key():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.composer.editor.has_focus
+        line = await pick_from_palette(app, pilot, "export", "Traffic: Export…")
+        assert line.endswith("  x"), line
+        await eventually(lambda: isinstance(app.screen, PathScreen), what="the export dialog")
+        await pilot.press("escape")
+        app.traffic.focus()
+        app.set_keymap({"composer.send": "ctrl+e"})
+        line = await pick_from_palette(app, pilot, "send", "Composer: Send")
+        assert line.endswith("  ^e"), "the key follows the keymap"
+        await eventually(lambda: "not connected" in outcome(app), what="the send, refused offline")
+
+
+async def test_textuals_own_commands_stay_in_the_palette():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await eventually(lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"theme")
+        await eventually(lambda: "Theme" in palette_prompts(app), what="Textual's theme command")

@@ -8,13 +8,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
+from iqconsole.core import locations
 from iqconsole.core.account import Account
-from iqconsole.core.traffic import Direction, Kind
-from iqconsole.core.traffic_export import load_store
+from iqconsole.core.traffic import Direction, Kind, PairState
+from iqconsole.core.traffic_export import load_store, write_jsonl
 from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.commands import bound_actions
 from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from iqconsole.ui.viewer_app import TrafficViewerApp
+from tests.recorded_traffic import every_request_state
 from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
@@ -231,12 +237,11 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
         await pilot.press("enter")
         await pilot.pause()
 
-    reopened = IqConsoleApp(None, store=load_store(target), viewer=True, connect_on_start=False)
+    reopened = TrafficViewerApp(load_store(target), target)
     async with reopened.run_test(size=SIZE) as pilot:
         view = reopened.query_one(TrafficView)
         await pilot.pause(0.1)
         assert view.has_focus and view.region.width > 140, "the log has the whole width"
-        assert not reopened.query_one("#composer").display or not reopened.query_one("#composer").region.width
         assert view.plain_lines() == recorded, "the same lines, pairing and round trips included"
         view.focus()
         await pilot.press("f")
@@ -338,3 +343,100 @@ async def test_home_during_a_flood_that_outruns_the_filtered_log_does_not_crash(
             lambda: view.selected_entry is not None and view.selected_entry.stanza_id == "b10",
             what="the oldest request kept selected",
         )
+
+
+def on_screen(app: IqConsoleApp) -> str:
+    """What the terminal shows now, as plain text (the screen as last drawn, not redrawn for the test)."""
+    return app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_request_rows_follow_timeouts_and_cancels_without_a_key_press():
+    app = offline_app()
+    for stanza_id in ("slow", "stopped"):
+        app.store.append(
+            Direction.OUT,
+            Kind.IQ,
+            f'<iq type="get" id="{stanza_id}" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
+            stanza_id=stanza_id,
+            type="get",
+            recipient="localhost",
+        )
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: on_screen(app).count("[pending]") == 2, what="both requests pending")
+        app.store.mark_timed_out(Direction.OUT, "slow")
+        await eventually(lambda: "[timed out]" in on_screen(app), what="the timeout on screen")
+        app.store.mark_timed_out(Direction.OUT, "stopped", PairState.CANCELLED)
+        await eventually(lambda: "[cancelled]" in on_screen(app), what="the cancel on screen")
+        assert "[pending]" not in on_screen(app)
+
+
+async def test_log_rows_are_drawn_on_the_theme_background_not_the_terminals():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, theme_name="iqconsole-light")
+    add_request_and_reply(app, "bg")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        await eventually(lambda: view.virtual_size.height == 3, what="the rows")
+        await pilot.pause()
+        background = view.rich_style.bgcolor
+        assert background is not None and background.triplet.hex == app.current_theme.background
+        for row in range(3):
+            colours = {segment.style.bgcolor if segment.style else None for segment in view.render_line(row)}
+            assert colours == {background}, f"row {row} has one background, the theme's"
+
+
+async def test_the_viewer_shows_every_request_state_as_the_console_did(tmp_path):
+    store = every_request_state()
+    console = IqConsoleApp(Account("alice@example.org/console"), store=store, connect_on_start=False)
+    async with console.run_test(size=SIZE):
+        live = console.query_one(TrafficView)
+        await eventually(lambda: len(live.rows) == len(store), what="the console's rows")
+        recorded = live.plain_lines()
+    path = tmp_path / "states.jsonl"
+    write_jsonl(path, store)
+    viewer = TrafficViewerApp(load_store(path), path)
+    async with viewer.run_test(size=SIZE):
+        view = viewer.query_one(TrafficView)
+        await eventually(lambda: len(view.rows) == len(store), what="the viewer's rows")
+        assert view.plain_lines() == recorded
+    assert any("[cancelled]" in line for line in recorded) and any("[answered late]" in line for line in recorded)
+
+
+async def test_the_viewer_describes_its_file_and_cannot_compose_log_in_or_write_the_consoles_files(tmp_path):
+    path = tmp_path / "states.jsonl"
+    write_jsonl(path, every_request_state())
+    viewer = TrafficViewerApp(load_store(path), path)
+    async with viewer.run_test(size=SIZE) as pilot:
+        view = viewer.query_one(TrafficView)
+        await eventually(lambda: view.has_focus and len(view.rows) == 11, what="the recording")
+        top = str(viewer.query_one("#recording").render())
+        assert "states.jsonl · 11 stanzas · " in top and " → " in top, top
+        assert "pending" not in top and "disconnected" not in top and "no account" not in top
+        await eventually(lambda: bool(viewer.query(FooterKey)), what="the footer's keys")
+        shown = {key.description for key in viewer.query(FooterKey)}
+        assert "Filter…" in shown and not shown & {"Send", "Replay", "Account…", "Templates…"}, shown
+        palette = {action.title for action in bound_actions(viewer.screen)}
+        assert "Traffic: Export…" in palette and not any(
+            title.startswith(("Composer", "App: Account")) for title in palette
+        )
+        assert "Traffic: Replay" not in palette
+        await pilot.press("up", "r", "R", "E", "ctrl+l", "ctrl+t")
+        await pilot.pause()
+        assert view.has_focus and len(viewer.screen_stack) == 1, "no composer, no login form"
+    assert not locations.draft_file().exists() and not locations.history_file().exists()
+
+
+async def test_f1_on_the_log_lists_every_key_of_it_and_the_viewer_only_reading_keys(tmp_path):
+    path = tmp_path / "states.jsonl"
+    write_jsonl(path, every_request_state())
+    for app, expected, absent in (
+        (offline_app(), {"traffic.export", "traffic.replay", "app.login"}, set()),
+        (TrafficViewerApp(load_store(path), path), {"traffic.export", "app.help"}, {"traffic.replay", "app.login"}),
+    ):
+        async with app.run_test(size=SIZE) as pilot:
+            app.query_one(TrafficView).focus()
+            await pilot.press("f1")
+            await eventually(lambda: isinstance(app.screen, HelpScreen), what="the help")  # noqa: B023
+            help_screen = app.screen
+            assert isinstance(help_screen, HelpScreen)
+            listed = {binding.id for binding in help_screen._listed_bindings}
+            assert expected <= listed and not absent & listed, listed

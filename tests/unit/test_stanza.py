@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iqconsole.core.stanza import StanzaError, error_condition, prepare
+from iqconsole.core.stanza import StanzaError, error_condition, parse_stanzas, prepare, stanza_insertion
 from iqconsole.core.traffic import Kind
 
 PING = "<ping xmlns='urn:xmpp:ping'/>"
@@ -331,3 +331,63 @@ def test_prepare_raises_nothing_but_stanza_error(text):
         assert isinstance(outgoing.element, ET.Element)
         if outgoing.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE):
             assert outgoing.element.get("id")
+
+
+# -- where a new stanza goes ------------------------------------------------------------------
+
+NEW = "<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>"
+TWO = "<iq type='get'>\n  <query xmlns='jabber:iq:version'/>\n</iq>\n\n<presence/>\n"
+
+
+def inserted(text: str, cursor: int) -> tuple[str, int]:
+    """The text after inserting NEW with the cursor at `cursor`, and where NEW starts."""
+    insertion = stanza_insertion(text, cursor, NEW)
+    return text[: insertion.offset] + insertion.text + text[insertion.offset :], insertion.stanza_start
+
+
+@pytest.mark.parametrize("cursor", [1, 16, 22, 50, TWO.index("</iq>") + 2])
+def test_a_new_stanza_goes_after_the_stanza_the_cursor_is_in(cursor):
+    text, start = inserted(TWO, cursor)
+    assert text == TWO.replace("</iq>\n", "</iq>\n" + NEW + "\n", 1)
+    assert text[start:].startswith(NEW)
+
+
+@pytest.mark.parametrize(
+    ("cursor", "expected"),
+    [
+        (0, NEW + "\n" + TWO),  # before the first stanza
+        (TWO.index("\n\n") + 1, TWO.replace("\n\n", "\n" + NEW + "\n", 1)),  # on the blank line
+        (TWO.index("<presence"), TWO.replace("<presence", NEW + "\n<presence")),  # at a stanza's start
+        (len(TWO), TWO + NEW),  # after everything
+    ],
+)
+def test_between_stanzas_a_new_stanza_goes_at_the_cursor_on_a_line_of_its_own(cursor, expected):
+    assert inserted(TWO, cursor)[0] == expected
+
+
+def test_stanzas_on_one_line_are_split_around_the_new_one():
+    text = "<presence/><iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>"
+    assert inserted(text, 14)[0] == "<presence/>" + "<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>\n" + NEW
+    assert inserted(text, 11)[0] == "<presence/>\n" + NEW + "\n<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>"
+
+
+def test_a_stanza_being_written_is_not_split():
+    text = "<presence/>\n<iq type='get'>\n  <query xmlns='jabber:iq:version'/>\n"
+    assert inserted(text, text.index("<query") + 3)[0] == text + NEW
+    assert inserted(text, 3)[0] == "<presence/>\n" + NEW + "\n" + text.split("\n", 1)[1]
+
+
+def test_offsets_count_characters_not_bytes():
+    text = "<message><body>héllo → ✓</body></message>\n<presence/>"
+    result, start = inserted(text, text.index("✓"))
+    assert result == text.replace("</message>\n", "</message>\n" + NEW + "\n") and result[start:].startswith(NEW)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([NEW, "<presence/>", "<message><body>x</body></message>", "\n", " "]), max_size=6))
+def test_a_new_stanza_never_lands_inside_another(parts):
+    text = "".join(parts)
+    for cursor in range(len(text) + 1):
+        result, _start = inserted(text, cursor)
+        if text.strip():
+            assert len(parse_stanzas(result)) == len(parse_stanzas(text)) + 1, (text, cursor)

@@ -20,6 +20,7 @@ from iqconsole.core.traffic_export import (
     write_xml,
 )
 from iqconsole.core.traffic_filter import compile_filter
+from tests.recorded_traffic import every_request_state
 
 IN, OUT = Direction.IN, Direction.OUT
 SECRET = "AGFsaWNlAHMzY3IzdA=="
@@ -140,7 +141,8 @@ def test_jsonl_starts_with_a_header_then_one_plain_object_per_entry(tmp_path):
     assert json.loads(lines[0]) == {"format": FORMAT, "version": FORMAT_VERSION, "own_jid": store.own_jid}
     version_reply = json.loads(lines[4])
     assert version_reply["direction"] == "in" and version_reply["kind"] == "iq"
-    assert version_reply["wall"] == 1_700_000_001.25 and version_reply["timed_out"] is False
+    assert version_reply["wall"] == 1_700_000_001.25 and version_reply["gave_up"] is None
+    assert json.loads(lines[7])["gave_up"] == "timed out"
     assert "ünïcode" in lines[4]  # readable as written, not \u-escaped
     assert len(lines) == len(store) + 1
 
@@ -167,6 +169,39 @@ def test_load_store_restores_times_pairing_timeouts_and_own_jid(tmp_path):
         PairState.PENDING,
     ]
     assert (loaded.count_in, loaded.count_out, loaded.pending_out) == (store.count_in, store.count_out, 1)
+
+
+def request_states(store: TrafficStore) -> list[tuple]:
+    return [
+        (pairing.request.stanza_id, pairing.state, pairing.gave_up, pairing.late, pairing.round_trip)
+        for pairing in store.pairings.values()
+    ]
+
+
+def test_every_request_state_comes_back_from_an_export(tmp_path):
+    path = tmp_path / "states.jsonl"
+    store = every_request_state()
+    write_jsonl(path, store)
+    loaded = load_store(path)
+    assert request_states(loaded) == request_states(store)
+    assert {stanza_id: (state, late) for stanza_id, state, _gave_up, late, _rtt in request_states(loaded)} == {
+        "answered": (PairState.ANSWERED, False),
+        "error": (PairState.ERROR, False),
+        "timed-out": (PairState.TIMED_OUT, False),
+        "cancelled": (PairState.CANCELLED, False),
+        "late": (PairState.ANSWERED, True),
+        "late-after-cancel": (PairState.ANSWERED, True),
+        "pending": (PairState.PENDING, False),
+    }
+    assert loaded.pending_out == store.pending_out == 1
+
+
+def test_a_timeout_written_by_iqconsole_0_1_is_read(tmp_path):
+    path = tmp_path / "old.jsonl"
+    header = json.dumps({"format": FORMAT, "version": 1})
+    request = {**GOOD_ENTRY, "kind": "iq", "type": "get", "stanza_id": "old", "timed_out": True}
+    path.write_text(f"{header}\n{json.dumps(request)}\n", encoding="utf-8")
+    assert [pairing.state for pairing in load_store(path).pairings.values()] == [PairState.TIMED_OUT]
 
 
 def test_a_filtered_export_renumbers_on_load_and_still_pairs(tmp_path):
@@ -243,6 +278,11 @@ GOOD_ENTRY = {"seq": 0, "direction": "out", "monotonic": 1.0, "wall": 2.0, "kind
         (["HEADER", json.dumps({**GOOD_ENTRY, "redacted": "yes"})], 2, "redacted must be true or false"),
         (["HEADER", json.dumps({**GOOD_ENTRY, "xml": 5})], 2, "xml must be a string"),
         (["HEADER", json.dumps({**GOOD_ENTRY, "timed_out": 1})], 2, "timed_out must be true or false"),
+        (
+            ["HEADER", json.dumps({**GOOD_ENTRY, "gave_up": "bored"})],
+            2,
+            "gave_up 'bored' is not one of timed out, cancelled",
+        ),
     ],
 )
 def test_a_broken_file_names_the_file_and_the_line(tmp_path, lines, line, words):

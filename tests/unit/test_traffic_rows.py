@@ -3,10 +3,20 @@ survives the ring dropping its oldest entries."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from iqconsole.core.pretty import pretty_xml, raw_xml
 from iqconsole.core.traffic import Direction, Kind, TrafficStore
 from iqconsole.core.traffic_rows import TrafficRows, is_noise
-from iqconsole.core.traffic_summary import entry_summary, namespace_label, size_label
+from iqconsole.core.traffic_summary import (
+    duration_label,
+    entry_summary,
+    namespace_label,
+    recording_summary,
+    size_label,
+)
 
 
 def fill(store: TrafficStore, count: int, start: int = 0) -> None:
@@ -91,3 +101,39 @@ def test_long_text_is_folded_with_its_length_and_huge_stanzas_are_cut():
     shown = pretty_xml(many)
     assert len(shown) < 300_000 and shown.endswith("characters in all")
     assert raw_xml("<a/>") == "<a/>"
+
+
+@pytest.fixture
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label"),
+    [(0.021, "21 ms"), (4.25, "4.2 s"), (185, "3 min 5 s"), (2 * 3600 + 48 * 60 + 7, "2 h 48 min")],
+)
+def test_durations_read_at_a_glance(seconds, label):
+    assert duration_label(seconds) == label
+
+
+def test_a_recording_is_summed_up_by_name_count_span_and_account(utc):
+    store = TrafficStore(own_jid="alice@localhost/console")
+    for offset in (0.0, 0.5, 61.25):
+        store.append(Direction.OUT, Kind.KEEPALIVE, " ", at=(offset, 1_700_000_000.0 + offset))
+    assert recording_summary("log.jsonl", store) == (
+        "log.jsonl · 3 stanzas · 2023-11-14 22:13:20 → 22:14:21 (1 min 1 s) · recorded as alice@localhost/console"
+    )
+
+
+def test_a_recording_over_midnight_shows_both_dates_and_what_was_not_kept(utc):
+    store = TrafficStore(capacity=2)
+    for offset in (0.0, 1.0, 7200.0):
+        store.append(Direction.OUT, Kind.KEEPALIVE, " ", at=(offset, 1_700_000_000.0 + offset))
+    assert recording_summary("big.jsonl", store) == (
+        "big.jsonl · 2 stanzas (the oldest 1 not kept) · 2023-11-14 22:13:21 → 2023-11-15 00:13:20 (1 h 59 min)"
+    )
+    assert recording_summary("empty.jsonl", TrafficStore()) == "empty.jsonl · no stanzas"

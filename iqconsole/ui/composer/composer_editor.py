@@ -23,7 +23,7 @@ class ComposerEditor(TextArea):
 # Composer
 
 Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level elements).
-**Ctrl+J** (or Alt+Enter) sends the stanza under the cursor, **F5** sends them all, in order.
+**Ctrl+J** sends the stanza under the cursor, **F5** sends them all, in order.
 
 - `${jid}`, `${bare}`, `${domain}`, `${resource}`, `${peer}` (the sender of the entry selected
   in the log, else the server), `${id}` (fresh for every stanza) and your own variables (config
@@ -40,7 +40,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
 """
 
     BINDINGS = [
-        Binding("alt+enter,ctrl+j", "send", "Send", id="composer.send", tooltip="Send the stanza under the cursor"),
+        Binding("ctrl+j,alt+enter", "send", "Send", id="composer.send", tooltip="Send the stanza under the cursor"),
         Binding(
             "f5", "send(True)", "Send all", id="composer.send-all", tooltip="Send every stanza in the editor, in order"
         ),
@@ -78,6 +78,11 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
     @property
     def cursor_offset(self) -> int:
         return len(self.get_text_range((0, 0), self.cursor_location))
+
+    def location_of(self, offset: int) -> tuple[int, int]:
+        """The (row, column) of a character offset in the text."""
+        text = self.text
+        return text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1)
 
     def action_send(self, everything: bool = False) -> None:
         self.post_message(self.SendRequested(self, self.text, None if everything else self.cursor_offset))

@@ -26,12 +26,12 @@ DRAFT_DELAY = 1.0  # … and before it is saved
 class ComposerPane(Vertical):
     BINDINGS = [
         Binding(
-            "ctrl+t", "request('templates')", "Templates", id="composer.templates", tooltip="Pick a template to insert"
+            "ctrl+t", "request('templates')", "Templates…", id="composer.templates", tooltip="Pick a template to insert"
         ),
         Binding(
             "ctrl+s",
             "request('save-template')",
-            "Save template",
+            "Save template…",
             id="composer.save-template",
             show=False,
             tooltip="Save the editor as your own template",

@@ -34,8 +34,8 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
 """
 
     BINDINGS = [
-        Binding("a", "request('add')", "Add", id="responders.add", tooltip="Add a responder"),
-        Binding("e,enter", "request('edit')", "Edit", id="responders.edit", tooltip="Edit the selected responder"),
+        Binding("a", "request('add')", "Add…", id="responders.add", tooltip="Add a responder"),
+        Binding("e,enter", "request('edit')", "Edit…", id="responders.edit", tooltip="Edit the selected responder"),
         Binding(
             "space",
             "request('toggle')",
@@ -63,10 +63,10 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
             tooltip="Move the selected responder down",
         ),
         Binding(
-            "delete,d", "request('delete')", "Delete", id="responders.delete", tooltip="Delete the selected responder"
+            "delete,d", "request('delete')", "Delete…", id="responders.delete", tooltip="Delete the selected responder"
         ),
-        Binding("s", "request('save')", "Save", id="responders.save", tooltip="Save the responders to a TOML file"),
-        Binding("o", "request('open')", "Open", id="responders.open", tooltip="Load responders from a TOML file"),
+        Binding("s", "request('save')", "Save…", id="responders.save", tooltip="Save the responders to a TOML file"),
+        Binding("o", "request('open')", "Open…", id="responders.open", tooltip="Load responders from a TOML file"),
     ]
     NEEDS_SELECTION = {"edit", "toggle", "duplicate", "up", "down", "delete"}
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Markdown
@@ -21,6 +22,16 @@ Tab moves between panes; Ctrl+P opens the command palette, which reaches every a
 """
 
 
+def declared_bindings(node: DOMNode) -> list[Binding]:
+    """The bindings a widget's own classes declare, a base class's first (Textual's have no id)."""
+    return [
+        binding
+        for cls in reversed(type(node).__mro__)
+        for binding in vars(cls).get("BINDINGS", [])
+        if isinstance(binding, Binding) and binding.id
+    ]
+
+
 def help_for(widget: Widget | None) -> tuple[str, list[Binding]]:
     """The nearest HELP text and the bindings of the widget chain, from the focused widget up."""
     node = widget
@@ -29,7 +40,7 @@ def help_for(widget: Widget | None) -> tuple[str, list[Binding]]:
     while node is not None:
         if not text:
             text = getattr(node, "HELP", "") or ""
-        bindings.extend(binding for binding in getattr(node, "BINDINGS", []) if isinstance(binding, Binding))
+        bindings.extend(declared_bindings(node))
         node = node.parent if isinstance(node.parent, Widget) else None
     return text or GENERAL_HELP, bindings
 

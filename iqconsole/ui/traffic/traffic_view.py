@@ -23,8 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from iqconsole.core.locations import data_dir, state_dir
-from iqconsole.core.replay import replay_text, reply_text
-from iqconsole.core.stanza import StanzaError, error_condition
+from iqconsole.core.stanza import error_condition
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
 from iqconsole.core.traffic_export import write_jsonl, write_xml
 from iqconsole.core.traffic_filter import TrafficFilter, find_next
@@ -60,22 +59,21 @@ Each line: time, direction, kind and type, the peer, the id, the payload namespa
 its XEP), the size, then the stanza itself. **↑/↓** select a stanza and show it in full in
 the detail pane below. The log follows new traffic while you are at the bottom; scrolling up
 or selecting stops following and the border counts what is new; **End** or **Esc** follows
-again. Replies show their round-trip time; requests without a reply yet show `[pending]` or
-`[timed out]`; **p** jumps between a request and its reply. **n** hides the noise
+again. Replies show their round-trip time; requests without a reply show `[pending]`,
+`[timed out]` or `[cancelled]`; **p** jumps between a request and its reply. **n** hides the noise
 (keepalives, stream-level elements, stream management acks): they are counted, not lost.
 A responder's hit is marked `[⚑ name]`.
 
 **f** filters the log and **/** searches it (then **]**/**[** for the next/previous match),
 with one expression language (see the README): `kind:iq type:get`, `jid:bob@example.org`,
 `ns:disco or id:abc`, `-kind:presence`, `xpath:"iq/{urn:xmpp:ping}ping"`, free text.
-**c** copies the selected stanza, **r** replays it in the composer with a fresh id, **R**
-prepares a result to a request (**E** an error), **x** exports the log, or its filtered part,
-as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in all.
+**c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
+(open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both.
 """
 
     BINDINGS = [
         Binding("end", "follow", "Follow", id="traffic.follow", tooltip="Jump to the newest stanza and follow"),
-        Binding("home", "oldest", "Oldest", id="traffic.oldest", tooltip="Select the oldest stanza kept"),
+        Binding("home", "oldest", "Oldest", show=False, id="traffic.oldest", tooltip="Select the oldest stanza kept"),
         Binding(
             "up", "select(-1)", "Previous", show=False, id="traffic.previous", tooltip="Select the previous stanza"
         ),
@@ -93,36 +91,13 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
             id="traffic.noise",
             tooltip="Hide or show keepalives, stream elements and SM acks",
         ),
-        Binding("f", "open_bar('filter')", "Filter", id="traffic.filter", tooltip="Filter the log with an expression"),
-        Binding("slash", "open_bar('search')", "Search", id="traffic.search", tooltip="Search the log"),
+        Binding("f", "open_bar('filter')", "Filter…", id="traffic.filter", tooltip="Filter the log with an expression"),
+        Binding("slash", "open_bar('search')", "Search…", id="traffic.search", tooltip="Search the log"),
         Binding("c", "copy", "Copy", id="traffic.copy", tooltip="Copy the selected stanza (OSC 52, and a file)"),
-        Binding(
-            "r",
-            "compose('replay')",
-            "Replay",
-            id="traffic.replay",
-            tooltip="Put the selected stanza in the composer with a fresh id",
-        ),
-        Binding(
-            "R",
-            "compose('reply')",
-            "Reply",
-            id="traffic.reply",
-            show=False,
-            tooltip="Prepare a result to the selected request",
-        ),
-        Binding(
-            "E",
-            "compose('error')",
-            "Error reply",
-            show=False,
-            id="traffic.error-reply",
-            tooltip="Prepare an error reply to the selected request",
-        ),
         Binding(
             "x",
             "export",
-            "Export",
+            "Export…",
             id="traffic.export",
             tooltip="Export the log (or the filtered part) as JSON Lines or XML",
         ),
@@ -156,12 +131,6 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         mode: str
 
     @dataclass
-    class ComposeRequested(Message):
-        """Put this text in the composer (replay or reply)."""
-
-        text: str
-
-    @dataclass
     class Selected(Message):
         """The user selected an entry (None: the selection was cleared)."""
 
@@ -174,6 +143,7 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         self.user_filter: TrafficFilter | None = None
         self.search: TrafficFilter | None = None
         self._seen_total = -1
+        self._seen_pairings = -1  # the store's pairings_version last drawn
         self._last_take = 0.0
         self._row_style = Style()
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
@@ -200,11 +170,13 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         """Called every frame: one cheap check, and one refresh however many stanzas came."""
         total = self.store.total
         if total == self._seen_total:
+            self._show_pairing_changes()
             return
         now = time.monotonic()
         if total - self._seen_total > FLOOD_BATCH and now - self._last_take < FLOOD_INTERVAL:
             return  # a flood: redraw a few times a second, not every frame, and keep keys snappy
         self._seen_total, self._last_take = total, now
+        self._seen_pairings = self.store.pairings_version
         added = self.rows.update()
         self._show_rows()
         if self.following:
@@ -214,6 +186,12 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         else:
             self.unseen += added
         self.refresh()
+
+    def _show_pairing_changes(self) -> None:
+        """A request timed out or was cancelled: redraw (only rows whose state changed miss the cache)."""
+        if self.store.pairings_version != self._seen_pairings:
+            self._seen_pairings = self.store.pairings_version
+            self.refresh()
 
     def _show_rows(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
@@ -284,18 +262,6 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         except OSError:
             where = ""
         self.notify(f"Copied #{entry.seq} ({entry.size:,} chars) through the terminal (OSC 52){where}.")
-
-    def action_compose(self, how: str) -> None:
-        entry = self.selected_entry
-        if entry is None:
-            self.notify("Select a stanza first (↑/↓).", severity="warning")
-            return
-        try:
-            text = replay_text(entry) if how == "replay" else reply_text(entry, error=how == "error")
-        except StanzaError as error:
-            self.notify(str(error), severity="warning")
-            return
-        self.post_message(self.ComposeRequested(text))
 
     def action_export(self) -> None:
         default = data_dir() / "exports" / time.strftime("traffic-%Y%m%d-%H%M%S.jsonl")
@@ -418,12 +384,14 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         pairing = self.store.pairing_of(entry) if entry.kind is Kind.IQ else None
         state = pairing.state if pairing is not None else None
         selected = entry.seq == self.selected
-        key = (entry.seq, width, state, selected)
+        key = (entry.seq, width, state, selected, self._row_style)
         strip = self._strips.get(key)
         if strip is None:
             text = self.line_text(entry)
             if selected:
                 text.stylize(self._styles["selected"])
+            # The widget's style under every character: the theme's background, not the terminal's.
+            text.stylize_before(self._row_style)
             strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, self._row_style)
             self._strips[key] = strip
         return strip

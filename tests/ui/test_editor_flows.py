@@ -1,0 +1,110 @@
+"""The XML editor as a person sees it: the send key in the footer, colours that follow typing,
+templates inserted between stanzas, never inside one."""
+
+from __future__ import annotations
+
+from rich.color import Color
+from textual.app import App, ComposeResult
+from textual.widgets import TextArea
+from textual.widgets._footer import FooterKey
+
+from iqconsole.core import locations
+from iqconsole.core.account import Account
+from iqconsole.core.stanza import parse_stanzas
+from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer.composer_editor import STARTER, ComposerEditor
+from iqconsole.ui.composer.template_picker import TemplatePicker
+from tests.xmpp_helpers import eventually
+
+SIZE = (150, 45)
+TYPED = '<ping xmlns="urn:xmpp:ping"/>'
+
+
+def offline_app() -> IqConsoleApp:
+    return IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+
+
+def colours(area: TextArea, row: int) -> list[Color | None]:
+    """The foreground colour of each character of a document line, as drawn (gutter left out)."""
+    strip = area.render_line(row - int(area.scroll_y))
+    drawn = [
+        segment.style.color if segment.style is not None else None for segment in strip for _character in segment.text
+    ]
+    line = area.document.get_line(row)
+    return drawn[area.gutter_width : area.gutter_width + len(line)]
+
+
+def coloured_columns(area: TextArea, row: int) -> set[int]:
+    """The columns drawn in another colour than the editor's plain text."""
+    plain = area.rich_style.color
+    return {column for column, colour in enumerate(colours(area, row)) if colour != plain}
+
+
+class BareEditor(App[None]):
+    """Textual's own XML TextArea, the reference for what gets colours."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(self.text, language="xml")
+
+
+async def test_the_footer_shows_the_send_key_that_works_in_every_terminal():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        keys = {key.description: key.key_display for key in app.query(FooterKey)}
+        assert keys.get("Send") == "^j", keys
+
+
+async def bare_coloured_columns(text: str, row: int) -> set[int]:
+    bare = BareEditor(text)
+    async with bare.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        return coloured_columns(bare.query_one(TextArea), row)
+
+
+async def test_a_line_typed_after_enter_is_coloured_at_once():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        editor.move_cursor((0, len(editor.document.get_line(0))))
+        await pilot.press("enter", *TYPED)
+        await eventually(lambda: editor.document.get_line(1) == TYPED, what="the typed line")
+        tag_colour = Color.parse(app.theme_variables["xml-tag"])
+        assert colours(editor, 1)[1:5] == [tag_colour] * 4, "the tag name has the theme's tag colour"
+        reference = await bare_coloured_columns(editor.text, 1)
+        assert reference and reference <= coloured_columns(editor, 1), "whatever a bare TextArea colours is coloured"
+
+
+async def test_the_last_line_of_a_restored_draft_is_coloured():
+    draft = locations.draft_file()
+    draft.parent.mkdir(parents=True, exist_ok=True)
+    draft.write_text(STARTER.rstrip("\n"), encoding="utf-8")
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        editor = app.query_one(ComposerEditor)
+        last = editor.document.line_count - 1
+        assert editor.document.get_line(last) == "</iq>"
+        tag_colour = Color.parse(app.theme_variables["xml-tag"])
+        assert colours(editor, last)[2:4] == [tag_colour] * 2, "the closing tag's name has the tag colour"
+        assert await bare_coloured_columns(editor.text, last) <= coloured_columns(editor, last)
+
+
+async def test_a_template_lands_after_the_stanza_the_cursor_is_in():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        editor.move_cursor((1, 4))  # inside <query …/>, inside the starter <iq>
+        await pilot.press("ctrl+t")
+        await eventually(lambda: isinstance(app.screen, TemplatePicker), what="the template picker")
+        await pilot.press(*"ping")
+        await pilot.press("enter")
+        await eventually(lambda: not isinstance(app.screen, TemplatePicker), what="the picker to close")
+        assert editor.text.startswith(STARTER), "the stanza the cursor was in is left whole"
+        stanzas = parse_stanzas(editor.text)
+        assert len(stanzas) == 2 and stanzas[1].find("{urn:xmpp:ping}ping") is not None
+        assert editor.cursor_location == (STARTER.count("\n"), 0), "the cursor is on the template"
