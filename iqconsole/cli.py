@@ -261,8 +261,10 @@ def _run_app(account: Account | None, args: argparse.Namespace, **extras) -> Non
 def _log_to_file() -> None:
     """Library warnings go to a file, never to the terminal under the UI (and never DEBUG,
     which would log credentials)."""
+    from iqconsole.core.private_files import append_privately
+
     path = locations.log_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    append_privately(path, "")  # created private before logging opens it
     logging.basicConfig(filename=path, level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 

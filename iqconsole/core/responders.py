@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from slixmpp import Iq
 from slixmpp.xmlstream.tostring import tostring
 
+from iqconsole.core.protocol import CLIENT_NS
 from iqconsole.core.responder_match import (
     Matcher,
     MatchKind,
@@ -32,7 +33,6 @@ from iqconsole.core.responder_reply import (
     result_payload,
 )
 from iqconsole.core.stanza import StanzaError, parse_stanzas
-from iqconsole.core.traffic import CLIENT_NS
 
 __all__ = [
     "Answer",

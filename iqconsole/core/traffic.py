@@ -12,11 +12,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
-STREAM_NS = "http://etherx.jabber.org/streams"
-CLIENT_NS = "jabber:client"
-SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
-STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
-SM_NS_PREFIX = "urn:xmpp:sm:"
+# The vocabulary lives in protocol; these names stay importable from here for the traffic's users.
+from iqconsole.core.protocol import CLIENT_NS, REPLY_TYPES, REQUEST_TYPES, STANZAS_NS, Kind, kind_of
+
+__all__ = [
+    "CLIENT_NS",
+    "DEFAULT_CAPACITY",
+    "STANZAS_NS",
+    "Direction",
+    "Kind",
+    "PairState",
+    "Pairing",
+    "TrafficEntry",
+    "TrafficStore",
+    "kind_of",
+]
 
 DEFAULT_CAPACITY = 100_000
 
@@ -24,17 +34,6 @@ DEFAULT_CAPACITY = 100_000
 class Direction(str, Enum):
     IN = "in"
     OUT = "out"
-
-
-class Kind(str, Enum):
-    IQ = "iq"
-    MESSAGE = "message"
-    PRESENCE = "presence"
-    STREAM = "stream"
-    SASL = "sasl"
-    SM = "sm"
-    KEEPALIVE = "keepalive"
-    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +61,11 @@ class TrafficEntry:
 
     @property
     def is_request(self) -> bool:
-        return self.kind is Kind.IQ and self.type in ("get", "set")
+        return self.kind is Kind.IQ and self.type in REQUEST_TYPES
 
     @property
     def is_reply(self) -> bool:
-        return self.kind is Kind.IQ and self.type in ("result", "error")
+        return self.kind is Kind.IQ and self.type in REPLY_TYPES
 
 
 class PairState(str, Enum):
@@ -95,25 +94,6 @@ class Pairing:
         if self.reply is None:
             return None
         return self.reply.monotonic - self.request.monotonic
-
-
-def kind_of(tag: str, namespace: str) -> Kind:
-    """Classify an element by its qualified tag, as ElementTree spells it ({ns}local)."""
-    if namespace in (CLIENT_NS, "", "jabber:server", "jabber:component:accept") and tag in (
-        "iq",
-        "message",
-        "presence",
-    ):
-        return Kind(tag)
-    if namespace == STREAM_NS:
-        return Kind.STREAM
-    if namespace == SASL_NS or namespace.startswith("urn:xmpp:sasl:"):
-        return Kind.SASL
-    if namespace.startswith(SM_NS_PREFIX):
-        return Kind.SM
-    if namespace in ("urn:ietf:params:xml:ns:xmpp-tls",):
-        return Kind.STREAM
-    return Kind.OTHER
 
 
 def _peer_forms(jid: str) -> set[str]:

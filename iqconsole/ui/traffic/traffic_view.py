@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from iqconsole.core.locations import data_dir, state_dir
+from iqconsole.core.private_files import write_atomically
 from iqconsole.core.replay import replay_text, reply_text
 from iqconsole.core.stanza import StanzaError, error_condition
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
@@ -278,8 +279,7 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
         self.app.copy_to_clipboard(entry.xml)
         fallback = state_dir() / "clipboard.xml"
         try:
-            fallback.parent.mkdir(parents=True, exist_ok=True)
-            fallback.write_text(entry.xml + "\n", encoding="utf-8")
+            write_atomically(fallback, entry.xml + "\n")
         except OSError:
             fallback = None
         where = f"; also in {fallback}" if fallback else ""
@@ -317,7 +317,6 @@ as JSON Lines (open it again with `iqconsole view FILE`) or XML. Secrets stay re
     def _write_export(self, path: Path) -> None:
         writer = write_xml if path.suffix == ".xml" else write_jsonl
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             count = writer(path, self.store, self.user_filter)
         except OSError as error:
             self.notify(f"{path}: {error.strerror or error}", title="Not exported", severity="error")
