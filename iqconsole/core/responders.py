@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from slixmpp import Iq
 from slixmpp.xmlstream.tostring import tostring
 
+from iqconsole.core.events import Listeners
 from iqconsole.core.protocol import CLIENT_NS
 from iqconsole.core.responder_match import (
     Matcher,
@@ -152,12 +153,13 @@ class Answer:
 
 @dataclass
 class ResponderSet:
-    """The ordered responders; `version` grows on every change so a view knows when to redraw."""
+    """The ordered responders; every change (a hit too) grows `version` and emits `changed`."""
 
     responders: list[Responder] = field(default_factory=list)
     unmatched: str = "service-unavailable"
     payloads: dict[str, str] = field(default_factory=dict)
     version: int = 0
+    changed: Listeners[None] = field(default_factory=Listeners, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_unmatched(self.unmatched)
@@ -254,6 +256,7 @@ class ResponderSet:
 
     def _changed(self) -> None:
         self.version += 1
+        self.changed.emit(None)
 
 
 def _check_unmatched(condition: str) -> str:

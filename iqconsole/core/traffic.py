@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
-# The vocabulary lives in protocol; these names stay importable from here for the traffic's users.
+from iqconsole.core.events import Listeners
+
+# The vocabulary lives in protocol; its names stay importable from here for the traffic's users.
 from iqconsole.core.protocol import CLIENT_NS, REPLY_TYPES, REQUEST_TYPES, STANZAS_NS, Kind, kind_of
 
 __all__ = [
@@ -107,7 +109,10 @@ def _peer_forms(jid: str) -> set[str]:
 
 @dataclass
 class TrafficStore:
-    """A bounded ring of entries plus request/reply pairing and never-resetting counters."""
+    """A bounded ring of entries plus request/reply pairing and never-resetting counters.
+
+    `changed` is emitted after every append and every request that stops waiting, so views
+    redraw when something happened instead of polling."""
 
     capacity: int = DEFAULT_CAPACITY
     own_jid: str = ""
@@ -121,6 +126,7 @@ class TrafficStore:
     _secrets: dict[int, str] = field(default_factory=dict, repr=False)
     _waiting_out: set[int] = field(default_factory=set)  # our requests still pending, by seq
     _next_seq: int = 0
+    changed: Listeners[None] = field(default_factory=Listeners, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.entries = deque(maxlen=self.capacity)
@@ -194,6 +200,7 @@ class TrafficStore:
             self.count_out += 1
         if kind is Kind.IQ and stanza_id:
             self._pair(entry)
+        self.changed.emit(None)
         return entry
 
     # -- pairing ---------------------------------------------------------------------------
@@ -252,6 +259,7 @@ class TrafficStore:
         if pairing is not None and pairing.state is PairState.PENDING:
             pairing.state = state
             self._waiting_out.discard(pairing.request.seq)
+            self.changed.emit(None)
 
     def pairing_of(self, entry: TrafficEntry) -> Pairing | None:
         """The pairing a request or a reply belongs to."""

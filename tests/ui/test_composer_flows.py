@@ -26,7 +26,7 @@ def offline_app(**kwargs) -> IqConsoleApp:
 
 
 async def online(app: IqConsoleApp, pilot) -> None:
-    await eventually(lambda: app.client is not None and app.client.online, what="login")
+    await eventually(lambda: app.session is not None and app.session.online, what="login")
     await eventually(lambda: app.server_features is not None, what="the disco after login")
     await pilot.pause()
 
@@ -163,7 +163,7 @@ async def test_countdown_and_cancel_a_pending_iq(prosody):
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert not pane.pending and "cancelled" in text_of(app, "#composer-outcome")
-        assert app.client.waiting_count == 0
+        assert app.session.client.waiting_count == 0 and not app.session.pending
 
 
 async def test_save_as_user_template_then_pick_it():
@@ -207,7 +207,7 @@ async def test_send_all_says_how_many_went_when_one_cannot(prosody):
         await online(app, pilot)
         editor = app.query_one(ComposerEditor)
         app.responders.add("mute", "iq@type=get/ping", silent=True)  # the first stays unanswered
-        once = f'<iq type="get" to="{app.client.boundjid}" id="dup"><ping xmlns="urn:xmpp:ping"/></iq>'
+        once = f'<iq type="get" to="{app.session.own_jid}" id="dup"><ping xmlns="urn:xmpp:ping"/></iq>'
         editor.text = once + "\n\n" + once
         await pilot.press("f5")
         await pilot.pause()
