@@ -1,19 +1,22 @@
 """Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole respond`
-(headless responders), `iqconsole view` (a recorded log), `iqconsole locate`."""
+(headless responders), `iqconsole view` (a recorded log), `iqconsole locate`.
+
+slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
+`locate` answer at once."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iqconsole import __version__
-from iqconsole.core import locations
-from iqconsole.core.account import Account, Secret
-from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT
+
+if TYPE_CHECKING:
+    from iqconsole.core.account import Account
 
 EXIT_USAGE = 2
 EXIT_SANDBOX = 3
@@ -78,6 +81,8 @@ def _add_ui_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "locate":
+        from iqconsole.core import locations
+
         for name, path in locations.all_locations().items():
             print(f"{name:15} {path}")
         return 0
@@ -121,6 +126,8 @@ def _load_responders(path: Path | None):
 
 
 def _account(args: argparse.Namespace) -> Account | None:
+    from iqconsole.core.account import Account, Secret
+
     if not args.jid:
         if args.command == "respond":
             raise UsageError("respond needs --jid and --password-env")
@@ -194,6 +201,7 @@ def run_view(args: argparse.Namespace) -> int:
 
 
 def run_sandbox(args: argparse.Namespace, responders) -> int:
+    from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
     from iqconsole.core.sandbox import ProsodySandbox, SandboxError
 
@@ -240,6 +248,8 @@ def run_sandbox(args: argparse.Namespace, responders) -> int:
 
 def ui_settings(args: argparse.Namespace) -> tuple[float, dict[str, str]]:
     """The reply timeout and the user's variables: options first, then the config file."""
+    from iqconsole.core import locations
+    from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT
     from iqconsole.core.config import ConfigError, load_config, parse_var_options
 
     try:
@@ -261,6 +271,9 @@ def _run_app(account: Account | None, args: argparse.Namespace, **extras) -> Non
 def _log_to_file() -> None:
     """Library warnings go to a file, never to the terminal under the UI (and never DEBUG,
     which would log credentials)."""
+    import logging
+
+    from iqconsole.core import locations
     from iqconsole.core.private_files import append_privately
 
     path = locations.log_file()
