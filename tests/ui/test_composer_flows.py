@@ -6,6 +6,7 @@ from __future__ import annotations
 from iqconsole.core import locations
 from iqconsole.core.account import Account
 from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer import composer_editor
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.composer.template_picker import TemplatePicker
@@ -213,3 +214,16 @@ async def test_send_all_says_how_many_went_when_one_cannot(prosody):
         await pilot.pause()
         text = text_of(app, "#composer-outcome")
         assert "sent 1 of 2, then stopped" in text and "'dup' is still waiting" in text
+
+
+async def test_the_caret_rests_when_nothing_happens_and_blinks_again_on_a_key(monkeypatch):
+    """An idle console draws nothing: the caret holds still, as in GTK after its blink timeout."""
+    monkeypatch.setattr(composer_editor, "BLINK_FOR", 0.3)
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        assert editor.has_focus
+        await eventually(lambda: not editor.cursor_blink, what="the caret resting")
+        await pilot.press("down")
+        assert editor.cursor_blink, "a key wakes it"
+        await eventually(lambda: not editor.cursor_blink, what="the caret resting again")

@@ -12,6 +12,7 @@ from iqconsole.core.traffic import Direction, Kind
 from iqconsole.core.traffic_export import load_store
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
 
@@ -181,6 +182,10 @@ async def test_replay_and_reply_put_the_stanza_in_the_composer():
         assert "from=" not in replayed and reply in editor.text
 
 
+def mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
 async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app = offline_app()
@@ -189,6 +194,9 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
         await pilot.press("up", "c")
         await pilot.pause()
         assert app.clipboard == app.store[2].xml
+        clipboard_file = tmp_path / "state" / "iqconsole" / "clipboard.xml"
+        assert clipboard_file.read_text() == app.store[2].xml + "\n"
+        assert mode(clipboard_file) == 0o600 and mode(clipboard_file.parent) == 0o700, "private to the user"
         target = tmp_path / "log.jsonl"
         await pilot.press("x")
         await pilot.pause()
@@ -196,6 +204,7 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
         await pilot.press("enter")
         await pilot.pause()
         assert len(target.read_text().splitlines()) == 1 + 3, "a header and one line per stanza"
+        assert mode(target) == 0o600
         await pilot.press("x")
         await pilot.pause()
         app.screen.query_one("#path-input").value = str(target)
@@ -313,3 +322,23 @@ async def test_request_lines_say_what_became_of_them():
         await pilot.pause(0.1)
         lines = [line for line in app.query_one(TrafficView).plain_lines() if " get " in line]
         assert "[answered]" in lines[0] and "[error item-not-found]" in lines[1] and "[pending]" in lines[2]
+
+
+async def test_a_request_that_times_out_says_so_on_screen_without_a_key_press():
+    app = offline_app()
+    app.store.append(
+        Direction.OUT,
+        Kind.IQ,
+        '<iq type="get" id="slow" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
+        stanza_id="slow",
+        type="get",
+        recipient="localhost",
+    )
+
+    def on_screen() -> str:
+        return app.export_screenshot().replace("&#160;", " ")
+
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: "[pending]" in on_screen(), what="the request shown as pending")
+        app.store.mark_timed_out(Direction.OUT, "slow")
+        await eventually(lambda: "[timed out]" in on_screen(), what="the row following its request's state")
