@@ -173,7 +173,7 @@ class Session:
 
     def send_all(self, stanzas: tuple[Outgoing, ...] | list[Outgoing], timeout: float | None = None) -> Sent:
         """Send in order; stop at the first that cannot go (the ones before it are out)."""
-        replies = []
+        replies: list[asyncio.Future[ReplyOutcome]] = []
         for count, outgoing in enumerate(stanzas):
             try:
                 reply = self.send(outgoing, timeout)

@@ -39,7 +39,7 @@ def app_with_pairs(prefix: str, count: int) -> IqConsoleApp:
     return app
 
 
-def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
+def add_request(app: IqConsoleApp, stanza_id: str) -> None:
     app.store.append(
         Direction.OUT,
         Kind.IQ,
@@ -49,6 +49,10 @@ def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
         recipient="localhost",
         namespace="urn:xmpp:ping",
     )
+
+
+def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
+    add_request(app, stanza_id)
     app.store.append(Direction.OUT, Kind.KEEPALIVE, " ")
     app.store.append(
         Direction.IN,
@@ -326,14 +330,7 @@ async def test_request_lines_say_what_became_of_them():
 
 async def test_a_request_that_times_out_says_so_on_screen_without_a_key_press():
     app = offline_app()
-    app.store.append(
-        Direction.OUT,
-        Kind.IQ,
-        '<iq type="get" id="slow" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
-        stanza_id="slow",
-        type="get",
-        recipient="localhost",
-    )
+    add_request(app, "slow")
 
     def on_screen() -> str:
         return app.export_screenshot().replace("&#160;", " ")

@@ -40,7 +40,7 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         Binding("e,enter", "edit", "Edit", id="responders.edit", tooltip="Edit the selected responder"),
         Binding(
             "space",
-            "toggle",
+            "toggle_enabled",
             "On/off",
             id="responders.toggle",
             tooltip="Enable or disable the selected responder",
@@ -139,7 +139,7 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         if (name := self._selected_or_bell()) is not None:
             self.post_message(self.EditRequested(name))
 
-    def action_toggle(self) -> None:
+    def action_toggle_enabled(self) -> None:
         if (name := self._selected_or_bell()) is not None:
             self.responders.set_enabled(name, not self.responders.get(name).enabled)
 
@@ -153,10 +153,15 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
             self.responders.move(name, offset)
 
     def action_delete(self) -> None:
-        if (name := self._selected_or_bell()) is not None:
-            self.app.push_screen(
-                ConfirmScreen(f"Delete the responder {name!r}?"), lambda yes: yes and self.responders.remove(name)
-            )
+        name = self._selected_or_bell()
+        if name is None:
+            return
+
+        def delete(confirmed: bool | None) -> None:
+            if confirmed:
+                self.responders.remove(name)
+
+        self.app.push_screen(ConfirmScreen(f"Delete the responder {name!r}?"), delete)
 
     def action_save(self) -> None:
         self.post_message(self.SaveRequested())
