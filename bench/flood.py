@@ -400,7 +400,7 @@ async def console_child(channel: ChildChannel) -> None:
         rss_before = rss_mb()
         app.connect_account(account)
         deadline = time.monotonic() + 20
-        while not (app.client is not None and app.client.online):
+        while not (app.session is not None and app.session.online):
             if time.monotonic() > deadline:
                 raise SystemExit("the console did not log in within 20 s")
             await asyncio.sleep(0.02)

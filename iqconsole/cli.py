@@ -1,19 +1,22 @@
 """Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole respond`
-(headless responders), `iqconsole view` (a recorded log), `iqconsole locate`."""
+(headless responders), `iqconsole view` (a recorded log), `iqconsole locate`.
+
+slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
+`locate` answer at once."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iqconsole import __version__
-from iqconsole.core import locations
-from iqconsole.core.account import Account, Secret
-from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT
+
+if TYPE_CHECKING:
+    from iqconsole.core.account import Account
 
 EXIT_USAGE = 2
 EXIT_SANDBOX = 3
@@ -86,6 +89,8 @@ def _add_ui_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "locate":
+        from iqconsole.core import locations
+
         for name, path in locations.all_locations().items():
             print(f"{name:15} {path}")
         return 0
@@ -131,6 +136,8 @@ def _load_responders(path: Path | None):
 
 
 def _account(args: argparse.Namespace) -> Account | None:
+    from iqconsole.core.account import Account, Secret
+
     if not args.jid:
         return None
     password = ""
@@ -196,6 +203,7 @@ def run_view(args: argparse.Namespace) -> int:
 
 
 def run_sandbox(args: argparse.Namespace, responders) -> int:
+    from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
     from iqconsole.core.sandbox import ProsodySandbox, SandboxError
 
@@ -242,6 +250,8 @@ def run_sandbox(args: argparse.Namespace, responders) -> int:
 
 def ui_settings(args: argparse.Namespace) -> tuple[float, dict[str, str]]:
     """The reply timeout and the user's variables: options first, then the config file."""
+    from iqconsole.core import locations
+    from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT
     from iqconsole.core.config import ConfigError, load_config, parse_var_options
 
     try:
@@ -263,8 +273,13 @@ def _run_app(account: Account | None, args: argparse.Namespace, **extras) -> Non
 def _log_to_file() -> None:
     """Library warnings go to a file, never to the terminal under the UI (and never DEBUG,
     which would log credentials)."""
+    import logging
+
+    from iqconsole.core import locations
+    from iqconsole.core.private_files import append_privately
+
     path = locations.log_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    append_privately(path, "")  # created private before logging opens it
     logging.basicConfig(filename=path, level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 

@@ -8,11 +8,10 @@ editor's text in a plain file, written atomically so a crash never leaves half o
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
+from iqconsole.core.private_files import append_privately, write_atomically
 from iqconsole.core.redact import redact
 
 __all__ = ["DEFAULT_HISTORY_LIMIT", "History", "load_draft", "save_draft"]
@@ -20,20 +19,8 @@ __all__ = ["DEFAULT_HISTORY_LIMIT", "History", "load_draft", "save_draft"]
 DEFAULT_HISTORY_LIMIT = 500
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-
-
 def save_draft(path: Path, text: str) -> None:
-    _write_atomically(path, text)
+    write_atomically(path, text)
 
 
 def load_draft(path: Path) -> str | None:
@@ -84,14 +71,12 @@ class History:
             return
         self.entries.append(text)
         line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "text": text}, ensure_ascii=False)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as stream:
-            stream.write(line + "\n")
+        append_privately(self.path, line + "\n")
         self._lines_in_file += 1
         self.entries = self.entries[-self.limit :]
         if self._lines_in_file >= 2 * self.limit:
             kept = self.path.read_text(encoding="utf-8").splitlines()[-self.limit :]
-            _write_atomically(self.path, "\n".join(kept) + "\n")
+            write_atomically(self.path, "\n".join(kept) + "\n")
             self._lines_in_file = len(kept)
 
     def older(self, current: str) -> str | None:

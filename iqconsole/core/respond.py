@@ -1,7 +1,8 @@
 """`iqconsole respond`: the responders without the UI, so a client's CI can use them as a fake peer.
 
-It logs in, answers until interrupted or disconnected, and reports each answered request
-through a callback; the command line turns those reports into text or JSON Lines.
+It drives the same Session as the app: logs in, answers until interrupted or disconnected, and
+reports each answered request through a callback; the command line turns those reports into
+text or JSON Lines.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from iqconsole.core.account import Account
-from iqconsole.core.client import ConnectionFailure, ConnectionState, ConsoleClient, StateChange
-from iqconsole.core.responders import Answer, ResponderSet
+from iqconsole.core.client import ConnectionFailure, ConnectionState, StateChange
+from iqconsole.core.responders import ResponderSet
+from iqconsole.core.session import Answered, Session
 from iqconsole.core.stanza import error_condition
-from iqconsole.core.traffic import TrafficEntry, TrafficStore
+from iqconsole.core.traffic import TrafficStore
 
 EXIT_STOPPED = 0
 EXIT_LOGIN_FAILED = 4
@@ -52,7 +54,8 @@ class Handled:
         }
 
 
-def describe(entry: TrafficEntry, answer: Answer) -> Handled:
+def describe(answered: Answered) -> Handled:
+    entry, answer = answered.request, answered.answer
     reply = answer.reply
     reply_type = "none" if reply is None else reply["type"]
     condition = error_condition(str(reply)).split(" ")[0] if reply_type == "error" else ""
@@ -85,26 +88,22 @@ async def respond(
             ready(change.message)
             stopped.set()
 
-    client = ConsoleClient(
-        account,
-        TrafficStore(capacity=1000),
-        responders,
-        on_state=state_changed,
-        on_answered=lambda entry, answer: report(describe(entry, answer)),
-    )
+    session = Session(account, TrafficStore(capacity=1000), responders)
+    session.state_changed.subscribe(state_changed)
+    session.answered.subscribe(lambda answered: report(describe(answered)))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopped.set)
     try:
         try:
-            await client.start_session()
+            await session.open()
         except ConnectionFailure as failure:
             ready(str(failure))
             return EXIT_LOGIN_FAILED
-        ready(f"online as {client.boundjid} with {len(responders)} responder(s); Ctrl+C stops")
+        ready(f"online as {session.own_jid} with {len(responders)} responder(s); Ctrl+C stops")
         await stopped.wait()
         return outcome["code"]
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await client.close()
+        await session.close()

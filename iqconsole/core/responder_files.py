@@ -23,6 +23,7 @@ from typing import Any
 
 import tomli_w
 
+from iqconsole.core.private_files import write_atomically
 from iqconsole.core.responder_match import MatchKind, ResponderError
 from iqconsole.core.responders import Responder, ResponderSet
 
@@ -121,6 +122,5 @@ def responders_to_data(responders: ResponderSet) -> dict[str, object]:
 
 def save_responders(responders: ResponderSet, path: Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(responders_to_data(responders), multiline_strings=True), encoding="utf-8")
+    write_atomically(path, tomli_w.dumps(responders_to_data(responders), multiline_strings=True))
     return path

@@ -16,10 +16,10 @@ from slixmpp import Iq
 from slixmpp.xmlstream import ElementBase, register_stanza_plugin
 from slixmpp.xmlstream.matcher import MatchXMLMask, StanzaPath
 
+from iqconsole.core.protocol import CLIENT_NS
 from iqconsole.core.stanza import StanzaError, parse_stanzas
 from iqconsole.core.stanza_plugins import register_iq_payloads
 from iqconsole.core.stanza_xpath import XPathError, compile_xpath
-from iqconsole.core.traffic import CLIENT_NS
 
 _STEP = re.compile(r"^[A-Za-z_][\w.-]*(@[A-Za-z_][\w.-]*=[^@/={}\s]*)*$")
 _PAYLOAD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

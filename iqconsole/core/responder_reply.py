@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
-from string import Template
-from xml.sax.saxutils import escape
 
 from slixmpp import Iq
 
+from iqconsole.core.protocol import CLIENT_NS, STANZAS_NS
 from iqconsole.core.responder_match import ResponderError
 from iqconsole.core.stanza import StanzaError, parse_stanzas
-from iqconsole.core.traffic import CLIENT_NS, STANZAS_NS
+from iqconsole.core.substitution import SubstitutionError, substitute
 
 # RFC 6120 §8.3.3, each with the error type it usually travels with.
 ERROR_CONDITIONS = {
@@ -45,29 +44,7 @@ ERROR_CONDITIONS = {
 }
 ERROR_TYPES = ("auth", "cancel", "continue", "modify", "wait")
 VARIABLES = ("id", "from", "to", "now", "counter", "request:PATH")
-_QUOTES = {'"': "&quot;", "'": "&apos;"}
 _NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
-
-
-class ReplyTemplate(Template):
-    """`${request:query/@node}` as well as `${id}`."""
-
-    braceidpattern = r"(?a:[_a-z][_a-z0-9]*(?::[^{}$]+)?)"
-
-
-class _Variables(dict[str, str]):
-    """The variables of one request; `request:PATH` reads the request itself."""
-
-    def __init__(self, values: dict[str, str], request: ET.Element | None):
-        super().__init__(values)
-        self.request = request
-
-    def __missing__(self, key: str) -> str:
-        if not key.startswith("request:"):
-            raise KeyError(key)
-        path = key.removeprefix("request:")
-        value = request_value(self.request if self.request is not None else ET.Element("sample"), path)
-        return escape(value if self.request is not None else "sample", _QUOTES)
 
 
 def request_value(request: ET.Element, path: str) -> str:
@@ -88,21 +65,18 @@ def request_value(request: ET.Element, path: str) -> str:
 
 
 def render_reply(template: str, values: dict[str, str], request: ET.Element | None = None) -> str:
-    """Fill the variables, XML-escaped. Raises ResponderError naming a bad variable."""
-    escaped = {name: escape(value, _QUOTES) for name, value in values.items()}
-    variables = _Variables(escaped, request)
+    """Fill the variables, XML-escaped; `${request:PATH}` reads `request` ("sample" without one).
+
+    Raises ResponderError naming a bad variable."""
+
+    def from_request(path: str) -> str:
+        value = request_value(request if request is not None else ET.Element("sample"), path)
+        return value if request is not None else "sample"
+
     try:
-        text = ReplyTemplate(template).substitute(variables)
-    except ResponderError:
-        raise
-    except KeyError as error:
-        raise ResponderError(
-            f"reply template: unknown variable ${{{error.args[0]}}}; use one of: "
-            + ", ".join(f"${{{name}}}" for name in VARIABLES)
-        ) from None
-    except ValueError:
-        raise ResponderError("reply template: a '$' must start ${name}; write $$ for a literal dollar") from None
-    return text
+        return substitute(template, values, {"request": from_request}, known=VARIABLES)
+    except SubstitutionError as error:
+        raise ResponderError(f"reply template: {error}") from None
 
 
 SAMPLE_VALUES = {

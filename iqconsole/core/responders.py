@@ -16,6 +16,8 @@ from typing import Any
 from slixmpp import Iq
 from slixmpp.xmlstream.tostring import tostring
 
+from iqconsole.core.events import Listeners
+from iqconsole.core.protocol import CLIENT_NS
 from iqconsole.core.responder_match import (
     Matcher,
     MatchKind,
@@ -34,7 +36,6 @@ from iqconsole.core.responder_reply import (
     result_payload,
 )
 from iqconsole.core.stanza import StanzaError, parse_stanzas
-from iqconsole.core.traffic import CLIENT_NS
 
 __all__ = [
     "Answer",
@@ -154,12 +155,13 @@ class Answer:
 
 @dataclass
 class ResponderSet:
-    """The ordered responders; `version` grows on every change so a view knows when to redraw."""
+    """The ordered responders; every change (a hit too) grows `version` and emits `changed`."""
 
     responders: list[Responder] = field(default_factory=list)
     unmatched: str = "service-unavailable"
     payloads: dict[str, str] = field(default_factory=dict)
     version: int = 0
+    changed: Listeners[None] = field(default_factory=Listeners, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_unmatched(self.unmatched)
@@ -256,6 +258,7 @@ class ResponderSet:
 
     def _changed(self) -> None:
         self.version += 1
+        self.changed.emit(None)
 
 
 def _check_unmatched(condition: str) -> str:

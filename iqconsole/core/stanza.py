@@ -15,13 +15,11 @@ from xml.parsers import expat
 
 from slixmpp.jid import JID, InvalidJID
 
-from iqconsole.core.traffic import CLIENT_NS, STANZAS_NS, Kind, kind_of
+from iqconsole.core.protocol import CLIENT_NS, IQ_TYPES, REQUEST_TYPES, STANZA_KINDS, STANZAS_NS, Kind, kind_of
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _WRAPPER_OPEN = f"<console-wrapper xmlns='{CLIENT_NS}'>"
 _WRAPPER_CLOSE = "</console-wrapper>"
-
-IQ_TYPES = ("get", "set", "result", "error")
 
 
 class StanzaError(ValueError):
@@ -206,7 +204,7 @@ class Outgoing:
 
     @property
     def is_request(self) -> bool:
-        return self.kind is Kind.IQ and self.element.get("type") in ("get", "set")
+        return self.kind is Kind.IQ and self.element.get("type") in REQUEST_TYPES
 
 
 def prepare(text: str) -> list[Outgoing]:
@@ -217,9 +215,9 @@ def prepare(text: str) -> list[Outgoing]:
         kind = kind_of(local, namespace)
         if kind is Kind.IQ:
             check_iq(element)
-        if kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE):
+        if kind in STANZA_KINDS:
             check_addresses(element)
-        if kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE) and not element.get("id"):
+        if kind in STANZA_KINDS and not element.get("id"):
             element.set("id", new_id())
         prepared.append(Outgoing(element, kind))
     return prepared
@@ -232,7 +230,7 @@ def check_iq(element: ET.Element) -> None:
         raise StanzaError("an <iq> needs a type attribute: get, set, result or error")
     if iq_type not in IQ_TYPES:
         raise StanzaError(f"<iq type='{iq_type}'> is not a valid type: use get, set, result or error")
-    if iq_type in ("get", "set") and len(element) != 1:
+    if iq_type in REQUEST_TYPES and len(element) != 1:
         raise StanzaError(f"an <iq type='{iq_type}'> must carry exactly one child element, not {len(element)}")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from iqconsole.core.traffic import CLIENT_NS
+from iqconsole.core.protocol import CLIENT_NS
 
 _NAMESPACES = {"": CLIENT_NS}
 

@@ -25,16 +25,15 @@ Values are XML-escaped, so a JID or a user's text can never inject markup.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
+from iqconsole.core.private_files import write_atomically
 from iqconsole.core.stanza import StanzaError, new_id, parse_stanzas
+from iqconsole.core.substitution import NAME, SubstitutionError, placeholders, substitute
 
 __all__ = [
     "BUILTIN_DIR",
@@ -73,13 +72,9 @@ _SAMPLES = {
 }
 _USER_SAMPLE = "sample"
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-# One alternative per thing a '$' can start; the last one catches every mistake.
-_PLACEHOLDER = re.compile(rf"\$(?:(?P<dollar>\$)|\{{(?P<name>{_NAME})\}}|(?P<bad>\{{[^}}\n]*\}}?|.?))", re.DOTALL)
-_VARIABLE_NAME = re.compile(rf"^{_NAME}$")
+_VARIABLE_NAME = re.compile(rf"^{NAME}$")
 _HEADER = re.compile(r"\A\s*<!--(?P<header>.*?)-->", re.DOTALL)
 _FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*)$")
-_DOLLAR_HINT = "write $$ for a literal dollar"
 
 
 class TemplateError(ValueError):
@@ -113,24 +108,9 @@ class Template:
 # -- variables and rendering ----------------------------------------------------------------
 
 
-def _scan(body: str) -> tuple[list[str], list[str]]:
-    """(variable names in order of appearance, descriptions of every malformed '$')."""
-    names: list[str] = []
-    bad: list[str] = []
-    for match in _PLACEHOLDER.finditer(body):
-        if match.group("name") is not None:
-            names.append(match.group("name"))
-        elif match.group("bad") is not None:
-            line = body.count("\n", 0, match.start()) + 1
-            text = match.group(0)
-            shown = repr(text) if text.strip("$") else "a lone '$'"
-            bad.append(f"{shown} on line {line}")
-    return names, bad
-
-
 def variables_of(body: str) -> tuple[str, ...]:
     """The sorted, distinct variable names a body uses."""
-    return tuple(sorted(set(_scan(body)[0])))
+    return tuple(sorted(set(placeholders(body).names)))
 
 
 def render(template_body: str, variables: Mapping[str, str]) -> str:
@@ -139,26 +119,10 @@ def render(template_body: str, variables: Mapping[str, str]) -> str:
     Raises TemplateError naming every unknown variable at once, and every '$' that starts
     nothing (a dollar sign is written `$$`).
     """
-    names, bad = _scan(template_body)
-    problems = []
-    unknown = sorted(set(names) - set(variables))
-    if unknown:
-        known = ", ".join(f"${{{name}}}" for name in sorted(variables)) or "none"
-        problems.append(
-            f"unknown variable{'s' if len(unknown) > 1 else ''} "
-            + ", ".join(f"${{{name}}}" for name in unknown)
-            + f" (known: {known})"
-        )
-    if bad:
-        problems.append(f"a '$' must start ${{name}}: {'; '.join(bad)}")
-    if problems:
-        raise TemplateError("; ".join(problems) + f"; {_DOLLAR_HINT}")
-    escaped = {name: escape(str(value), {'"': "&quot;", "'": "&apos;"}) for name, value in variables.items()}
-
-    def substitute(match: re.Match[str]) -> str:
-        return "$" if match.group("dollar") is not None else escaped[match.group("name")]
-
-    return _PLACEHOLDER.sub(substitute, template_body)
+    try:
+        return substitute(template_body, variables)
+    except SubstitutionError as error:
+        raise TemplateError(str(error)) from None
 
 
 def standard_variables(
@@ -216,10 +180,10 @@ def parse_template(text: str, name: str, path: Path | None = None, builtin: bool
     body = text[match.end() :].strip()
     if not body:
         raise TemplateError("no stanza after the header")
-    names, bad = _scan(body)
-    if bad:
-        raise TemplateError(f"a '$' must start ${{name}}: {'; '.join(bad)}; {_DOLLAR_HINT}")
-    variables = tuple(sorted(set(names)))
+    found = placeholders(body)
+    if found.malformed:
+        raise TemplateError(str(SubstitutionError((), found.malformed, ())))
+    variables = tuple(sorted(set(found.names)))
     try:
         parse_stanzas(render(body, sample_variables(variables)))
     except StanzaError as error:
@@ -369,15 +333,7 @@ def save_user_template(
     parse_template(text, slug, path)  # refuse before touching the disk
     if path.exists() and not overwrite:
         raise TemplateError(f"{path.name} already exists in {directory}: choose another title or overwrite it")
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(prefix=f".{slug}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(partial, path)  # atomic: a reader never sees half a template
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text)  # a reader never sees half a template
     return path
 
 

@@ -12,11 +12,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
-STREAM_NS = "http://etherx.jabber.org/streams"
-CLIENT_NS = "jabber:client"
-SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
-STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
-SM_NS_PREFIX = "urn:xmpp:sm:"
+from iqconsole.core.events import Listeners
+
+# The vocabulary lives in protocol; its names stay importable from here for the traffic's users.
+from iqconsole.core.protocol import CLIENT_NS, REPLY_TYPES, REQUEST_TYPES, STANZAS_NS, Kind, kind_of
+
+__all__ = [
+    "CLIENT_NS",
+    "DEFAULT_CAPACITY",
+    "STANZAS_NS",
+    "Direction",
+    "Kind",
+    "PairState",
+    "Pairing",
+    "TrafficEntry",
+    "TrafficStore",
+    "kind_of",
+]
 
 DEFAULT_CAPACITY = 100_000
 
@@ -24,17 +36,6 @@ DEFAULT_CAPACITY = 100_000
 class Direction(str, Enum):
     IN = "in"
     OUT = "out"
-
-
-class Kind(str, Enum):
-    IQ = "iq"
-    MESSAGE = "message"
-    PRESENCE = "presence"
-    STREAM = "stream"
-    SASL = "sasl"
-    SM = "sm"
-    KEEPALIVE = "keepalive"
-    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +63,11 @@ class TrafficEntry:
 
     @property
     def is_request(self) -> bool:
-        return self.kind is Kind.IQ and self.type in ("get", "set")
+        return self.kind is Kind.IQ and self.type in REQUEST_TYPES
 
     @property
     def is_reply(self) -> bool:
-        return self.kind is Kind.IQ and self.type in ("result", "error")
+        return self.kind is Kind.IQ and self.type in REPLY_TYPES
 
 
 class PairState(str, Enum):
@@ -102,25 +103,6 @@ class Pairing:
         return self.reply.monotonic - self.request.monotonic
 
 
-def kind_of(tag: str, namespace: str) -> Kind:
-    """Classify an element by its qualified tag, as ElementTree spells it ({ns}local)."""
-    if namespace in (CLIENT_NS, "", "jabber:server", "jabber:component:accept") and tag in (
-        "iq",
-        "message",
-        "presence",
-    ):
-        return Kind(tag)
-    if namespace == STREAM_NS:
-        return Kind.STREAM
-    if namespace == SASL_NS or namespace.startswith("urn:xmpp:sasl:"):
-        return Kind.SASL
-    if namespace.startswith(SM_NS_PREFIX):
-        return Kind.SM
-    if namespace in ("urn:ietf:params:xml:ns:xmpp-tls",):
-        return Kind.STREAM
-    return Kind.OTHER
-
-
 def _peer_forms(jid: str) -> set[str]:
     """The forms a reply's sender may take for a request sent to `jid`: full, bare, domain."""
     if not jid:
@@ -132,7 +114,10 @@ def _peer_forms(jid: str) -> set[str]:
 
 @dataclass
 class TrafficStore:
-    """A bounded ring of entries plus request/reply pairing and never-resetting counters."""
+    """A bounded ring of entries plus request/reply pairing and never-resetting counters.
+
+    `changed` is emitted after every append and every request that stops waiting, so views
+    redraw when something happened instead of polling."""
 
     capacity: int = DEFAULT_CAPACITY
     own_jid: str = ""
@@ -147,6 +132,7 @@ class TrafficStore:
     _secrets: dict[int, str] = field(default_factory=dict, repr=False)
     _waiting_out: set[int] = field(default_factory=set)  # our requests still pending, by seq
     _next_seq: int = 0
+    changed: Listeners[None] = field(default_factory=Listeners, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.entries = deque(maxlen=self.capacity)
@@ -220,6 +206,7 @@ class TrafficStore:
             self.count_out += 1
         if kind is Kind.IQ and stanza_id:
             self._pair(entry)
+        self.changed.emit(None)
         return entry
 
     # -- pairing ---------------------------------------------------------------------------
@@ -279,6 +266,7 @@ class TrafficStore:
             pairing.state = pairing.gave_up = state
             self._waiting_out.discard(pairing.request.seq)
             self.pairings_version += 1
+            self.changed.emit(None)
 
     def pairing_of(self, entry: TrafficEntry) -> Pairing | None:
         """The pairing a request or a reply belongs to."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from xml.sax.saxutils import escape, quoteattr
 
+from iqconsole.core.private_files import atomic_writer
 from iqconsole.core.stanza import StanzaError, parse_stanzas
 from iqconsole.core.traffic import (
     CLIENT_NS,
@@ -64,7 +65,7 @@ def _gave_up(store: TrafficStore, entry: TrafficEntry) -> str | None:
 def write_jsonl(path: Path, store: TrafficStore, traffic_filter: TrafficFilter | None = None) -> int:
     """Write the header and the entries (those the filter lets through); return how many."""
     written = 0
-    with path.open("w", encoding="utf-8", newline="\n") as out:
+    with atomic_writer(path) as out:
         header = {"format": FORMAT, "version": FORMAT_VERSION, "own_jid": store.own_jid}
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         for entry in _selected(store, traffic_filter):
@@ -223,7 +224,7 @@ def write_xml(path: Path, store: TrafficStore, traffic_filter: TrafficFilter | N
     their own: they are kept as escaped text.
     """
     written = 0
-    with path.open("w", encoding="utf-8", newline="\n") as out:
+    with atomic_writer(path) as out:
         out.write("<?xml version='1.0' encoding='utf-8'?>\n")
         out.write(f"<!-- {FORMAT} log; secrets were redacted when the traffic was captured -->\n")
         out.write(f"<log xmlns={quoteattr(CLIENT_NS)} own-jid={quoteattr(store.own_jid)}>\n")

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from slixmpp.jid import JID, InvalidJID
 from slixmpp.xmlstream.tostring import tostring
 
+from iqconsole.core.protocol import CLIENT_NS, Kind
 from iqconsole.core.server_features import is_known_namespace
 from iqconsole.core.stanza import Outgoing, StanzaError, parse_stanzas, prepare, split_tag, stanza_offsets
 from iqconsole.core.templates import TemplateError, render, standard_variables, variables_of
-from iqconsole.core.traffic import CLIENT_NS, Kind
 
 __all__ = ["Checked", "Chunk", "Context", "Problem", "check", "split_chunks"]
 

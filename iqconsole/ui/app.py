@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import gc
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -17,23 +15,17 @@ from textual.widgets import Footer
 
 from iqconsole.core import locations
 from iqconsole.core.account import Account
-from iqconsole.core.client import (
-    DEFAULT_REPLY_TIMEOUT,
-    ConnectionFailure,
-    ConnectionState,
-    ConsoleClient,
-    ReplyTimeout,
-    StateChange,
-)
+from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT, ConnectionFailure, ConnectionState, StateChange
 from iqconsole.core.history import History
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
-from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
-from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare, stanza_insertion
+from iqconsole.core.server_features import ServerFeatures
+from iqconsole.core.session import ReplyOutcome, Session, Settled
+from iqconsole.core.stanza import stanza_insertion
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
 from iqconsole.core.themes import DEFAULT_THEME
-from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
-from iqconsole.core.validation import Checked, Context, check
+from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficStore
+from iqconsole.core.validation import Context, check
 from iqconsole.ui.commands import BindingCommands
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
@@ -54,15 +46,13 @@ from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_pane import TrafficPane
 from iqconsole.ui.traffic.traffic_view import TrafficView
 
-MAX_COMPONENTS = 20  # disco#info is asked of at most this many of the server's items
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    """How many stanzas went out, and why the next one did not (None: all went)."""
-
-    count: int
-    error: StanzaError | None
+# How the composer marks a request that stopped waiting: symbol and outcome level.
+_SETTLED_LOOK = {
+    Settled.RESULT: ("✔", "success"),
+    Settled.ERROR: ("✖", "error"),
+    Settled.TIMED_OUT: ("⧗", "error"),
+    Settled.LOST: ("✖", "error"),
+}
 
 
 def calm_garbage_collector() -> None:
@@ -120,14 +110,14 @@ class IqConsoleApp(App[None]):
         self.store = store if store is not None else TrafficStore(capacity)
         self.responders = responders if responders is not None else ResponderSet()
         self.responders_file = responders_file or locations.responders_dir() / "responders.toml"
-        self.client: ConsoleClient | None = None
+        self.session: Session | None = None
         self.connect_on_start = connect_on_start
         self.companions = companions
         self.greeting = greeting
         self.variables = dict(variables or {})
         self.history = History(locations.history_file())
         self.templates: dict[str, Template] = {}
-        self.server_features: ServerFeatures | None = None
+        self.server_features: ServerFeatures | None = None  # what the server announced at login
         self._warned: tuple[str, int | None] | None = None  # the send whose warnings were shown
 
     # -- layout ----------------------------------------------------------------------------
@@ -175,7 +165,8 @@ class IqConsoleApp(App[None]):
     # -- connection ------------------------------------------------------------------------
 
     def action_login(self) -> None:
-        problem = self.status_bar.detail if self.client and self.client.state is ConnectionState.FAILED else ""
+        session = self.session
+        problem = session.detail if session is not None and session.state is ConnectionState.FAILED else ""
         self.push_screen(LoginScreen(self.account, problem), self._login_entered)
 
     def _login_entered(self, account: Account | None) -> None:
@@ -190,11 +181,15 @@ class IqConsoleApp(App[None]):
         self.run_worker(self._connect(account), exclusive=True, group="connect", exit_on_error=False)
 
     async def _connect(self, account: Account) -> None:
-        if self.client is not None:
-            await self.client.close()
-        self.client = ConsoleClient(account, self.store, self.responders, on_state=self._state_changed)
+        if self.session is not None:
+            await self.session.close()
+        session = Session(account, self.store, self.responders, reply_timeout=self.reply_timeout, discover=True)
+        self.session = session
+        session.state_changed.subscribe(self._state_changed)
+        session.pending_changed.subscribe(lambda _: self._show_pending(session))
+        session.features_found.subscribe(self._features_found)
         try:
-            await self.client.start_session()
+            await session.open()
         except ConnectionFailure as failure:
             self.notify(str(failure), title="Connection failed", severity="error", timeout=10)
             self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
@@ -207,19 +202,25 @@ class IqConsoleApp(App[None]):
         if change.state is ConnectionState.ONLINE:
             status.account = change.message.removeprefix("online as ")
             self.composer.context = self.composer_context()
-            self.run_worker(self._discover_server(), exclusive=True, group="disco", exit_on_error=False)
         elif was_online and change.state is ConnectionState.DISCONNECTED:
             self.notify(f"{change.message}. Press Ctrl+L to log in again.", severity="warning", timeout=10)
 
+    def _features_found(self, features: ServerFeatures) -> None:
+        self.server_features = features
+
+    def _show_pending(self, session: Session) -> None:
+        if session is self.session:
+            self.composer.pending = dict(session.pending)
+
     async def on_unmount(self) -> None:
-        if self.client is not None:
-            await self.client.close()
+        if self.session is not None:
+            await self.session.close()
 
     # -- sending ---------------------------------------------------------------------------
 
     def composer_context(self) -> Context:
         """What the variables stand for now: the account, the selected entry's sender, the user's own."""
-        own = self.client.boundjid.full if self.client is not None and self.client.online else ""
+        own = self.session.own_jid if self.session is not None else ""
         if not own and self.account is not None:
             own = self.account.jid
         selected = self.traffic.selected_entry
@@ -242,7 +243,13 @@ class IqConsoleApp(App[None]):
             composer.report(f"⚠ {warnings}. Press the send key again to send anyway.", "error")
             return
         self._warned = None
-        sent = self._send_checked(checked)
+        session = self.session
+        if session is None or not session.online:
+            composer.report("✖ Not sent: not connected: press Ctrl+L to log in", "error")
+            return
+        sent = session.send_all(checked.stanzas, composer.timeout)
+        for reply in sent.replies:
+            self.run_worker(self._report_reply(reply), group="replies", exit_on_error=False)
         if sent.error is not None:
             done = f"sent {sent.count} of {len(checked.stanzas)}, then stopped: " if sent.count else "Not sent: "
             composer.report(f"✖ {done}{sent.error}", "error")
@@ -256,80 +263,45 @@ class IqConsoleApp(App[None]):
             f"<{outgoing.element.tag.split('}')[-1]} id={outgoing.element.get('id', '')}>"
             for outgoing in checked.stanzas
         )
-        waiting = any(outgoing.is_request for outgoing in checked.stanzas)
         rest = (
             f" ({len(checked.stanzas)} of {checked.total}; F5 sends all)"
             if checked.total > len(checked.stanzas)
             else ""
         )
-        composer.report(f"→ Sent {names}{rest}" + ("; waiting for the reply…" if waiting else ""))
+        composer.report(f"→ Sent {names}{rest}" + ("; waiting for the reply…" if sent.replies else ""))
 
-    def _send_checked(self, checked: Checked) -> SendOutcome:
-        """Send in order; stop at the first that cannot go (the ones before it are out)."""
-        if self.client is None or not self.client.online:
-            return SendOutcome(0, StanzaError("not connected: press Ctrl+L to log in"))
-        timeout = self.composer.timeout
-        for count, outgoing in enumerate(checked.stanzas):
-            try:
-                future = self.client.send_outgoing(outgoing, timeout)
-            except StanzaError as error:
-                return SendOutcome(count, error)
-            if future is not None:
-                self.composer.add_pending(outgoing.element.get("id", ""), timeout)
-                self.run_worker(self._await_reply(outgoing, future), group="replies", exit_on_error=False)
-        return SendOutcome(len(checked.stanzas), None)
-
-    async def _await_reply(self, outgoing: Outgoing, future) -> None:
-        composer = self.composer
-        stanza_id = outgoing.element.get("id", "")
-        try:
-            reply: TrafficEntry = await future
-        except ReplyTimeout as timeout:
-            composer.report(f"⧗ No reply to {stanza_id} within {timeout.timeout:g} s (timed out)", "error")
+    async def _report_reply(self, reply: asyncio.Future[ReplyOutcome]) -> None:
+        outcome = await reply
+        if outcome.settled is Settled.CANCELLED:  # the user asked; the cancel already said so
             return
-        except ConnectionFailure as failure:
-            composer.report(f"✖ {failure}", "error")
-            return
-        finally:
-            composer.remove_pending(stanza_id)
-        pairing = self.store.pairing_of(reply)
-        elapsed = pairing.round_trip * 1000 if pairing is not None and pairing.round_trip is not None else 0.0
-        if self.traffic.selected is None:
-            self.detail.entry = reply
-        sender = reply.sender or "the server"
-        if reply.type == "error":
-            composer.report(
-                f"✖ Error reply to {stanza_id} from {sender} in {elapsed:.1f} ms: {error_condition(reply.xml)}", "error"
-            )
-        else:
-            composer.report(f"✔ Result for {stanza_id} from {sender} in {elapsed:.1f} ms", "success")
+        if outcome.reply is not None and self.traffic.selected is None:
+            self.detail.entry = outcome.reply
+        symbol, level = _SETTLED_LOOK[outcome.settled]
+        self.composer.report(f"{symbol} {outcome.describe()}", level)
 
+    @on(ComposerPane.CancelWaitRequested)
     def cancel_pending(self) -> None:
-        pending = list(self.composer.pending)
-        if not pending:
+        cancelled = self.session.cancel_all() if self.session is not None else []
+        if not cancelled:
             self.composer.report("Nothing is waiting for a reply.")
             return
-        for stanza_id in pending:
-            if self.client is not None:
-                self.client.cancel_wait(stanza_id)
-            self.composer.remove_pending(stanza_id)
-        self.composer.report(f"⊘ Stopped waiting for {', '.join(pending)} (cancelled)", "error")
+        self.composer.report(f"⊘ Stopped waiting for {', '.join(cancelled)} (cancelled)", "error")
 
     # -- templates, preview, server features -------------------------------------------------
 
-    @on(ComposerPane.Requested)
-    def composer_requested(self, event: ComposerPane.Requested) -> None:
-        editor = self.composer.editor
-        if event.action == "templates":
-            self.push_screen(
-                TemplatePicker(self.templates, self.composer_context(), self.server_features), self.insert_template
-            )
-        elif event.action == "save-template":
-            self.push_screen(SaveTemplateScreen(str(locations.templates_dir())), self._save_template)
-        elif event.action == "preview":
-            self.push_screen(PreviewScreen(check(editor.text, self.composer_context())))
-        elif event.action == "cancel":
-            self.cancel_pending()
+    @on(ComposerPane.TemplatePickRequested)
+    def pick_template(self) -> None:
+        self.push_screen(
+            TemplatePicker(self.templates, self.composer_context(), self.server_features), self.insert_template
+        )
+
+    @on(ComposerPane.TemplateSaveRequested)
+    def ask_template_title(self) -> None:
+        self.push_screen(SaveTemplateScreen(str(locations.templates_dir())), self._save_template)
+
+    @on(ComposerPane.PreviewRequested)
+    def preview(self) -> None:
+        self.push_screen(PreviewScreen(check(self.composer.editor.text, self.composer_context())))
 
     def _load_templates(self) -> None:
         self.templates, errors = discover_templates(locations.templates_dir())
@@ -371,35 +343,6 @@ class IqConsoleApp(App[None]):
         self._load_templates()
         self.notify(f"Saved as {path}", title="Template saved")
 
-    async def _discover_server(self) -> None:
-        """Once per login: disco#info and disco#items of the server, then disco#info of each item."""
-        client = self.client
-        if client is None:
-            return
-        domain = client.boundjid.domain
-        features = ServerFeatures()
-
-        async def ask(namespace: str, jid: str) -> str | None:
-            (outgoing,) = prepare(f'<iq type="get" to={quoteattr(jid)}><query xmlns="{namespace}"/></iq>')
-            try:
-                reply = client.send_outgoing(outgoing, self.reply_timeout)
-                return (await reply).xml if reply is not None else None
-            except (ReplyTimeout, ConnectionFailure, StanzaError):
-                return None
-
-        async def add_info(jid: str) -> None:
-            with contextlib.suppress(ValueError):  # no answer or an error: nothing announced
-                features.add(parse_disco_info(await ask(DISCO_INFO, jid) or "", jid))
-
-        await add_info(domain)
-        try:
-            components = parse_disco_items(await ask(DISCO_ITEMS, domain) or "")
-        except ValueError:
-            components = []
-        for component in components[:MAX_COMPONENTS]:
-            await add_info(component)
-        self.server_features = features
-
     def action_server_features(self) -> None:
         self.push_screen(ServerFeaturesScreen(self.server_features))
 
@@ -423,36 +366,31 @@ class IqConsoleApp(App[None]):
 
     # -- responders ------------------------------------------------------------------------
 
-    @on(ResponderTable.Requested)
-    def responder_requested(self, event: ResponderTable.Requested) -> None:
-        name, responders = event.name, self.responders
-        taken = {responder.name for responder in responders}
+    def _sample(self) -> str | None:
+        """The selected log entry: a new responder's match is tried on it."""
         selected = self.traffic.selected_entry
-        sample = selected.xml if selected is not None else None
-        if event.action == "add":
-            self.push_screen(ResponderForm(taken_names=taken, sample=sample), self._responder_saved)
-        elif event.action == "save":
-            self.push_screen(PathScreen("Save the responders to", self.responders_file), self._save_responders)
-        elif event.action == "open":
-            self.push_screen(PathScreen("Load responders from", self.responders_file), self._open_responders)
-        elif name is None:  # the table asks for the other actions only with a responder selected
-            return
-        elif event.action == "edit":
-            original = responders.get(name)
-            self.push_screen(
-                ResponderForm(original, taken, sample), lambda edited: self._responder_saved(edited, original.name)
-            )
-        elif event.action == "toggle":
-            responders.set_enabled(name, not responders.get(name).enabled)
-        elif event.action == "duplicate":
-            responders.duplicate(name)
-        elif event.action in ("up", "down"):
-            responders.move(name, -1 if event.action == "up" else 1)
-        elif event.action == "delete":
-            self.push_screen(
-                ConfirmScreen(f"Delete the responder {name!r}?"),
-                lambda yes: responders.remove(name) if yes else None,
-            )
+        return selected.xml if selected is not None else None
+
+    @on(ResponderTable.AddRequested)
+    def add_responder(self) -> None:
+        taken = {responder.name for responder in self.responders}
+        self.push_screen(ResponderForm(taken_names=taken, sample=self._sample()), self._responder_saved)
+
+    @on(ResponderTable.EditRequested)
+    def edit_responder(self, event: ResponderTable.EditRequested) -> None:
+        original = self.responders.get(event.name)
+        taken = {responder.name for responder in self.responders}
+        self.push_screen(
+            ResponderForm(original, taken, self._sample()), lambda edited: self._responder_saved(edited, original.name)
+        )
+
+    @on(ResponderTable.SaveRequested)
+    def ask_responders_file_to_save(self) -> None:
+        self.push_screen(PathScreen("Save the responders to", self.responders_file), self._save_responders)
+
+    @on(ResponderTable.OpenRequested)
+    def ask_responders_file_to_open(self) -> None:
+        self.push_screen(PathScreen("Load responders from", self.responders_file), self._open_responders)
 
     def _responder_saved(self, responder: Responder | None, replacing: str | None = None) -> None:
         if responder is None:

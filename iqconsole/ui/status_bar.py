@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from iqconsole.core.client import ConnectionState
 from iqconsole.core.traffic import TrafficStore
+from iqconsole.ui.frame_updates import FrameUpdates
 
 _STATE_COLOUR = {
     ConnectionState.ONLINE: "success",
@@ -18,7 +19,8 @@ _STATE_COLOUR = {
 
 
 class StatusBar(Static):
-    """Connection state is pushed in by the app; counters are read from the store 10 times a second."""
+    """Connection state is pushed in by the app; counters follow the store's changes (at most
+    once a frame, however many stanzas a flood brings)."""
 
     account = reactive("")
     state = reactive(ConnectionState.DISCONNECTED)
@@ -32,9 +34,14 @@ class StatusBar(Static):
     def __init__(self, store: TrafficStore, **kwargs):
         super().__init__(**kwargs)
         self.store = store
+        self._updates = FrameUpdates(self, self.read_counters)
 
     def on_mount(self) -> None:
-        self.set_interval(0.1, self.read_counters)
+        self.read_counters()
+        self._updates.follow(self.store.changed)
+
+    def on_unmount(self) -> None:
+        self._updates.stop()
 
     def read_counters(self) -> None:
         self.count_in = self.store.count_in

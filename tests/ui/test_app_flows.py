@@ -30,7 +30,7 @@ def outcome(app: IqConsoleApp) -> str:
 
 
 async def online(app: IqConsoleApp, pilot) -> None:
-    await eventually(lambda: app.client is not None and app.client.online, what="login")
+    await eventually(lambda: app.session is not None and app.session.online, what="login")
     await pilot.pause()
 
 
@@ -150,7 +150,7 @@ async def test_add_toggle_and_delete_a_responder_answering_another_client(prosod
 
         bob = await plain_client(prosody, "bob", "ui6")
         try:
-            ping = bob.make_iq_get(ito=str(app.client.boundjid))
+            ping = bob.make_iq_get(ito=app.session.own_jid)
             ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
             assert (await ping.send(timeout=5))["type"] == "result"
             await pilot.pause(0.3)

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input, OptionList
 from iqconsole.core import locations
 from iqconsole.core.account import Account
 from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer import composer_editor
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.composer.template_picker import TemplatePicker
@@ -29,7 +30,7 @@ def offline_app(**kwargs) -> IqConsoleApp:
 
 
 async def online(app: IqConsoleApp, pilot) -> None:
-    await eventually(lambda: app.client is not None and app.client.online, what="login")
+    await eventually(lambda: app.session is not None and app.session.online, what="login")
     await eventually(lambda: app.server_features is not None, what="the disco after login")
     await pilot.pause()
 
@@ -166,7 +167,7 @@ async def test_countdown_and_cancel_a_pending_iq(prosody):
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert not pane.pending and "cancelled" in text_of(app, "#composer-outcome")
-        assert app.client.waiting_count == 0
+        assert app.session.client.waiting_count == 0 and not app.session.pending
 
 
 async def test_save_as_user_template_then_pick_it():
@@ -210,9 +211,22 @@ async def test_send_all_says_how_many_went_when_one_cannot(prosody):
         await online(app, pilot)
         editor = app.query_one(ComposerEditor)
         app.responders.add("mute", "iq@type=get/ping", silent=True)  # the first stays unanswered
-        once = f'<iq type="get" to="{app.client.boundjid}" id="dup"><ping xmlns="urn:xmpp:ping"/></iq>'
+        once = f'<iq type="get" to="{app.session.own_jid}" id="dup"><ping xmlns="urn:xmpp:ping"/></iq>'
         editor.text = once + "\n\n" + once
         await pilot.press("f5")
         await pilot.pause()
         text = text_of(app, "#composer-outcome")
         assert "sent 1 of 2, then stopped" in text and "'dup' is still waiting" in text
+
+
+async def test_the_caret_rests_when_nothing_happens_and_blinks_again_on_a_key(monkeypatch):
+    """An idle console draws nothing: the caret holds still, as in GTK after its blink timeout."""
+    monkeypatch.setattr(composer_editor, "BLINK_FOR", 0.3)
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        assert editor.has_focus
+        await eventually(lambda: not editor.cursor_blink, what="the caret resting")
+        await pilot.press("down")
+        assert editor.cursor_blink, "a key wakes it"
+        await eventually(lambda: not editor.cursor_blink, what="the caret resting again")

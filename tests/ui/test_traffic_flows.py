@@ -48,7 +48,7 @@ def app_with_pairs(prefix: str, count: int) -> IqConsoleApp:
     return app
 
 
-def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
+def add_request(app: IqConsoleApp, stanza_id: str) -> None:
     app.store.append(
         Direction.OUT,
         Kind.IQ,
@@ -58,6 +58,10 @@ def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
         recipient="localhost",
         namespace="urn:xmpp:ping",
     )
+
+
+def add_request_and_reply(app: IqConsoleApp, stanza_id: str) -> None:
+    add_request(app, stanza_id)
     app.store.append(Direction.OUT, Kind.KEEPALIVE, " ")
     app.store.append(
         Direction.IN,
@@ -191,6 +195,10 @@ async def test_replay_and_reply_put_the_stanza_in_the_composer():
         assert "from=" not in replayed and reply in editor.text
 
 
+def mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
 async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app = offline_app()
@@ -199,6 +207,9 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
         await pilot.press("up", "c")
         await pilot.pause()
         assert app.clipboard == app.store[2].xml
+        clipboard_file = tmp_path / "state" / "iqconsole" / "clipboard.xml"
+        assert clipboard_file.read_text() == app.store[2].xml + "\n"
+        assert mode(clipboard_file) == 0o600 and mode(clipboard_file.parent) == 0o700, "private to the user"
         target = tmp_path / "log.jsonl"
         await pilot.press("x")
         await pilot.pause()
@@ -206,6 +217,7 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
         await pilot.press("enter")
         await pilot.pause()
         assert len(target.read_text().splitlines()) == 1 + 3, "a header and one line per stanza"
+        assert mode(target) == 0o600
         await pilot.press("x")
         await pilot.pause()
         app.screen.query_one("#path-input", Input).value = str(target)

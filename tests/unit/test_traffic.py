@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from iqconsole.core.traffic import (
-    CLIENT_NS,
-    SASL_NS,
-    STREAM_NS,
-    Direction,
-    Kind,
-    PairState,
-    TrafficEntry,
-    TrafficStore,
-    kind_of,
-)
+from iqconsole.core.protocol import CLIENT_NS, SASL_NS, STREAM_NS, Kind, kind_of
+from iqconsole.core.traffic import Direction, PairState, TrafficEntry, TrafficStore
 
 OUT, IN = Direction.OUT, Direction.IN
 

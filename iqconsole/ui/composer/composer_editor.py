@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import TextArea
-from textual.widgets.text_area import LanguageDoesNotExist
+from textual.widgets.text_area import LanguageDoesNotExist, Selection
 
 from iqconsole.ui.themes import editor_theme
 
@@ -16,6 +17,7 @@ STARTER = """\
   <query xmlns="http://jabber.org/protocol/disco#info"/>
 </iq>
 """
+BLINK_FOR = 10.0  # seconds the caret blinks after the last move or focus, then it holds still
 
 
 class ComposerEditor(TextArea):
@@ -59,6 +61,8 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             return self.editor
 
     def __init__(self, text: str = STARTER, **kwargs):
+        self._rest_timer: Timer | None = None
+        self._resting = False  # the caret stopped blinking because nothing happened
         try:
             super().__init__(
                 text, language="xml", soft_wrap=False, tab_behavior="indent", show_line_numbers=True, **kwargs
@@ -69,6 +73,31 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
     def on_mount(self) -> None:
         self._follow_app_theme()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._follow_app_theme())
+
+    # -- a caret that rests: an idle console draws nothing (like GTK's cursor-blink-timeout) --
+
+    def on_focus(self) -> None:
+        self._stay_awake()
+
+    def watch_selection(self, _previous: Selection, _selection: Selection) -> None:
+        self._stay_awake()
+
+    def _stay_awake(self) -> None:
+        if not self.is_mounted:
+            return
+        if self._resting:
+            self._resting = False
+            self.cursor_blink = True
+        if self._rest_timer is None:
+            self._rest_timer = self.set_timer(BLINK_FOR, self._rest, name="caret rest")
+        else:
+            self._rest_timer.reset()
+
+    def _rest(self) -> None:
+        self._rest_timer = None
+        if self.cursor_blink:  # not when blinking was turned off on purpose
+            self.cursor_blink = False
+            self._resting = True
 
     def _follow_app_theme(self) -> None:
         theme = editor_theme(self.app.theme, self.app.theme_variables)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on
@@ -25,12 +24,10 @@ DRAFT_DELAY = 1.0  # … and before it is saved
 
 class ComposerPane(Vertical):
     BINDINGS = [
-        Binding(
-            "ctrl+t", "request('templates')", "Templates…", id="composer.templates", tooltip="Pick a template to insert"
-        ),
+        Binding("ctrl+t", "pick_template", "Templates…", id="composer.templates", tooltip="Pick a template to insert"),
         Binding(
             "ctrl+s",
-            "request('save-template')",
+            "save_template",
             "Save template…",
             id="composer.save-template",
             show=False,
@@ -38,7 +35,7 @@ class ComposerPane(Vertical):
         ),
         Binding(
             "ctrl+o",
-            "request('preview')",
+            "preview",
             "Preview",
             id="composer.preview",
             show=False,
@@ -46,7 +43,7 @@ class ComposerPane(Vertical):
         ),
         Binding(
             "ctrl+g",
-            "request('cancel')",
+            "cancel_wait",
             "Cancel wait",
             id="composer.cancel",
             show=False,
@@ -71,11 +68,17 @@ class ComposerPane(Vertical):
     checked: reactive[Checked] = reactive(Checked)
     pending: reactive[dict[str, float]] = reactive(dict, always_update=True)  # id -> monotonic deadline
 
-    @dataclass
-    class Requested(Message):
-        """An action the app carries out: templates, save-template, preview or cancel."""
+    class TemplatePickRequested(Message):
+        """Open the template picker; the choice goes into the editor."""
 
-        action: str
+    class TemplateSaveRequested(Message):
+        """Keep the editor's text as the user's own template."""
+
+    class PreviewRequested(Message):
+        """Show the editor's stanzas as they will be sent."""
+
+    class CancelWaitRequested(Message):
+        """Stop waiting for the replies still pending."""
 
     def __init__(self, history: History, draft_path: Path, timeout: float, **kwargs):
         super().__init__(**kwargs)
@@ -85,6 +88,7 @@ class ComposerPane(Vertical):
         self._check_timer: Timer | None = None
         self._draft_timer: Timer | None = None
         self._walking = False  # the text change comes from the history, not from typing
+        self._countdown: Timer | None = None  # ticks only while a request is pending
 
     def compose(self) -> ComposeResult:
         draft = load_draft(self.draft_path)
@@ -98,7 +102,6 @@ class ComposerPane(Vertical):
         yield Static("", id="composer-outcome")
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._tick)
         self._run_check()
 
     def on_unmount(self) -> None:
@@ -118,8 +121,17 @@ class ComposerPane(Vertical):
             return self.default_timeout
         return value if value > 0 else self.default_timeout
 
-    def action_request(self, action: str) -> None:
-        self.post_message(self.Requested(action))
+    def action_pick_template(self) -> None:
+        self.post_message(self.TemplatePickRequested())
+
+    def action_save_template(self) -> None:
+        self.post_message(self.TemplateSaveRequested())
+
+    def action_preview(self) -> None:
+        self.post_message(self.PreviewRequested())
+
+    def action_cancel_wait(self) -> None:
+        self.post_message(self.CancelWaitRequested())
 
     # -- outcome ---------------------------------------------------------------------------
 
@@ -188,17 +200,12 @@ class ComposerPane(Vertical):
 
     # -- pending replies ---------------------------------------------------------------------
 
-    def add_pending(self, stanza_id: str, timeout: float) -> None:
-        self.pending = {**self.pending, stanza_id: time.monotonic() + timeout}
-
-    def remove_pending(self, stanza_id: str) -> None:
-        self.pending = {key: value for key, value in self.pending.items() if key != stanza_id}
-
-    def _tick(self) -> None:
-        if self.pending:
-            self.watch_pending(self.pending)
-
     def watch_pending(self, pending: dict[str, float]) -> None:
+        if pending and self._countdown is None:
+            self._countdown = self.set_interval(1.0, lambda: self.watch_pending(self.pending))
+        elif not pending and self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
         line = self.query_one("#composer-pending", Static)
         now = time.monotonic()
         shown = [f"{stanza_id} {max(0, deadline - now):.0f} s" for stanza_id, deadline in list(pending.items())[:4]]

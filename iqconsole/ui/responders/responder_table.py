@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from iqconsole.core.responders import MatchKind, ResponderSet
+from iqconsole.ui.frame_updates import FrameUpdates
+from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 
 
 class ResponderTable(DataTable):
@@ -34,21 +36,19 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
 """
 
     BINDINGS = [
-        Binding("a", "request('add')", "Add…", id="responders.add", tooltip="Add a responder"),
-        Binding("e,enter", "request('edit')", "Edit…", id="responders.edit", tooltip="Edit the selected responder"),
+        Binding("a", "add", "Add…", id="responders.add", tooltip="Add a responder"),
+        Binding("e,enter", "edit", "Edit…", id="responders.edit", tooltip="Edit the selected responder"),
         Binding(
             "space",
-            "request('toggle')",
+            "toggle_enabled",
             "On/off",
             id="responders.toggle",
             tooltip="Enable or disable the selected responder",
         ),
-        Binding(
-            "c", "request('duplicate')", "Copy", id="responders.duplicate", tooltip="Duplicate the selected responder"
-        ),
+        Binding("c", "duplicate", "Copy", id="responders.duplicate", tooltip="Duplicate the selected responder"),
         Binding(
             "ctrl+up",
-            "request('up')",
+            "move(-1)",
             "Up",
             id="responders.up",
             show=False,
@@ -56,42 +56,47 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         ),
         Binding(
             "ctrl+down",
-            "request('down')",
+            "move(1)",
             "Down",
             id="responders.down",
             show=False,
             tooltip="Move the selected responder down",
         ),
-        Binding(
-            "delete,d", "request('delete')", "Delete…", id="responders.delete", tooltip="Delete the selected responder"
-        ),
-        Binding("s", "request('save')", "Save…", id="responders.save", tooltip="Save the responders to a TOML file"),
-        Binding("o", "request('open')", "Open…", id="responders.open", tooltip="Load responders from a TOML file"),
+        Binding("delete,d", "delete", "Delete…", id="responders.delete", tooltip="Delete the selected responder"),
+        Binding("s", "save", "Save…", id="responders.save", tooltip="Save the responders to a TOML file"),
+        Binding("o", "open", "Open…", id="responders.open", tooltip="Load responders from a TOML file"),
     ]
-    NEEDS_SELECTION = {"edit", "toggle", "duplicate", "up", "down", "delete"}
+
+    class AddRequested(Message):
+        """Open the form for a new responder."""
 
     @dataclass
-    class Requested(Message):
-        """The user asked for `action` on the responder `name` (None: on the whole set)."""
+    class EditRequested(Message):
+        """Open the form on the responder `name`."""
 
-        action: str
-        name: str | None
+        name: str
+
+    class SaveRequested(Message):
+        """Save the set to a file the user names."""
+
+    class OpenRequested(Message):
+        """Replace the set with one from a file the user names."""
 
     def __init__(self, responders: ResponderSet, **kwargs):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.responders = responders
-        self._shown_version = -1
+        self._updates = FrameUpdates(self, self.show_changes)
 
     def on_mount(self) -> None:
         self.add_columns("#", "name", "match", "reply", "on", "hits", "last hit", "last error")
         self.show_changes()
-        self.set_interval(0.25, self.show_changes)
+        self._updates.follow(self.responders.changed)
+
+    def on_unmount(self) -> None:
+        self._updates.stop()
 
     def show_changes(self) -> None:
-        """Redraw when the set changed (hits arrive from the XMPP side at any time)."""
-        if self.responders.version == self._shown_version:
-            return
-        self._shown_version = self.responders.version
+        """Redraw the set (it changed: an edit, or a hit from the XMPP side)."""
         row, name = self.cursor_row, self._selected_name()
         self.clear()
         for order, responder in enumerate(self.responders, start=1):
@@ -121,9 +126,45 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
-    def action_request(self, action: str) -> None:
+    def _selected_or_bell(self) -> str | None:
         name = self._selected_name()
-        if action in self.NEEDS_SELECTION and name is None:
+        if name is None:
             self.app.bell()
+        return name
+
+    def action_add(self) -> None:
+        self.post_message(self.AddRequested())
+
+    def action_edit(self) -> None:
+        if (name := self._selected_or_bell()) is not None:
+            self.post_message(self.EditRequested(name))
+
+    def action_toggle_enabled(self) -> None:
+        if (name := self._selected_or_bell()) is not None:
+            self.responders.set_enabled(name, not self.responders.get(name).enabled)
+
+    def action_duplicate(self) -> None:
+        if (name := self._selected_or_bell()) is not None:
+            self.responders.duplicate(name)
+
+    def action_move(self, offset: int) -> None:
+        """Up (negative) or down: the order decides who answers first."""
+        if (name := self._selected_or_bell()) is not None:
+            self.responders.move(name, offset)
+
+    def action_delete(self) -> None:
+        name = self._selected_or_bell()
+        if name is None:
             return
-        self.post_message(self.Requested(action, name))
+
+        def delete(confirmed: bool | None) -> None:
+            if confirmed:
+                self.responders.remove(name)
+
+        self.app.push_screen(ConfirmScreen(f"Delete the responder {name!r}?"), delete)
+
+    def action_save(self) -> None:
+        self.post_message(self.SaveRequested())
+
+    def action_open(self) -> None:
+        self.post_message(self.OpenRequested())

@@ -1,8 +1,9 @@
 """The live traffic log: one line per stanza, rendered only while on screen.
 
-The store is the model; this view only knows how many entries there are. A timer notices
-new entries (batched: at most one refresh per frame, whatever the flood), and `render_line`
-highlights just the visible rows, with a small cache of rendered strips.
+The store is the model; this view only knows how many entries there are. The store tells it
+when entries come or a request stops waiting (batched: at most one refresh per frame, a few per
+second in a flood), and `render_line` highlights just the visible rows, with a small cache of
+rendered strips.
 """
 
 from __future__ import annotations
@@ -23,18 +24,19 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from iqconsole.core.locations import data_dir, state_dir
+from iqconsole.core.private_files import write_atomically
 from iqconsole.core.stanza import error_condition
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
 from iqconsole.core.traffic_export import write_jsonl, write_xml
 from iqconsole.core.traffic_filter import TrafficFilter, find_next
 from iqconsole.core.traffic_rows import TrafficRows, is_noise
 from iqconsole.core.traffic_summary import entry_summary
+from iqconsole.ui.frame_updates import FrameUpdates
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
 
-REFRESH_INTERVAL = 1 / 30
 FLOOD_BATCH = 200  # new stanzas in one frame that count as a flood
 FLOOD_INTERVAL = 0.2
 MAX_LINE_CHARS = 2000
@@ -148,11 +150,16 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
         self._row_style = Style()
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
+        self._updates = FrameUpdates(self, self.take_new_entries)
 
     def on_mount(self) -> None:
         self._apply_theme()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._apply_theme())
-        self.set_interval(REFRESH_INTERVAL, self.take_new_entries)
+        self._updates.follow(self.store.changed)
+        self._updates.notify()  # what the store holds already (a recorded log)
+
+    def on_unmount(self) -> None:
+        self._updates.stop()
 
     def _apply_theme(self) -> None:
         variables = self.app.theme_variables
@@ -167,14 +174,16 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
         self.refresh()
 
     def take_new_entries(self) -> None:
-        """Called every frame: one cheap check, and one refresh however many stanzas came."""
+        """After the store changed: one refresh however many stanzas came."""
         total = self.store.total
         if total == self._seen_total:
             self._show_pairing_changes()
             return
         now = time.monotonic()
         if total - self._seen_total > FLOOD_BATCH and now - self._last_take < FLOOD_INTERVAL:
-            return  # a flood: redraw a few times a second, not every frame, and keep keys snappy
+            # A flood: redraw a few times a second, not every frame, and keep keys snappy.
+            self._updates.notify_in(FLOOD_INTERVAL - (now - self._last_take))
+            return
         self._seen_total, self._last_take = total, now
         self._seen_pairings = self.store.pairings_version
         added = self.rows.update()
@@ -256,8 +265,7 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
         self.app.copy_to_clipboard(entry.xml)
         fallback = state_dir() / "clipboard.xml"
         try:
-            fallback.parent.mkdir(parents=True, exist_ok=True)
-            fallback.write_text(entry.xml + "\n", encoding="utf-8")
+            write_atomically(fallback, entry.xml + "\n")
             where = f"; also in {fallback}"
         except OSError:
             where = ""
@@ -283,7 +291,6 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
     def _write_export(self, path: Path) -> None:
         writer = write_xml if path.suffix == ".xml" else write_jsonl
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             count = writer(path, self.store, self.user_filter)
         except OSError as error:
             self.notify(f"{path}: {error.strerror or error}", title="Not exported", severity="error")
