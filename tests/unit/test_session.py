@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from slixmpp import Iq
+from slixmpp.xmlstream import StanzaBase
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
@@ -145,7 +145,7 @@ async def test_answered_reports_what_the_responders_did(prosody, session):
     answered: list[Answered] = []
     session.answered.subscribe(answered.append)
     bob = await plain_client(prosody, "bob", "asker")
-    replies: list[Iq] = []
+    replies: list[StanzaBase] = []
     bob.register_handler(Callback("replies", MatchXPath("{jabber:client}iq"), replies.append))
     try:
         bob.send_raw(PING.format(to=session.own_jid, id="from-bob"))

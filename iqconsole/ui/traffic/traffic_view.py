@@ -342,8 +342,13 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
 
     def _select_row(self, row: int) -> None:
         entry = self.rows.entry(row)
-        if entry is None:  # the row's stanza left the ring during a flood, before the rows caught up
-            return
+        if entry is None:  # the row's stanza left the ring during a flood: catch up, then select
+            self.rows.update()
+            self._show_rows()
+            row = min(row, len(self.rows) - 1)
+            entry = self.rows.entry(row)
+            if entry is None:
+                return
         self.following = False
         self.selected = entry.seq
         self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True)
