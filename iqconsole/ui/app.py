@@ -48,7 +48,7 @@ from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
-from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
+from iqconsole.ui.themes import VARIABLE_DEFAULTS, colour, to_textual_theme
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_pane import TrafficPane
 from iqconsole.ui.traffic.traffic_view import TrafficView
@@ -108,11 +108,15 @@ class IqConsoleApp(App[None]):
         companions: tuple[Callable[[], Awaitable[None]], ...] = (),
         greeting: str = "",
         variables: dict[str, str] | None = None,
+        keymap: dict[str, str] | None = None,
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
         `greeting` is shown once at start; `variables` are the user's own `${name}`s;
-        `store` is recorded traffic to read; `viewer` shows only the log (`iqconsole view`)."""
+        `store` is recorded traffic to read; `viewer` shows only the log (`iqconsole view`);
+        `keymap` rebinds keys by binding id (checked by ui/keymap.py)."""
         super().__init__()
+        self.keymap = dict(keymap or {})
+        self.set_keymap(self.keymap)
         self.account = account
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
@@ -177,7 +181,7 @@ class IqConsoleApp(App[None]):
             self.action_login()
 
     def _load_themes(self) -> None:
-        themes, errors = discover_themes()
+        themes, errors = discover_themes(colour)
         for spec in themes.values():
             self.register_theme(to_textual_theme(spec))
         for error in errors:
@@ -514,7 +518,7 @@ class IqConsoleApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
+        self.push_screen(HelpScreen(self.focused, list(self.BINDINGS), self.keymap))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand(
