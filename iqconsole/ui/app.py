@@ -458,11 +458,14 @@ class IqConsoleApp(App[None]):
         selected = self.traffic.selected_entry
         sample = selected.xml if selected is not None else None
         if event.action == "add":
-            self.push_screen(ResponderForm(taken_names=taken, sample=sample), self._responder_saved)
+            self.push_screen(
+                ResponderForm(taken_names=taken, sample=sample, payloads=responders.payloads), self._responder_saved
+            )
         elif event.action == "edit":
             original = responders.get(name)
             self.push_screen(
-                ResponderForm(original, taken, sample), lambda edited: self._responder_saved(edited, original.name)
+                ResponderForm(original, taken, sample, responders.payloads),
+                lambda edited: self._responder_saved(edited, original.name),
             )
         elif event.action == "toggle":
             responders.set_enabled(name, not responders.get(name).enabled)
