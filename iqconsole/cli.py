@@ -186,29 +186,40 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
     import asyncio
     import json
 
+    from iqconsole.core.line_output import LineOutput
     from iqconsole.core.respond import Handled, respond
 
-    def report(handled: Handled) -> None:
+    def dropped_line(count: int) -> str:
         if args.json:
-            print(json.dumps(handled.as_dict()), flush=True)
-            return
+            return json.dumps({"dropped": count})
+        return f"({count} report lines dropped: the output was not read fast enough)"
+
+    output = LineOutput(sys.stdout.fileno(), dropped_line)
+
+    def report(handled: Handled) -> None:
+        """Queued, never printed here: a full stdout pipe must not stop the answering."""
         fields = handled.as_dict()
+        if args.json:
+            output.write(json.dumps(fields))
+            return
         outcome = handled.reply + (f" {handled.condition}" if handled.condition else "")
         delay = f" after {handled.delay_ms} ms" if handled.delay_ms else ""
-        print(
+        output.write(
             f"{fields['time']} {handled.type} {handled.namespace or '-'} id={handled.stanza_id} from={handled.sender} "
-            f"-> {handled.responder or '(unmatched)'}: {outcome}{delay}",
-            flush=True,
+            f"-> {handled.responder or '(unmatched)'}: {outcome}{delay}"
         )
 
-    return asyncio.run(
-        respond(
-            account,
-            responders,
-            report,
-            ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True),
+    try:
+        return asyncio.run(
+            respond(
+                account,
+                responders,
+                report,
+                ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True),
+            )
         )
-    )
+    finally:
+        output.close()
 
 
 def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
