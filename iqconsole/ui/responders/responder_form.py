@@ -117,7 +117,7 @@ class ResponderForm(ModalScreen[Responder | None]):
             self._build()
             problem = ""
         except ResponderError as error:
-            problem = str(error)
+            problem = error.field_message
         self.query_one("#responder-problem", Static).update(problem and f"✖ {problem}")
         self.query_one("#responder-save", Button).disabled = bool(problem)
         return problem
