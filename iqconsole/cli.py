@@ -127,7 +127,10 @@ def _run_command(args: argparse.Namespace) -> int:
     """Everything the user gave is checked before anything starts (a server, the UI)."""
     if args.command == "respond":
         responders = _load_responders(args.responders)
-        return run_respond(args, _account(args), responders)
+        account = _account(args)
+        if account is None:
+            raise UsageError("respond needs --jid and --password-env")
+        return run_respond(args, account, responders)
     settings = ui_settings(args)
     if args.command == "view":
         return run_view(args, settings)
@@ -157,8 +160,6 @@ def _load_responders(path: Path | None):
 
 def _account(args: argparse.Namespace) -> Account | None:
     if not args.jid:
-        if args.command == "respond":
-            raise UsageError("respond needs --jid and --password-env")
         return None
     password = ""
     if args.password_env:

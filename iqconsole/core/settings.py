@@ -9,11 +9,8 @@ whatever TOML produced) and returns the clean value or raises SettingError witho
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import ssl
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +57,8 @@ class SettingError(ValueError):
 
 def read_toml(path: Path, error: type[SettingError] = SettingError) -> dict[str, Any]:
     """The TOML table of `path`, or `error` naming the file and what is wrong with it."""
+    import tomllib  # here, like ssl below: `iqconsole --version` imports this module and stays fast
+
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -93,7 +92,7 @@ def read_table(
 
 def toml_key(name: str) -> str:
     """A key as TOML writes it: bare when it can be, else quoted ("composer.send")."""
-    return name if _BARE_KEY.match(name) else json.dumps(name, ensure_ascii=False)
+    return name if _BARE_KEY.match(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -187,6 +186,8 @@ def account_jid(value: Any) -> str:
 def certificate_file(value: Any) -> Path:
     """A readable PEM file holding at least one certificate (what TLS verification will load)."""
     path = Path(text(value) if not isinstance(value, Path) else value).expanduser()
+    import ssl
+
     allowed = "a readable PEM file with a CA or server certificate"
     if not path.is_file():
         raise SettingError(f"{str(path)!r}: no such file", allowed=allowed)

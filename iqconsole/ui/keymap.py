@@ -55,6 +55,7 @@ def is_key(key: str) -> bool:
 
 
 def _ui_classes(base: type) -> Iterator[type]:
+    subclass: type
     for subclass in base.__subclasses__():
         if subclass.__module__.startswith("iqconsole.ui."):
             yield subclass
