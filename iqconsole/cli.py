@@ -10,17 +10,46 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from iqconsole import __version__
+from iqconsole.core import locations
+from iqconsole.core.settings import (
+    DEFAULT_REPLY_TIMEOUT,
+    SettingError,
+    account_jid,
+    address,
+    certificate_file,
+    host,
+    port,
+    seconds,
+)
 
 if TYPE_CHECKING:
     from iqconsole.core.account import Account
 
+EXIT_CRASHED = 1
 EXIT_USAGE = 2
 EXIT_SANDBOX = 3
 EXIT_RESPONDERS = 3
+
+T = TypeVar("T")
+
+
+def option(check: Callable[[Any], T]) -> Callable[[str], T]:
+    """An argparse type from a settings check: a bad value ends with exit 2 and the check's words."""
+
+    def convert(value: str) -> T:
+        try:
+            return check(value)
+        except SettingError as error:
+            raise argparse.ArgumentTypeError(error.field_message) from None
+
+    convert.__name__ = check.__name__
+    return convert
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,11 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--jid", help="the account to log in as, e.g. alice@example.org[/resource]")
-    parser.add_argument("--host", help="server host or IP (default: DNS SRV for the JID's domain)")
-    parser.add_argument("--port", type=int, help="server port (default 5222 with --host)")
+    parser.add_argument(
+        "--jid", type=option(account_jid), help="the account to log in as, e.g. alice@example.org[/resource]"
+    )
+    parser.add_argument("--host", type=option(host), help="server host or IP (default: DNS SRV for the JID's domain)")
+    parser.add_argument("--port", type=option(port), help="server port, 1 to 65535 (default 5222 with --host)")
     parser.add_argument("--password-env", metavar="NAME", help="read the password from environment variable NAME")
-    parser.add_argument("--ca-file", type=Path, metavar="FILE", help="trust this CA or server certificate (PEM)")
+    parser.add_argument(
+        "--ca-file", type=option(certificate_file), metavar="FILE", help="trust this CA or server certificate (PEM)"
+    )
     parser.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
     parser.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
 
@@ -74,7 +107,10 @@ def _add_theme_option(parser: argparse.ArgumentParser) -> None:
 def _add_ui_options(parser: argparse.ArgumentParser) -> None:
     _add_theme_option(parser)
     parser.add_argument(
-        "--timeout", type=float, help="seconds to wait for an IQ reply (default: timeout in the config file, else 30)"
+        "--timeout",
+        type=option(seconds),
+        metavar="SECONDS",
+        help="seconds to wait for an IQ reply, above 0 (default: timeout in the config file, else 30)",
     )
     parser.add_argument(
         "--var",
@@ -89,32 +125,41 @@ def _add_ui_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "locate":
-        from iqconsole.core import locations
-
         for name, path in locations.all_locations().items():
             print(f"{name:15} {path}")
         return 0
     _log_to_file()
-    if args.command == "view":
-        return run_view(args)
     try:
+        return _run_command(args)
+    except UsageError as error:
+        print(f"iqconsole: {error}", file=sys.stderr)
+        return error.code
+    except Exception as error:  # a bug: still a message and a non-zero exit, and the details in the log
+        import logging
+
+        logging.getLogger("iqconsole").exception("unexpected error")
+        print(
+            f"iqconsole: unexpected error: {error!r}; the traceback is in {locations.log_file()}",
+            file=sys.stderr,
+        )
+        return EXIT_CRASHED
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """Everything the user gave is checked before anything starts (a server, the UI)."""
+    if args.command == "respond":
         responders = _load_responders(args.responders)
-        if args.command == "sandbox":
-            return run_sandbox(args, responders)
         account = _account(args)
-        if args.command == "respond":
-            if account is None:
-                raise UsageError("respond needs --jid and --password-env")
-            return run_respond(args, account, responders)
-    except UsageError as error:
-        print(f"iqconsole: {error}", file=sys.stderr)
-        return error.code
-    try:
-        _run_app(account, args, responders=responders, responders_file=args.responders)
-    except UsageError as error:
-        print(f"iqconsole: {error}", file=sys.stderr)
-        return error.code
-    return 0
+        if account is None:
+            raise UsageError("respond needs --jid and --password-env")
+        return run_respond(args, account, responders)
+    settings = ui_settings(args)
+    if args.command == "view":
+        return run_view(args, settings)
+    responders = _load_responders(args.responders)
+    if args.command == "sandbox":
+        return run_sandbox(settings, responders, args.responders)
+    return _run_app(_account(args), settings, responders=responders, responders_file=args.responders)
 
 
 class UsageError(Exception):
@@ -147,8 +192,10 @@ def _account(args: argparse.Namespace) -> Account | None:
         password = os.environ[args.password_env]
     elif args.command == "respond":
         raise UsageError("respond needs --password-env NAME (there is no prompt without the UI)")
-    if args.ca_file is not None and not args.ca_file.is_file():
-        raise UsageError(f"--ca-file {args.ca_file}: no such file")
+    try:
+        address(args.host, args.port)
+    except SettingError as error:
+        raise UsageError(str(error.at("--port"))) from None
     return Account(
         args.jid,
         Secret(password),
@@ -164,32 +211,43 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
     import asyncio
     import json
 
+    from iqconsole.core.line_output import LineOutput
     from iqconsole.core.respond import Handled, respond
 
-    def report(handled: Handled) -> None:
+    def dropped_line(count: int) -> str:
         if args.json:
-            print(json.dumps(handled.as_dict()), flush=True)
-            return
+            return json.dumps({"dropped": count})
+        return f"({count} report lines dropped: the output was not read fast enough)"
+
+    output = LineOutput(sys.stdout.fileno(), dropped_line)
+
+    def report(handled: Handled) -> None:
+        """Queued, never printed here: a full stdout pipe must not stop the answering."""
         fields = handled.as_dict()
+        if args.json:
+            output.write(json.dumps(fields))
+            return
         outcome = handled.reply + (f" {handled.condition}" if handled.condition else "")
         delay = f" after {handled.delay_ms} ms" if handled.delay_ms else ""
-        print(
+        output.write(
             f"{fields['time']} {handled.type} {handled.namespace or '-'} id={handled.stanza_id} from={handled.sender} "
-            f"-> {handled.responder or '(unmatched)'}: {outcome}{delay}",
-            flush=True,
+            f"-> {handled.responder or '(unmatched)'}: {outcome}{delay}"
         )
 
-    return asyncio.run(
-        respond(
-            account,
-            responders,
-            report,
-            ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True),
+    try:
+        return asyncio.run(
+            respond(
+                account,
+                responders,
+                report,
+                ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True),
+            )
         )
-    )
+    finally:
+        output.close()
 
 
-def run_view(args: argparse.Namespace) -> int:
+def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
     from iqconsole.core.traffic_export import TrafficFileError, load_store
     from iqconsole.ui.viewer_app import TrafficViewerApp
 
@@ -198,11 +256,12 @@ def run_view(args: argparse.Namespace) -> int:
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
-    TrafficViewerApp(store, args.file, theme_name=args.theme).run()
-    return 0
+    app = TrafficViewerApp(store, args.file, theme_name=settings.theme)
+    app.run()
+    return EXIT_CRASHED if app.return_code else 0
 
 
-def run_sandbox(args: argparse.Namespace, responders) -> int:
+def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) -> int:
     from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
     from iqconsole.core.sandbox import ProsodySandbox, SandboxError
@@ -232,42 +291,68 @@ def run_sandbox(args: argparse.Namespace, responders) -> int:
             f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info. Ctrl+J sends, F1 explains."
         )
-        _run_app(
+        return _run_app(
             account,
-            args,
+            settings,
             responders=responders,
-            responders_file=args.responders,
+            responders_file=responders_file,
             companions=(lambda: run_demo_peer(peer),),
             greeting=greeting,
         )
-    except UsageError as error:
-        print(f"iqconsole: {error}", file=sys.stderr)
-        return error.code
     finally:
         sandbox.stop()
-    return 0
 
 
-def ui_settings(args: argparse.Namespace) -> tuple[float, dict[str, str]]:
-    """The reply timeout and the user's variables: options first, then the config file."""
-    from iqconsole.core import locations
-    from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT
-    from iqconsole.core.config import ConfigError, load_config, parse_var_options
+@dataclass(frozen=True)
+class UiSettings:
+    """What the app takes from the options and the config file (options win)."""
 
+    timeout: float = DEFAULT_REPLY_TIMEOUT
+    variables: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+
+
+def ui_settings(args: argparse.Namespace) -> UiSettings:
+    """Options first, then the config file; any bad value there is a UsageError naming it."""
+    from iqconsole.core.config import load_config, parse_var_options
+    from iqconsole.ui.keymap import check_keymap
+
+    path = locations.config_file()
     try:
-        config = load_config(locations.config_file())
-        variables = {**config.variables, **parse_var_options(args.var)}
-    except ConfigError as error:
+        config = load_config(path)
+        check_keymap(config.keymap, str(path))
+        variables = {**config.variables, **parse_var_options(getattr(args, "var", None) or [])}
+    except SettingError as error:
         raise UsageError(str(error)) from None
-    timeout = args.timeout or config.timeout or DEFAULT_REPLY_TIMEOUT
-    return timeout, variables
+    return UiSettings(
+        timeout=getattr(args, "timeout", None) or config.timeout or DEFAULT_REPLY_TIMEOUT,
+        variables=variables,
+        theme=args.theme or config.theme,
+        keymap=config.keymap,
+    )
 
 
-def _run_app(account: Account | None, args: argparse.Namespace, **extras) -> None:
+def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> int:
+    """Run the UI; an error that stopped it is said once more after its traceback, and is exit 1."""
     from iqconsole.ui.app import IqConsoleApp
 
-    timeout, variables = ui_settings(args)
-    IqConsoleApp(account, theme_name=args.theme, reply_timeout=timeout, variables=variables, **extras).run()
+    app = IqConsoleApp(
+        account,
+        theme_name=settings.theme,
+        reply_timeout=settings.timeout,
+        variables=settings.variables,
+        keymap=settings.keymap,
+        **extras,
+    )
+    app.run()
+    if app.return_code:
+        print(
+            f"iqconsole: stopped by an unexpected error (above); library warnings are in {locations.log_file()}",
+            file=sys.stderr,
+        )
+        return EXIT_CRASHED
+    return 0
 
 
 def _log_to_file() -> None:

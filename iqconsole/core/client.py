@@ -27,11 +27,11 @@ from slixmpp.xmlstream.tostring import tostring
 from iqconsole.core.account import Account
 from iqconsole.core.redact import redact
 from iqconsole.core.responders import Answer, ResponderSet
+from iqconsole.core.settings import DEFAULT_REPLY_TIMEOUT
 from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
 from iqconsole.core.stanza_plugins import register_iq_payloads
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore, kind_of
 
-DEFAULT_REPLY_TIMEOUT = 30.0
 READ_SLICE = 8192
 _STANZA_CLASSES = {Kind.IQ: Iq, Kind.MESSAGE: Message, Kind.PRESENCE: Presence}
 _KNOWN_PREFIXES = {"http://www.w3.org/XML/1998/namespace"}

@@ -1,27 +1,33 @@
-"""The optional config file (TOML): the default reply timeout and user-defined variables.
+"""The optional config file (TOML): reply timeout, theme, user variables and key bindings.
 
-    timeout = 10            # seconds an IQ waits for its reply
+    timeout = 10                          # seconds an IQ waits for its reply
+    theme = "iqconsole-light"
 
     [variables]
     node = "urn:xmpp:microblog:0"
-    service = "pubsub.example.org"
 
-A missing file is an empty config; a broken one is a ConfigError naming the file and the problem.
+    [keymap]                              # binding id = keys (comma-separated)
+    "composer.send" = "ctrl+enter,ctrl+j"
+
+A missing file is an empty config. Anything else wrong (unreadable, not TOML, an unknown key, a
+bad value) is a ConfigError naming the file, the key, the problem and what is allowed. Which
+binding ids and key names exist is the UI's to check (ui/keymap.py), with the same error.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from iqconsole.core.settings import SettingError, read_table, read_toml, seconds, table_of, text
 from iqconsole.core.templates import TemplateError, check_variable_name
 
 __all__ = ["Config", "ConfigError", "load_config", "parse_var_options"]
 
 
-class ConfigError(ValueError):
+class ConfigError(SettingError):
     """A config file or a --var option that cannot be used, with the reason."""
 
 
@@ -29,35 +35,54 @@ class ConfigError(ValueError):
 class Config:
     timeout: float | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+
+
+def variable_name(value: Any) -> str:
+    """A name the user may set: `${name}` syntax, and not the per-send `${id}`."""
+    name = text(value)
+    try:
+        check_variable_name(name)
+    except TemplateError:
+        raise SettingError(
+            f"bad variable name {name!r}", allowed="letters, digits and '_', not starting with a digit"
+        ) from None
+    if name == "id":
+        raise SettingError("${id} is fresh for every send and cannot be set", allowed="any other name")
+    return name
+
+
+def variable_value(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise SettingError(f"{value!r} is not a string or a number", allowed='a string such as "urn:x" or a number')
+    return str(value)
+
+
+def key_list(value: Any) -> str:
+    """Keys for one binding: comma-separated Textual key names such as "ctrl+enter,f6"."""
+    keys = [key.strip() for key in text(value).split(",")]
+    if not all(keys):
+        raise SettingError(f"{value!r} has an empty key", allowed='key names separated by commas, such as "ctrl+j,f6"')
+    return ",".join(keys)
+
+
+CONFIG_KEYS = {
+    "timeout": seconds,
+    "theme": text,
+    "variables": table_of(variable_value, variable_name),
+    "keymap": table_of(key_list),
+}
 
 
 def load_config(path: Path) -> Config:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return Config()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read it: {error}") from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    timeout = data.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise ConfigError(f"{path}: timeout must be a positive number of seconds, not {timeout!r}")
-    table = data.get("variables", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f'{path}: [variables] must be a table of name = "value"')
-    variables = {}
-    for name, value in table.items():
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ConfigError(f"{path}: variable {name!r} must be a string or a number")
-        variables[name] = str(value)
-    try:
-        _check_names(variables)
-    except TemplateError as error:
-        raise ConfigError(f"{path}: {error}") from None
-    return Config(float(timeout) if timeout is not None else None, variables)
+        values = read_table(read_toml(path, ConfigError), CONFIG_KEYS)
+    except SettingError as error:
+        raise error.at(path, kind=ConfigError) from None
+    return Config(**values)
 
 
 def parse_var_options(options: Iterable[str]) -> dict[str, str]:
@@ -66,17 +91,9 @@ def parse_var_options(options: Iterable[str]) -> dict[str, str]:
     for option in options:
         name, equals, value = option.partition("=")
         if not equals:
-            raise ConfigError(f"--var {option!r}: write NAME=VALUE")
-        variables[name.strip()] = value
-    try:
-        _check_names(variables)
-    except TemplateError as error:
-        raise ConfigError(f"--var: {error}") from None
+            raise ConfigError(f"{option!r} has no '='", where="--var", allowed="NAME=VALUE")
+        try:
+            variables[variable_name(name.strip())] = value
+        except SettingError as error:
+            raise error.at("--var", kind=ConfigError) from None
     return variables
-
-
-def _check_names(variables: dict[str, str]) -> None:
-    for name in variables:
-        check_variable_name(name)
-        if name == "id":
-            raise TemplateError("${id} is fresh for every send and cannot be set")

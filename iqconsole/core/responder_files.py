@@ -16,8 +16,6 @@ enabled = true
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,83 +23,75 @@ import tomli_w
 
 from iqconsole.core.private_files import write_atomically
 from iqconsole.core.responder_match import MatchKind, ResponderError
-from iqconsole.core.responders import Responder, ResponderSet
+from iqconsole.core.responders import DELAY_MS, PayloadNames, Responder, ResponderSet
+from iqconsole.core.settings import Check, SettingError, flag, read_table, read_toml, table_of, text
 
-_MATCH_KEYS = {"match": MatchKind.STANZA_PATH, "xpath": MatchKind.XPATH, "mask": MatchKind.MASK}
-_OPTIONS = {
-    "reply": str,
-    "enabled": bool,
-    "error": str,
-    "error_type": str,
-    "error_text": str,
-    "delay_ms": int,
-    "silent": bool,
+_MATCH_KEYS = {kind.key: kind for kind in MatchKind}
+_OPTIONS: dict[str, Check[Any]] = {
+    "reply": text,
+    "enabled": flag,
+    "error": text,
+    "error_type": text,
+    "error_text": text,
+    "delay_ms": DELAY_MS,
+    "silent": flag,
 }
-_TOP_LEVEL = {"unmatched", "payloads", "responder"}
+_RESPONDER_KEYS: dict[str, Check[Any]] = {"name": text, **dict.fromkeys(_MATCH_KEYS, text), **_OPTIONS}
 
 
-def load_responders(path: Path) -> ResponderSet:
-    """Read a responder file; ResponderError names the file, the responder and the problem."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ResponderError(f"{path}: {error}") from None
-    try:
-        return responders_from_data(data)
-    except ResponderError as error:
-        raise ResponderError(f"{path}: {error}") from None
-
-
-def responders_from_data(data: Mapping[str, object]) -> ResponderSet:
-    unknown = set(data) - _TOP_LEVEL
-    if unknown:
-        raise ResponderError(f"unknown key(s) {', '.join(sorted(unknown))}; use: {', '.join(sorted(_TOP_LEVEL))}")
-    responders = ResponderSet(unmatched=_typed(data, "unmatched", str, "service-unavailable", "the file"))
-    payloads = data.get("payloads", {})
-    if not isinstance(payloads, dict):
-        raise ResponderError('[payloads] must be a table of name = "{namespace}element"')
-    for name, element in payloads.items():
-        if not isinstance(element, str):
-            raise ResponderError(f'payload {name!r}: write it as a string such as "{{urn:example}}query"')
-        responders.define_payload(name, element)
-    entries = data.get("responder", [])
-    if not isinstance(entries, list):
-        raise ResponderError("write each responder as a [[responder]] table")
-    for number, entry in enumerate(entries, start=1):
-        where = f"responder {entry.get('name', number)!r}" if isinstance(entry, dict) else f"responder {number}"
-        try:
-            responders.insert(_responder(entry, number))
-        except ResponderError as error:
-            raise ResponderError(f"{where}: {error}") from None
-    return responders
-
-
-def _responder(entry: object, number: int) -> Responder:
-    if not isinstance(entry, dict):
-        raise ResponderError("write it as a [[responder]] table")
-    unknown = set(entry) - set(_MATCH_KEYS) - set(_OPTIONS) - {"name"}
-    if unknown:
-        raise ResponderError(
-            f"unknown key(s) {', '.join(sorted(unknown))}; use: name, match/xpath/mask, {', '.join(_OPTIONS)}"
-        )
-    matches = [key for key in _MATCH_KEYS if key in entry]
-    if len(matches) != 1:
-        raise ResponderError("give exactly one of match (StanzaPath), xpath or mask")
-    key = matches[0]
-    options = {option: _typed(entry, option, kind, None, key) for option, kind in _OPTIONS.items() if option in entry}
-    name = _typed(entry, "name", str, f"responder-{number}", "the responder")
-    return Responder(name, _typed(entry, key, str, "", key), match_kind=_MATCH_KEYS[key], **options)
-
-
-def _typed(table: Mapping[str, object], key: str, kind: type, default: object, where: str) -> Any:
-    """The value at `key` (or `default`), which must be exactly of type `kind`."""
-    value = table.get(key, default)
-    if value is not None and (type(value) is not kind):
-        raise ResponderError(f"{key} must be a {kind.__name__}, not {type(value).__name__} ({where})")
+def _tables(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise SettingError("not a list of tables", allowed="[[responder]] tables")
     return value
 
 
-def responders_to_data(responders: ResponderSet) -> dict[str, object]:
+_FILE_KEYS: dict[str, Check[Any]] = {"unmatched": text, "payloads": table_of(text), "responder": _tables}
+
+
+def load_responders(path: Path) -> ResponderSet:
+    """Read a responder file; ResponderError names the file, the responder, the key and the problem."""
+    try:
+        return responders_from_data(read_toml(path, ResponderError))
+    except SettingError as error:
+        raise error.at(path, kind=ResponderError) from None
+
+
+def responders_from_data(data: dict[str, Any]) -> ResponderSet:
+    values = read_table(data, _FILE_KEYS)
+    responders = ResponderSet(unmatched=values.get("unmatched", "service-unavailable"))
+    for name, element in values.get("payloads", {}).items():
+        try:
+            responders.define_payload(name, element)
+        except SettingError as error:
+            raise error.at(key=f"payloads.{name}") from None
+    for number, entry in enumerate(values.get("responder", []), start=1):
+        place = f"responder {entry['name']!r}" if isinstance(entry.get("name"), str) else f"responder {number}"
+        try:
+            responders.insert(_responder(entry, number, responders.payloads))
+        except SettingError as error:
+            raise error.at(key=place) from None
+    return responders
+
+
+def _responder(entry: dict[str, Any], number: int, payloads: PayloadNames) -> Responder:
+    values = read_table(entry, _RESPONDER_KEYS)
+    matches = [key for key in _MATCH_KEYS if key in values]
+    if len(matches) != 1:
+        raise SettingError(
+            f"{' and '.join(matches) or 'no match'} given", allowed="exactly one of match (StanzaPath), xpath or mask"
+        )
+    key = matches[0]
+    options = {option: values[option] for option in _OPTIONS if option in values}
+    return Responder(
+        values.get("name", f"responder-{number}"),
+        values[key],
+        match_kind=_MATCH_KEYS[key],
+        payloads=payloads,
+        **options,
+    )
+
+
+def responders_to_data(responders: ResponderSet) -> dict[str, Any]:
     """The file form of a set: only what differs from the defaults, so files stay short."""
     entries = []
     for responder in responders:

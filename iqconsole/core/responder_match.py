@@ -3,13 +3,14 @@
 Every expression is checked when the responder is created, with a message that says what is
 wrong and what is available, because slixmpp drops the whole stream when a matcher raises.
 Custom payload names (`custom_xep = {urn:example:custom}query`) become StanzaPath steps by
-registering a stanza plugin for them.
+registering a stanza plugin for them on an Iq class of their responder set, never on slixmpp's
+own Iq: two sets may give one name different elements.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 
 from slixmpp import Iq
@@ -17,6 +18,7 @@ from slixmpp.xmlstream import ElementBase, register_stanza_plugin
 from slixmpp.xmlstream.matcher import MatchXMLMask, StanzaPath
 
 from iqconsole.core.protocol import CLIENT_NS
+from iqconsole.core.settings import SettingError
 from iqconsole.core.stanza import StanzaError, parse_stanzas
 from iqconsole.core.stanza_plugins import register_iq_payloads
 from iqconsole.core.stanza_xpath import XPathError, compile_xpath
@@ -24,10 +26,9 @@ from iqconsole.core.stanza_xpath import XPathError, compile_xpath
 _STEP = re.compile(r"^[A-Za-z_][\w.-]*(@[A-Za-z_][\w.-]*=[^@/={}\s]*)*$")
 _PAYLOAD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CLARK = re.compile(r"^\{(?P<namespace>[^{}\s]+)\}(?P<local>[A-Za-z_][\w.-]*)$")
-_custom_payloads: dict[str, str] = {}
 
 
-class ResponderError(ValueError):
+class ResponderError(SettingError):
     """A responder that cannot be registered, with a message that says how to fix it."""
 
 
@@ -36,27 +37,84 @@ class MatchKind(str, Enum):
     XPATH = "xpath"
     MASK = "mask"
 
+    @property
+    def key(self) -> str:
+        """The responder file's key for a match of this kind."""
+        return {MatchKind.STANZA_PATH: "match", MatchKind.XPATH: "xpath", MatchKind.MASK: "mask"}[self]
+
 
 Matcher = Callable[[Iq], bool]
 
 
-def compile_match(kind: MatchKind, expression: str) -> Matcher:
-    """Check the expression and return a function telling whether an Iq matches it."""
+class PayloadNames(Mapping[str, str]):
+    """The StanzaPath payload names of one responder set: slixmpp's (see stanza_plugins.py) and
+    the set's own, name -> `{namespace}local` (this mapping holds only the set's own)."""
+
+    def __init__(self) -> None:
+        register_iq_payloads()
+        self._own: dict[str, str] = {}
+        self.iq_class: type[Iq] = type("ResponderSetIq", (Iq,), {})
+
+    def define(self, name: str, element: str) -> None:
+        """Make `name` a StanzaPath step for `{namespace}local`; refuse shadowing a built-in."""
+        if not _PAYLOAD_NAME.match(name):
+            raise ResponderError(f"payload name {name!r}: use letters, digits and '_' (such as custom_xep)")
+        found = _CLARK.match(element.strip())
+        if not found:
+            raise ResponderError(
+                f"payload {name!r}: write the element as {{namespace}}local, such as {{urn:example}}query"
+            )
+        clark = f"{{{found['namespace']}}}{found['local']}"
+        if self._own.get(name) == clark:
+            return
+        if name in self._own:
+            raise ResponderError(f"payload {name!r} is already defined as {self._own[name]}")
+        if name in Iq.plugin_attrib_map or name in Iq.interfaces:
+            raise ResponderError(f"payload name {name!r} would shadow a built-in; choose another name")
+        if clark in self.iq_class.plugin_tag_map:
+            existing = self.iq_class.plugin_tag_map[clark].plugin_attrib
+            owner = "this set's payload" if existing in self._own else "the built-in payload"
+            raise ResponderError(f"{clark} is already {owner} {existing!r}: match it by that name")
+        plugin = type(
+            f"CustomPayload_{name}",
+            (ElementBase,),
+            {"name": found["local"], "namespace": found["namespace"], "plugin_attrib": name, "interfaces": set()},
+        )
+        register_stanza_plugin(self.iq_class, plugin)
+        self._own[name] = clark
+
+    def names(self) -> list[str]:
+        return sorted(self.iq_class.plugin_attrib_map)
+
+    def __getitem__(self, name: str) -> str:
+        return self._own[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._own)
+
+    def __len__(self) -> int:
+        return len(self._own)
+
+
+def compile_match(kind: MatchKind, expression: str, payloads: PayloadNames | None = None) -> Matcher:
+    """Check the expression and return a function telling whether an Iq matches it; a StanzaPath
+    may use the names of `payloads` (its set's), else only slixmpp's."""
     if kind is MatchKind.XPATH:
         return check_xpath(expression)
     if kind is MatchKind.MASK:
         return check_mask(expression)
-    return check_stanza_path(expression).match
+    path = check_stanza_path(expression, payloads)
+    steps = expression.strip().split("/")[1:]
+    if payloads is None or not any(step.split("@")[0] in payloads for step in steps):
+        return path.match
+    iq_class = payloads.iq_class
+    return lambda iq: path.match(iq_class(xml=iq.xml, recv=True))  # the same XML, seen with the set's names
 
 
-def payload_names() -> list[str]:
+def check_stanza_path(path: str, payloads: PayloadNames | None = None) -> StanzaPath:
+    """Validate a StanzaPath against the payloads it may use; return the matcher."""
+    root = payloads.iq_class if payloads is not None else Iq
     register_iq_payloads()
-    return sorted(Iq.plugin_attrib_map)
-
-
-def check_stanza_path(path: str) -> StanzaPath:
-    """Validate a StanzaPath against the registered payloads; return the matcher."""
-    names = payload_names()
     path = path.strip()
     if not path:
         raise ResponderError("the match is empty: write a StanzaPath such as iq@type=get/ping")
@@ -73,13 +131,13 @@ def check_stanza_path(path: str) -> StanzaPath:
     tag, *attributes = steps[0].split("@")
     if tag != "iq":
         raise ResponderError(f"responders answer IQs: the path must start with 'iq', not {tag!r}")
-    _check_attributes(Iq, attributes, "iq")
-    stanza_class: type[ElementBase] = Iq
+    _check_attributes(root, attributes, "iq")
+    stanza_class: type[ElementBase] = root
     for step in steps[1:]:
         name, *attributes = step.split("@")
         plugin = stanza_class.plugin_attrib_map.get(name)
         if plugin is None:
-            known = ", ".join(sorted(stanza_class.plugin_attrib_map)) if stanza_class is not Iq else ", ".join(names)
+            known = ", ".join(sorted(stanza_class.plugin_attrib_map))
             if not known:
                 raise ResponderError(f"unknown payload {name!r}: {stanza_class.name!r} has no payloads below it")
             raise ResponderError(f"unknown payload {name!r}; known here: {known}")
@@ -115,30 +173,3 @@ def check_mask(mask: str) -> Matcher:
         raise ResponderError("a mask is one <iq> element, such as <iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>")
     matcher = MatchXMLMask(elements[0], default_ns=CLIENT_NS)  # type: ignore[arg-type]
     return matcher.match
-
-
-def define_payload(name: str, element: str) -> None:
-    """Register `name` as a StanzaPath step for `{namespace}local`; refuse shadowing."""
-    register_iq_payloads()
-    if not _PAYLOAD_NAME.match(name):
-        raise ResponderError(f"payload name {name!r}: use letters, digits and '_' (such as custom_xep)")
-    found = _CLARK.match(element.strip())
-    if not found:
-        raise ResponderError(f"payload {name!r}: write the element as {{namespace}}local, such as {{urn:example}}query")
-    clark = f"{{{found['namespace']}}}{found['local']}"
-    if _custom_payloads.get(name) == clark:
-        return
-    if name in _custom_payloads:
-        raise ResponderError(f"payload {name!r} is already defined as {_custom_payloads[name]}")
-    if name in Iq.plugin_attrib_map or name in Iq.interfaces:
-        raise ResponderError(f"payload name {name!r} would shadow a built-in; choose another name")
-    if clark in Iq.plugin_tag_map:
-        existing = Iq.plugin_tag_map[clark].plugin_attrib
-        raise ResponderError(f"{clark} is already the built-in payload {existing!r}: match it by that name")
-    plugin = type(
-        f"CustomPayload_{name}",
-        (ElementBase,),
-        {"name": found["local"], "namespace": found["namespace"], "plugin_attrib": name, "interfaces": set()},
-    )
-    register_stanza_plugin(Iq, plugin)
-    _custom_payloads[name] = clark

@@ -95,16 +95,20 @@ def check_reply(template: str) -> None:
     try:
         parse_stanzas(render_reply(template, SAMPLE_VALUES))
     except StanzaError as error:
-        raise ResponderError(f"reply template: {error}") from None
+        raise ResponderError(f"reply template: {error}", key="reply") from None
 
 
 def check_error(condition: str, error_type: str) -> str:
     """Validate an error reply; return its type (the condition's usual one when not given)."""
     if condition not in ERROR_CONDITIONS:
-        raise ResponderError(f"unknown error condition {condition!r}; RFC 6120 defines: {', '.join(ERROR_CONDITIONS)}")
+        raise ResponderError(
+            f"unknown error condition {condition!r}",
+            key="error",
+            allowed="RFC 6120 defines: " + ", ".join(ERROR_CONDITIONS),
+        )
     error_type = error_type or ERROR_CONDITIONS[condition]
     if error_type not in ERROR_TYPES:
-        raise ResponderError(f"unknown error type {error_type!r}; use one of: {', '.join(ERROR_TYPES)}")
+        raise ResponderError(f"unknown error type {error_type!r}", key="error_type", allowed=", ".join(ERROR_TYPES))
     return error_type
 
 

@@ -21,10 +21,10 @@ from iqconsole.core.protocol import CLIENT_NS
 from iqconsole.core.responder_match import (
     Matcher,
     MatchKind,
+    PayloadNames,
     ResponderError,
     check_stanza_path,
     compile_match,
-    define_payload,
 )
 from iqconsole.core.responder_reply import (
     ERROR_CONDITIONS,
@@ -35,11 +35,13 @@ from iqconsole.core.responder_reply import (
     reply_to,
     result_payload,
 )
+from iqconsole.core.settings import SettingError, whole_number
 from iqconsole.core.stanza import StanzaError, parse_stanzas
 
 __all__ = [
     "Answer",
     "MatchKind",
+    "PayloadNames",
     "Responder",
     "ResponderError",
     "ResponderSet",
@@ -49,6 +51,7 @@ __all__ = [
 ]
 
 ROSTER_NS = "jabber:iq:roster"
+DELAY_MS = whole_number(0, 600_000, "milliseconds")
 
 
 @dataclass
@@ -68,22 +71,26 @@ class Responder:
     hits: int = 0
     last_hit: float | None = None
     last_error: str = ""
+    payloads: PayloadNames | None = field(default=None, repr=False, compare=False)  # its set's own names
     matcher: Matcher = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.name = self.name.strip()
         if not self.name:
-            raise ResponderError("a responder needs a name")
+            raise ResponderError("a responder needs a name", key="name")
         self.match_kind = MatchKind(self.match_kind)
-        self.matcher = compile_match(self.match_kind, self.match)
+        try:
+            self.matcher = compile_match(self.match_kind, self.match, self.payloads)
+        except ResponderError as error:
+            raise error.at(key=self.match_kind.key) from None
         if self.error:
             self.error_type = check_error(self.error, self.error_type)
         else:
             check_reply(self.reply)
-        if not isinstance(self.delay_ms, int) or not 0 <= self.delay_ms <= 600_000:
-            raise ResponderError(
-                f"delay_ms must be a whole number of milliseconds from 0 to 600000, not {self.delay_ms!r}"
-            )
+        try:
+            DELAY_MS(self.delay_ms)
+        except SettingError as error:
+            raise error.at(key="delay_ms", kind=ResponderError) from None
 
     @property
     def reply_kind(self) -> str:
@@ -159,7 +166,7 @@ class ResponderSet:
 
     responders: list[Responder] = field(default_factory=list)
     unmatched: str = "service-unavailable"
-    payloads: dict[str, str] = field(default_factory=dict)
+    payloads: PayloadNames = field(default_factory=PayloadNames)
     version: int = 0
     changed: Listeners[None] = field(default_factory=Listeners, repr=False, compare=False)
 
@@ -167,11 +174,11 @@ class ResponderSet:
         _check_unmatched(self.unmatched)
 
     def add(self, name: str, match: str, reply: str = "", enabled: bool = True, **options: Any) -> Responder:
-        return self.insert(Responder(name, match, reply, enabled, **options))
+        return self.insert(Responder(name, match, reply, enabled, payloads=self.payloads, **options))
 
     def insert(self, responder: Responder, position: int | None = None) -> Responder:
         if any(existing.name == responder.name for existing in self.responders):
-            raise ResponderError(f"a responder named {responder.name!r} already exists")
+            raise ResponderError(f"a responder named {responder.name!r} already exists", key="name")
         self.responders.insert(len(self.responders) if position is None else position, responder)
         self._changed()
         return responder
@@ -204,7 +211,7 @@ class ResponderSet:
         """Take another set's responders and settings, in place (the client keeps this object)."""
         self.responders = list(other.responders)
         self.unmatched = other.unmatched
-        self.payloads = dict(other.payloads)
+        self.payloads = other.payloads
         self._changed()
 
     def remove(self, name: str) -> None:
@@ -230,8 +237,8 @@ class ResponderSet:
         self._changed()
 
     def define_payload(self, name: str, element: str) -> None:
-        define_payload(name, element)
-        self.payloads[name] = element.strip()
+        """A StanzaPath name for this set's responders only."""
+        self.payloads.define(name, element)
         self._changed()
 
     def answer(self, iq: Iq) -> Answer | None:
@@ -264,7 +271,9 @@ class ResponderSet:
 def _check_unmatched(condition: str) -> str:
     if condition and condition not in ERROR_CONDITIONS:
         raise ResponderError(
-            f"unmatched: unknown error condition {condition!r}; use one of: {', '.join(ERROR_CONDITIONS)}"
+            f"unknown error condition {condition!r}",
+            key="unmatched",
+            allowed="'' (leave them to slixmpp) or one of " + ", ".join(ERROR_CONDITIONS),
         )
     return condition
 

@@ -1,19 +1,43 @@
-"""Theme files (TOML) as plain data; the UI turns them into Textual themes.
-
-Built-ins ship in the package; files in the user's themes folder override them by name.
-"""
+"""Theme files (TOML) as plain data, checked when they are loaded; the UI turns them into
+Textual themes. Built-ins ship in the package; files in the user's themes folder override them
+by name. What a colour is, is Textual's to say: the UI passes its colour check in, so a theme
+that loads can always be selected."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import get_type_hints
+from typing import Any
 
 from iqconsole.core import locations
+from iqconsole.core.settings import Check, SettingError, flag, fraction, read_table, read_toml, table, text
 
 DEFAULT_THEME = "iqconsole-dark"
-REQUIRED = ("name", "primary")
+PALETTE = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
+# The console's own colours (`[variables]`), with the dark theme's values as defaults.
+VARIABLE_DEFAULTS = {
+    "xml-tag": "#5fafff",
+    "xml-attribute": "#87d7af",
+    "xml-string": "#ffd787",
+    "xml-text": "#d0d0d0",
+    "xml-comment": "#6c7380",
+    "xml-punctuation": "#8a93a3",
+    "traffic-in": "#87d787",
+    "traffic-out": "#ffaf5f",
+    "traffic-time": "#6c7380",
+}
 
 
 @dataclass(frozen=True)
@@ -22,17 +46,7 @@ class ThemeSpec:
     console's own variables."""
 
     name: str
-    primary: str
-    secondary: str | None = None
-    warning: str | None = None
-    error: str | None = None
-    success: str | None = None
-    accent: str | None = None
-    foreground: str | None = None
-    background: str | None = None
-    surface: str | None = None
-    panel: str | None = None
-    boost: str | None = None
+    palette: dict[str, str]  # PALETTE name -> colour; `primary` is always there
     dark: bool = True
     luminosity_spread: float = 0.15
     text_alpha: float = 0.95
@@ -40,48 +54,31 @@ class ThemeSpec:
     source: Path | None = None
 
 
-# What a theme file may set at its top level besides [variables], with the type each must have.
-_TOP_LEVEL = {
-    key: kind for key, kind in get_type_hints(ThemeSpec).items() if key not in ("name", "variables", "source")
-}
-_COLOUR = 'a colour such as "#5fafff"'
-_WANTED = {str: _COLOUR, str | None: _COLOUR, bool: "true or false", float: "a number"}
+class ThemeError(SettingError):
+    """A theme file that cannot be used, naming the file, the key and the problem."""
 
 
-def _problem(key: str, value: object) -> str | None:
-    """What is wrong with `value` at the top-level `key`, or None when it fits."""
-    if key not in _TOP_LEVEL:
-        return f"unknown key {key!r}; use: name, {', '.join(_TOP_LEVEL)} and a [variables] table"
-    kind = _TOP_LEVEL[key]
-    if isinstance(value, kind) or (kind is float and type(value) is int):
-        return None
-    return f"{key} must be {_WANTED[kind]}, not {value!r}"
+def theme_keys(colour: Check[str]) -> dict[str, Check[Any]]:
+    return {
+        "name": text,
+        "dark": flag,
+        **dict.fromkeys(PALETTE, colour),
+        "luminosity_spread": fraction,
+        "text_alpha": fraction,
+        "variables": table(dict.fromkeys(VARIABLE_DEFAULTS, colour)),
+    }
 
 
-class ThemeError(ValueError):
-    """A theme file that cannot be used, naming the file and the problem."""
-
-
-def load_theme(path: Path) -> ThemeSpec:
+def load_theme(path: Path, colour: Check[str]) -> ThemeSpec:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ThemeError(f"{path}: {error}") from None
-    missing = [key for key in REQUIRED if key not in data]
-    if missing:
-        raise ThemeError(f"{path}: missing {', '.join(missing)}")
-    variables = data.pop("variables", {})
-    if not isinstance(variables, dict):
-        raise ThemeError(f"{path}: [variables] must be a table")
-    name = str(data.pop("name"))
-    for key, value in data.items():
-        problem = _problem(key, value)
-        if problem:
-            raise ThemeError(f"{path}: {problem}")
-    return ThemeSpec(name, **data, variables={str(k): str(v) for k, v in variables.items()}, source=path)
+        values = read_table(read_toml(path, ThemeError), theme_keys(colour), required=("name", "primary"))
+    except SettingError as error:
+        raise error.at(path, kind=ThemeError) from None
+    palette = {key: values.pop(key) for key in PALETTE if key in values}
+    return ThemeSpec(palette=palette, source=path, **values)
 
 
-def discover_themes(extra_dirs: tuple[Path, ...] = ()) -> tuple[dict[str, ThemeSpec], list[str]]:
+def discover_themes(colour: Check[str], extra_dirs: tuple[Path, ...] = ()) -> tuple[dict[str, ThemeSpec], list[str]]:
     """All usable themes by name, and the errors of the files that could not be loaded."""
     themes: dict[str, ThemeSpec] = {}
     errors: list[str] = []
@@ -90,7 +87,7 @@ def discover_themes(extra_dirs: tuple[Path, ...] = ()) -> tuple[dict[str, ThemeS
             continue
         for path in sorted(directory.glob("*.toml")):
             try:
-                spec = load_theme(path)
+                spec = load_theme(path, colour)
             except ThemeError as error:
                 errors.append(str(error))
                 continue

@@ -99,11 +99,15 @@ class IqConsoleApp(App[None]):
         companions: tuple[Callable[[], Awaitable[None]], ...] = (),
         greeting: str = "",
         variables: dict[str, str] | None = None,
+        keymap: dict[str, str] | None = None,
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
         `greeting` is shown once at start; `variables` are the user's own `${name}`s;
-        `store` is where the traffic is recorded (a new one when None)."""
+        `store` is where the traffic is recorded (a new one when None);
+        `keymap` rebinds keys by binding id (checked by ui/keymap.py)."""
         super().__init__()
+        self.keymap = dict(keymap or {})
+        self.set_keymap(self.keymap)
         self.account = account
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
@@ -374,14 +378,18 @@ class IqConsoleApp(App[None]):
     @on(ResponderTable.AddRequested)
     def add_responder(self) -> None:
         taken = {responder.name for responder in self.responders}
-        self.push_screen(ResponderForm(taken_names=taken, sample=self._sample()), self._responder_saved)
+        self.push_screen(
+            ResponderForm(taken_names=taken, sample=self._sample(), payloads=self.responders.payloads),
+            self._responder_saved,
+        )
 
     @on(ResponderTable.EditRequested)
     def edit_responder(self, event: ResponderTable.EditRequested) -> None:
         original = self.responders.get(event.name)
         taken = {responder.name for responder in self.responders}
         self.push_screen(
-            ResponderForm(original, taken, self._sample()), lambda edited: self._responder_saved(edited, original.name)
+            ResponderForm(original, taken, self._sample(), self.responders.payloads),
+            lambda edited: self._responder_saved(edited, original.name),
         )
 
     @on(ResponderTable.SaveRequested)
@@ -431,4 +439,4 @@ class IqConsoleApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.focused, list(self.BINDINGS)))
+        self.push_screen(HelpScreen(self.focused, list(self.BINDINGS), self.keymap))

@@ -1,43 +1,50 @@
-"""Textual themes (app and editor) built from the theme files the core loads."""
+"""Textual themes (app and editor) built from the theme files the core loads, and the colour
+check those files are loaded with (Textual's own parser: a theme that loads can be selected)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.style import Style
 from textual.app import App
+from textual.color import Color, ColorParseError
 from textual.theme import Theme
 from textual.widgets.text_area import TextAreaTheme
 
 from iqconsole.core.highlight import ROLES
-from iqconsole.core.themes import DEFAULT_THEME, ThemeSpec, discover_themes
+from iqconsole.core.settings import SettingError, text
+from iqconsole.core.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSpec, discover_themes
 
-# Variables every theme must define (their defaults come from the dark theme's values).
-VARIABLE_DEFAULTS = {
-    "xml-tag": "#5fafff",
-    "xml-attribute": "#87d7af",
-    "xml-string": "#ffd787",
-    "xml-text": "#d0d0d0",
-    "xml-comment": "#6c7380",
-    "xml-punctuation": "#8a93a3",
-    "traffic-in": "#87d787",
-    "traffic-out": "#ffaf5f",
-    "traffic-time": "#6c7380",
-}
+__all__ = ["VARIABLE_DEFAULTS", "colour", "editor_theme", "role_styles", "to_textual_theme", "use_themes"]
+
+COLOURS_ALLOWED = "#rrggbb, #rgb, rgb(r, g, b), hsl(h, s%, l%) or a colour name such as red"
+
+
+def colour(value: Any) -> str:
+    """A colour Textual can use, as written in the file."""
+    written = text(value)
+    try:
+        Color.parse(written)
+    except ColorParseError:
+        raise SettingError(f"{written!r} is not a colour", allowed=COLOURS_ALLOWED) from None
+    return written
 
 
 def to_textual_theme(spec: ThemeSpec) -> Theme:
+    palette = spec.palette
     return Theme(
         name=spec.name,
-        primary=spec.primary,
-        secondary=spec.secondary,
-        warning=spec.warning,
-        error=spec.error,
-        success=spec.success,
-        accent=spec.accent,
-        foreground=spec.foreground,
-        background=spec.background,
-        surface=spec.surface,
-        panel=spec.panel,
-        boost=spec.boost,
+        primary=palette["primary"],
+        secondary=palette.get("secondary"),
+        warning=palette.get("warning"),
+        error=palette.get("error"),
+        success=palette.get("success"),
+        accent=palette.get("accent"),
+        foreground=palette.get("foreground"),
+        background=palette.get("background"),
+        surface=palette.get("surface"),
+        panel=palette.get("panel"),
+        boost=palette.get("boost"),
         dark=spec.dark,
         luminosity_spread=spec.luminosity_spread,
         text_alpha=spec.text_alpha,
@@ -48,7 +55,7 @@ def to_textual_theme(spec: ThemeSpec) -> Theme:
 def use_themes(app: App, requested: str) -> None:
     """Register the built-in and the user's themes, say which files could not be loaded, and
     switch to `requested` (or to the default theme, saying why)."""
-    themes, errors = discover_themes()
+    themes, errors = discover_themes(colour)
     for spec in themes.values():
         app.register_theme(to_textual_theme(spec))
     for error in errors:
@@ -64,8 +71,11 @@ def use_themes(app: App, requested: str) -> None:
 
 
 def role_styles(variables: dict[str, str]) -> dict[str, Style]:
-    """Rich styles for each XML role, from the current theme's variables."""
-    return {role: Style(color=variables.get(f"xml-{role}", VARIABLE_DEFAULTS[f"xml-{role}"])) for role in ROLES}
+    """Rich styles for each XML role, from the current theme's variables (any colour Textual reads)."""
+    return {
+        role: Style(color=Color.parse(variables.get(f"xml-{role}", VARIABLE_DEFAULTS[f"xml-{role}"])).rich_color)
+        for role in ROLES
+    }
 
 
 def editor_theme(name: str, variables: dict[str, str]) -> TextAreaTheme:

@@ -66,4 +66,4 @@ class TrafficViewerApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.focused, declared_bindings(self)))
+        self.push_screen(HelpScreen(self.focused, declared_bindings(self), {}))

@@ -196,13 +196,21 @@ def test_config_file_is_optional_and_read(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('timeout = 5\n[variables]\nnode = "urn:x"\ncount = 3\n')
     assert load_config(path) == Config(5.0, {"node": "urn:x", "count": "3"})
+    path.write_text('theme = "iqconsole-light"\n[keymap]\n"composer.send" = "ctrl+enter, ctrl+j"\n')
+    assert load_config(path) == Config(theme="iqconsole-light", keymap={"composer.send": "ctrl+enter,ctrl+j"})
 
 
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("timeout = -1", "positive"),
-        ("timeout = 'x'", "positive"),
+        ("timeout = -1", "timeout: -1 is not above 0; allowed: a number of seconds above 0"),
+        ("timeout = 0", "timeout: 0 is not above 0"),
+        ("timeout = nan", "timeout: nan is not a finite number"),
+        ("timeout = inf", "timeout: inf is not a finite number"),
+        ("timeout = 'x'", "timeout: x is not a number"),
+        ("timout = 3", "timout: unknown key; allowed: timeout, theme, variables, keymap"),
+        ("[keymap]\n'composer.send' = 5", 'keymap."composer.send": 5 is not a string'),
+        ("theme = true", "theme: True is not a string"),
         ("[variables]\n'bad name' = 'x'", "bad variable"),
         ("[variables]\nid = 'x'", "fresh"),
         ("timeout = ", "TOML"),

@@ -8,7 +8,7 @@ from textual.theme import Theme
 from iqconsole.core import locations
 from iqconsole.core.highlight import ROLES, xml_spans
 from iqconsole.core.themes import DEFAULT_THEME, ThemeError, discover_themes, load_theme
-from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
+from iqconsole.ui.themes import VARIABLE_DEFAULTS, colour, to_textual_theme
 
 SAMPLE = "<iq type='get' id=\"a1\"><query xmlns='jabber:iq:version'/><!-- why --></iq>"
 
@@ -57,17 +57,17 @@ def user_themes(tmp_path, monkeypatch):
 
 
 def test_builtin_themes_are_found(user_themes):
-    themes, errors = discover_themes()
+    themes, errors = discover_themes(colour)
     assert errors == []
     assert {"iqconsole-dark", "iqconsole-light"} <= set(themes)
     assert DEFAULT_THEME in themes
-    assert themes["iqconsole-dark"].primary
+    assert themes["iqconsole-dark"].palette["primary"]
     assert themes["iqconsole-light"].dark is False
 
 
 @pytest.mark.parametrize("name", ["iqconsole-dark", "iqconsole-light"])
 def test_builtin_themes_define_every_console_variable(user_themes, name):
-    themes, _ = discover_themes()
+    themes, _ = discover_themes(colour)
     spec = themes[name]
     required = {key for key in VARIABLE_DEFAULTS if key.startswith(("xml-", "traffic-"))}
     assert required  # the UI does declare some
@@ -78,16 +78,16 @@ def test_builtin_themes_define_every_console_variable(user_themes, name):
 
 
 def test_builtin_themes_cover_every_highlight_role(user_themes):
-    themes, _ = discover_themes()
+    themes, _ = discover_themes(colour)
     for spec in (themes["iqconsole-dark"], themes["iqconsole-light"]):
         assert {f"xml-{role}" for role in ROLES} <= set(spec.variables)
 
 
 def test_user_theme_overrides_builtin_by_name(user_themes):
     (user_themes / "mine.toml").write_text('name = "iqconsole-dark"\nprimary = "#123456"\n', encoding="utf-8")
-    themes, errors = discover_themes()
+    themes, errors = discover_themes(colour)
     assert errors == []
-    assert themes["iqconsole-dark"].primary == "#123456"
+    assert themes["iqconsole-dark"].palette["primary"] == "#123456"
     assert themes["iqconsole-dark"].source == user_themes / "mine.toml"
 
 
@@ -97,17 +97,17 @@ def test_user_theme_overrides_builtin_by_name(user_themes):
         ('name = "broken"\nprimary = [\n', ["broken.toml"]),
         ('primary = "#ffffff"\n', ["broken.toml", "missing", "name"]),
         ('name = "broken"\n', ["missing", "primary"]),
-        ('name = "broken"\nprimary = "#fff"\nvariables = "oops"\n', ["[variables] must be a table"]),
-        # Wrong types used to reach Textual's Theme unchecked and crash the app when chosen.
-        ('name = "broken"\nprimary = 5\n', ["broken.toml", "primary must be a colour", "not 5"]),
-        ('name = "broken"\nprimary = "#fff"\ndark = "no"\n', ["dark must be true or false", "'no'"]),
-        ('name = "broken"\nprimary = "#fff"\ntext_alpha = "x"\n', ["text_alpha must be a number"]),
-        ('name = "broken"\nprimary = "#fff"\nbackgroud = "#000"\n', ["unknown key 'backgroud'", "background"]),
+        ('name = "broken"\nprimary = "#fff"\nvariables = "oops"\n', ["variables: 'oops' is not a table"]),
+        ('name = "broken"\nprimary = "#fff"\nsurface = "#12345"\n', ["surface: '#12345' is not a colour", "allowed"]),
+        ('name = "broken"\nprimary = "#fff"\n[variables]\nxml-tag = "blurple"\n', ["variables.xml-tag", "colour"]),
+        ('name = "broken"\nprimary = "#fff"\n[variables]\nxml-tga = "#fff"\n', ["xml-tga: unknown key"]),
+        ('name = "broken"\nprimary = "#fff"\ndark = "yes"\n', ["dark: 'yes' is not true or false"]),
+        ('name = "broken"\nprimary = "#fff"\nprimray = "#fff"\n', ["primray: unknown key", "primary"]),
     ],
 )
 def test_broken_theme_is_reported_not_raised(user_themes, content, words):
     (user_themes / "broken.toml").write_text(content, encoding="utf-8")
-    themes, errors = discover_themes()
+    themes, errors = discover_themes(colour)
     assert len(errors) == 1
     for word in words:
         assert word in errors[0]
@@ -118,7 +118,7 @@ def test_broken_theme_is_reported_not_raised(user_themes, content, words):
 def test_theme_fields_become_textual_theme_fields(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text('name = "mine"\nprimary = "#123456"\ndark = false\ntext_alpha = 1\n', encoding="utf-8")
-    theme = to_textual_theme(load_theme(path))
+    theme = to_textual_theme(load_theme(path, colour))
     assert (theme.name, theme.primary, theme.dark, theme.text_alpha) == ("mine", "#123456", False, 1)
     assert theme.luminosity_spread == Theme(name="any", primary="#000000").luminosity_spread  # Textual's default
     assert theme.variables["xml-tag"] == VARIABLE_DEFAULTS["xml-tag"]
@@ -128,11 +128,11 @@ def test_load_theme_raises_theme_error_naming_the_file(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("name = \n", encoding="utf-8")
     with pytest.raises(ThemeError, match=r"bad\.toml"):
-        load_theme(path)
+        load_theme(path, colour)
 
 
 def test_non_utf8_theme_is_reported_not_raised(user_themes):
     (user_themes / "latin1.toml").write_bytes('name = "latin1"\nprimary = "#fff"\n# café\n'.encode("latin-1"))
-    themes, errors = discover_themes()
+    themes, errors = discover_themes(colour)
     assert len(errors) == 1 and "latin1.toml" in errors[0]
     assert "iqconsole-dark" in themes

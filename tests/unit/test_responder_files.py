@@ -5,9 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from slixmpp import Iq
 
 from iqconsole.core.responder_files import load_responders, save_responders
-from iqconsole.core.responder_match import MatchKind, ResponderError, check_mask, check_xpath, define_payload
+from iqconsole.core.responder_match import MatchKind, PayloadNames, ResponderError, check_mask, check_xpath
 from iqconsole.core.responder_reply import request_value
 from iqconsole.core.responders import Responder, ResponderSet
 
@@ -71,21 +72,22 @@ def test_a_full_file_loads_in_order_and_saves_back_the_same(tmp_path):
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("[[responder]]\nname = 'a'\n", ["'a'", "exactly one of match"]),
+        ("[[responder]]\nname = 'a'\n", ["responder 'a': no match given", "exactly one of match"]),
         ("[[responder]]\nname = 'a'\nmatch = 'iq/ping'\nxpath = 'iq'\n", ["exactly one"]),
-        ("[[responder]]\nname = 'a'\nmatch = 'iq/nope'\n", ["'a'", "unknown payload 'nope'", "ping"]),
+        ("[[responder]]\nname = 'a'\nmatch = 'iq/nope'\n", ["responder 'a'.match", "unknown payload 'nope'", "ping"]),
         (
             "[[responder]]\nname = 'a'\nmatch = 'iq/ping'\nerror = 'nonsense'\n",
             ["unknown error condition", "policy-violation"],
         ),
-        ("[[responder]]\nname = 'a'\nmatch = 'iq/ping'\ndelay_ms = 'soon'\n", ["delay_ms must be a int"]),
-        ("[[responder]]\nname = 'a'\nmatch = 'iq/ping'\nreplay = 'x'\n", ["unknown key(s) replay"]),
+        ("[[responder]]\nname = 'a'\nmatch = 'iq/ping'\ndelay_ms = 'soon'\n", ["delay_ms: soon is not a whole number"]),
+        ("[[responder]]\nname = 'a'\nmatch = 'iq/ping'\ndelay_ms = -5\n", ["delay_ms: -5 is out of range", "0 to"]),
+        ("[[responder]]\nname = 'a'\nmatch = 'iq/ping'\nreplay = 'x'\n", ["responder 'a'.replay: unknown key"]),
         (
             "[[responder]]\nname = 'a'\nmatch = 'iq/ping'\n[[responder]]\nname = 'a'\nmatch = 'iq/ping'\n",
             ["already exists"],
         ),
         ("unmatched = 'shrug'\n", ["unmatched", "shrug"]),
-        ("colour = 'red'\n", ["unknown key(s) colour"]),
+        ("colour = 'red'\n", ["colour: unknown key; allowed: unmatched, payloads, responder"]),
         ("[[responder\n", ["line 1"]),
     ],
 )
@@ -130,15 +132,43 @@ def test_bad_masks_are_refused(mask):
 )
 def test_custom_payloads_cannot_shadow_built_ins(name, element, words):
     with pytest.raises(ResponderError, match=words.replace("{", r"\{").replace("}", r"\}")):
-        define_payload(name, element)
+        PayloadNames().define(name, element)
 
 
-def test_a_custom_payload_becomes_a_stanza_path_step():
-    define_payload("units_custom", "{urn:example:units}query")
-    define_payload("units_custom", "{urn:example:units}query")  # the same definition again is fine
-    assert Responder("c", "iq@type=get/units_custom").match_kind is MatchKind.STANZA_PATH
+def test_a_custom_payload_becomes_a_stanza_path_step_of_its_set():
+    responders = ResponderSet()
+    responders.define_payload("units_custom", "{urn:example:units}query")
+    responders.define_payload("units_custom", "{urn:example:units}query")  # the same definition again is fine
+    assert responders.add("c", "iq@type=get/units_custom").match_kind is MatchKind.STANZA_PATH
     with pytest.raises(ResponderError, match="already defined"):
-        define_payload("units_custom", "{urn:example:other}query")
+        responders.define_payload("units_custom", "{urn:example:other}query")
+    with pytest.raises(ResponderError, match="unknown payload 'units_custom'"):
+        ResponderSet().add("c", "iq@type=get/units_custom")  # another set does not know the name
+
+
+CUSTOM_SET = """\
+[payloads]
+custom = "{%s}query"
+
+[[responder]]
+name = "answer"
+match = "iq@type=get/custom"
+"""
+
+
+def test_two_sets_may_give_one_payload_name_different_elements(tmp_path):
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text(CUSTOM_SET % "urn:example:first")
+    second.write_text(CUSTOM_SET % "urn:example:second")
+    sets = {"first": load_responders(first), "second": load_responders(second)}
+    for namespace in ("first", "second"):
+        request = Iq(
+            xml=ET.fromstring(
+                f"<iq xmlns='jabber:client' type='get' id='q'><query xmlns='urn:example:{namespace}'/></iq>"
+            )
+        )
+        answered = {name for name, responders in sets.items() if responders.answer(request).responder is not None}
+        assert answered == {namespace}, f"only the set that defines {namespace} answers it"
 
 
 def test_request_values_read_attributes_and_text_in_any_namespace():

@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 
 from iqconsole.core.history import History, load_draft, save_draft
+from iqconsole.core.settings import SettingError, seconds
 from iqconsole.core.validation import Checked, Context, check
 from iqconsole.ui.composer.composer_editor import STARTER, ComposerEditor
 
@@ -67,6 +68,7 @@ class ComposerPane(Vertical):
     context: reactive[Context] = reactive(Context, always_update=True)
     checked: reactive[Checked] = reactive(Checked)
     pending: reactive[dict[str, float]] = reactive(dict, always_update=True)  # id -> monotonic deadline
+    timeout_problem = reactive("")  # what is wrong with the timeout box ("" when it is fine)
 
     class TemplatePickRequested(Message):
         """Open the template picker; the choice goes into the editor."""
@@ -99,6 +101,7 @@ class ComposerPane(Vertical):
             yield Static("", id="composer-check")
             yield Static("timeout s", id="composer-timeout-label")
             yield Input(f"{self.default_timeout:g}", id="composer-timeout", type="number", compact=True)
+        yield Static("", id="composer-timeout-problem")
         yield Static("", id="composer-outcome")
 
     def on_mount(self) -> None:
@@ -114,12 +117,30 @@ class ComposerPane(Vertical):
 
     @property
     def timeout(self) -> float:
-        """The per-send timeout typed in the box, or the default when it is not a positive number."""
+        """The per-send timeout typed in the box; SettingError when it is not one (sends are
+        refused then, see `refuse_send_with_a_bad_timeout`)."""
+        return seconds(self.query_one("#composer-timeout", Input).value)
+
+    @on(Input.Changed, "#composer-timeout")
+    def timeout_changed(self, event: Input.Changed) -> None:
         try:
-            value = float(self.query_one("#composer-timeout", Input).value)
-        except ValueError:
-            return self.default_timeout
-        return value if value > 0 else self.default_timeout
+            seconds(event.value)
+        except SettingError as error:
+            self.timeout_problem = f"✖ timeout: {error.field_message}"
+        else:
+            self.timeout_problem = ""
+
+    def watch_timeout_problem(self, problem: str) -> None:
+        self.query_one("#composer-timeout-problem", Static).update(problem)
+        self.query_one("#composer-timeout-problem", Static).display = bool(problem)
+        self.query_one("#composer-timeout", Input).set_class(bool(problem), "-invalid")
+
+    @on(ComposerEditor.SendRequested)
+    def refuse_send_with_a_bad_timeout(self, event: ComposerEditor.SendRequested) -> None:
+        """Never send with a timeout other than the one shown: a bad box stops the send here."""
+        if self.timeout_problem:
+            event.stop()
+            self.report(f"✖ Not sent: {self.timeout_problem.removeprefix('✖ ')}", "error")
 
     def action_pick_template(self) -> None:
         self.post_message(self.TemplatePickRequested())

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from iqconsole.core.responder_reply import ERROR_CONDITIONS, ERROR_TYPES
-from iqconsole.core.responders import MatchKind, Responder, ResponderError
+from iqconsole.core.responders import MatchKind, PayloadNames, Responder, ResponderError
 
 MATCH_KINDS = [("StanzaPath", MatchKind.STANZA_PATH), ("XPath", MatchKind.XPATH), ("XML mask", MatchKind.MASK)]
 MATCH_HINTS = {
@@ -35,10 +35,16 @@ class ResponderForm(ModalScreen[Responder | None]):
     ]
 
     def __init__(
-        self, original: Responder | None = None, taken_names: Collection[str] = frozenset(), sample: str | None = None
+        self,
+        original: Responder | None = None,
+        taken_names: Collection[str] = frozenset(),
+        sample: str | None = None,
+        payloads: PayloadNames | None = None,
     ):
+        """`payloads`: the StanzaPath names of the set the responder goes into (its own ones too)."""
         super().__init__()
         self._original = original
+        self._payloads = payloads
         self._taken = set(taken_names) - ({original.name} if original else set())
         self._sample = sample
 
@@ -111,7 +117,7 @@ class ResponderForm(ModalScreen[Responder | None]):
             self._build()
             problem = ""
         except ResponderError as error:
-            problem = str(error)
+            problem = error.field_message
         self.query_one("#responder-problem", Static).update(problem and f"✖ {problem}")
         self.query_one("#responder-save", Button).disabled = bool(problem)
         return problem
@@ -139,6 +145,7 @@ class ResponderForm(ModalScreen[Responder | None]):
             error_text=self.query_one("#responder-error-text", Input).value if reply_kind == "error" else "",
             delay_ms=int(delay),
             silent=reply_kind == "silent",
+            payloads=self._payloads,
         )
         if self._original is not None and (responder.match, responder.match_kind) == (
             self._original.match,

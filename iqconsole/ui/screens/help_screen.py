@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -50,17 +50,23 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, widget: Widget | None, app_bindings: Iterable[BindingType]):
+    def __init__(self, widget: Widget | None, app_bindings: Iterable[BindingType], keymap: Mapping[str, str]):
+        """`keymap`: the user's keys by binding id, shown instead of the defaults they replace."""
         super().__init__()
         self._text, bindings = help_for(widget)
         self._listed_bindings = bindings + [binding for binding in app_bindings if isinstance(binding, Binding)]
+        self._keymap = keymap
 
     def compose(self) -> ComposeResult:
         keys = "\n".join(
-            f"| `{binding.key_display or binding.key}` | {binding.description} | `{binding.id}` |"
+            f"| `{self._keys_of(binding)}` | {binding.description} | `{binding.id}` |"
             for binding in self._listed_bindings
             if binding.description
         )
         table = f"\n\n## Keys\n\n| key | action | id (for the keymap) |\n|---|---|---|\n{keys}\n"
         with VerticalScroll(id="help-body"):
             yield Markdown(self._text + table)
+
+    def _keys_of(self, binding: Binding) -> str:
+        rebound = self._keymap.get(binding.id or "")
+        return rebound.replace(",", ", ") if rebound else binding.key_display or binding.key

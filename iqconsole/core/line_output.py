@@ -1,0 +1,66 @@
+"""Lines for an output that may stop being read (stdout on a pipe nobody drains).
+
+`iqconsole respond` reports every answered request; printing on the event loop would stop the
+answering as soon as the pipe is full. Here the loop only puts the line in a bounded queue and a
+thread writes it, with `os.write` on the file descriptor (no Python-level lock that interpreter
+shutdown could wait on). When the queue is full, lines are dropped and counted, and the count is
+written as a line of its own once the reader catches up.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable
+
+DEFAULT_CAPACITY = 10_000  # lines waiting to be written before new ones are dropped
+
+
+class LineOutput:
+    def __init__(self, fd: int, dropped_line: Callable[[int], str], capacity: int = DEFAULT_CAPACITY):
+        """`dropped_line(n)` is the line that says n lines were dropped (text or JSON)."""
+        self._fd = fd
+        self._dropped_line = dropped_line
+        # Each line travels with the number of lines dropped before it, so a note sits at its gap.
+        self._lines: queue.Queue[tuple[int, str | None]] = queue.Queue(capacity)
+        self.dropped = 0
+        self._closed_by_reader = False
+        self._thread = threading.Thread(target=self._write_all, name="line-output", daemon=True)
+        self._thread.start()
+
+    def write(self, line: str) -> None:
+        """Queue one line (without its newline); never waits."""
+        try:
+            self._lines.put_nowait((self.dropped, line))
+        except queue.Full:
+            self.dropped += 1
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Write what is queued, waiting at most `timeout` seconds for a slow reader."""
+        try:
+            self._lines.put((self.dropped, None), timeout=timeout)
+        except queue.Full:
+            return
+        self._thread.join(timeout)
+
+    def _write_all(self) -> None:
+        reported = 0
+        while True:
+            dropped_before, line = self._lines.get()
+            if dropped_before > reported:
+                self._write(self._dropped_line(dropped_before - reported))
+                reported = dropped_before
+            if line is None:
+                return
+            self._write(line)
+
+    def _write(self, line: str) -> None:
+        if self._closed_by_reader:
+            return
+        data = (line + "\n").encode("utf-8", "replace")
+        try:
+            while data:
+                data = data[os.write(self._fd, data) :]
+        except OSError:  # the reader went away (EPIPE): nothing more can be written
+            self._closed_by_reader = True

@@ -1,0 +1,116 @@
+"""The installed command: every argument and the config file are checked before anything starts
+(exit 2 with the option or file, the key, the problem and what is allowed), and an error never
+ends with exit 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from iqconsole.core.traffic_export import FORMAT, FORMAT_VERSION
+
+IQCONSOLE = Path(sys.executable).with_name("iqconsole")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(IQCONSOLE), *args], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
+
+
+@pytest.fixture
+def recording(tmp_path) -> Path:
+    """An exported log with no entries: enough for `iqconsole view`."""
+    path = tmp_path / "empty.jsonl"
+    path.write_text(json.dumps({"format": FORMAT, "version": FORMAT_VERSION, "own_jid": ""}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--timeout", "-5"], "argument --timeout: -5 is not above 0; allowed: a number of seconds above 0"),
+        (["--timeout", "0"], "argument --timeout: 0 is not above 0"),
+        (["--timeout", "nan"], "argument --timeout: nan is not a finite number"),
+        (["--timeout", "inf"], "argument --timeout: inf is not a finite number"),
+        (["--port", "99999"], "argument --port: 99999 is out of range; allowed: a whole number from 1 to 65535"),
+        (["--port", "-"], "argument --port: - is not a whole number"),
+        (["--jid", "alice smith@example.org"], "argument --jid: 'alice smith@example.org' contains a space"),
+        (["--jid", "@example.org"], "argument --jid: '@example.org' is not a valid JID"),
+        (["--jid", "alice@"], "argument --jid: 'alice@' is not a valid JID"),
+        (["--jid", "example.org"], "argument --jid: 'example.org' has no user part"),
+        (["--ca-file", "/no/such/file.pem"], "argument --ca-file: '/no/such/file.pem': no such file"),
+        (["--jid", "a@example.org", "--port", "5222"], "--port: 5222 is given without a host"),
+    ],
+)
+def test_bad_arguments_end_with_exit_2_and_say_why(args, words):
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_ca_file_that_is_not_a_certificate_is_refused_up_front(tmp_path):
+    not_a_certificate = tmp_path / "notes.pem"
+    not_a_certificate.write_text("just some notes\n")
+    result = run("--jid", "a@example.org", "--ca-file", str(not_a_certificate))
+    assert result.returncode == 2
+    assert f"argument --ca-file: '{not_a_certificate}' holds no PEM certificate" in result.stderr
+
+
+def test_respond_refuses_a_jid_with_a_space_without_a_traceback(tmp_path):
+    result = run("respond", "--jid", "a b@example.org", "--password-env", "HOME", "--responders", "x.toml")
+    assert result.returncode == 2 and "contains a space" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        ("timeout = -5\n", "config.toml: timeout: -5 is not above 0"),
+        ("timeout = nan\n", "config.toml: timeout: nan is not a finite number"),
+        ("timout = 5\n", "config.toml: timout: unknown key; allowed: timeout, theme, variables, keymap"),
+        ("timeout = \n", "config.toml: not valid TOML"),
+        (
+            '[keymap]\n"composer.sned" = "f6"\n',
+            'keymap."composer.sned": unknown binding id (did you mean composer.send?)',
+        ),
+        ('[keymap]\n"composer.send" = "ctlr+j"\n', "keymap.\"composer.send\": unknown key 'ctlr+j'"),
+    ],
+)
+def test_view_with_a_bad_config_file_gives_a_clear_error(tmp_path, recording, config, words):
+    config_dir = tmp_path / "config" / "iqconsole"
+    config_dir.mkdir(parents=True)
+    (config_dir / "config.toml").write_text(config)
+    result = run("view", str(recording), env={"XDG_CONFIG_HOME": str(tmp_path / "config")})
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+CRASHING_APP = """
+import sys
+from iqconsole.ui.app import IqConsoleApp
+def on_mount(self):
+    raise RuntimeError("a bug in the app")
+IqConsoleApp.on_mount = on_mount
+from iqconsole.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_an_error_in_the_app_never_ends_with_exit_0(recording):
+    result = subprocess.run(
+        [sys.executable, "-c", CRASHING_APP, "view", str(recording)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver"},
+    )
+    assert result.returncode == 1
+    assert "a bug in the app" in result.stderr
+    assert "iqconsole: stopped by an unexpected error" in result.stderr

@@ -1,0 +1,147 @@
+"""Settings in the app (Pilot): the keymap rebinds keys, and the timeout box, the login form
+and the theme files refuse bad values where they are typed, never crashing."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Markdown
+
+from iqconsole.core import locations
+from iqconsole.core.account import Account
+from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.screens.login_screen import LoginScreen
+
+SIZE = (150, 45)
+
+
+def offline_app(**kwargs) -> IqConsoleApp:
+    return IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, **kwargs)
+
+
+def text_of(screen, selector: str) -> str:
+    widget = screen.query_one(selector)
+    return str(widget.render()) if widget.display else ""
+
+
+# -- keymap ---------------------------------------------------------------------------------------------
+
+
+async def test_a_rebound_key_works_and_the_old_one_no_longer_does():
+    app = offline_app(keymap={"composer.send": "f6", "app.help": "f9"})
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        editor.focus()
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert "Not sent" not in text_of(app.screen, "#composer-outcome"), "Ctrl+J no longer sends"
+        await pilot.press("f6")
+        await pilot.pause()
+        assert "Not sent: not connected" in text_of(app.screen, "#composer-outcome"), "F6 sends (and says why not)"
+
+        await pilot.press("f1")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen), "F1 no longer opens the help"
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        help_text = app.screen.query_one(Markdown).source
+        assert "| `f9` | Help | `app.help` |" in help_text, "the help lists the user's key"
+
+
+# -- the composer's timeout box ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [("-5", "-5 is not above 0"), ("0", "0 is not above 0"), ("", "empty"), ("1e9", "1e9 is too long")],
+)
+async def test_a_bad_timeout_is_explained_at_the_box_and_stops_the_send(typed, words):
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        box = app.query_one("#composer-timeout", Input)
+        box.value = typed
+        await pilot.pause()
+        assert f"timeout: {words}; allowed: a number of seconds above 0" in text_of(
+            app.screen, "#composer-timeout-problem"
+        )
+        assert box.has_class("-invalid")
+        app.query_one(ComposerEditor).focus()
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert f"Not sent: timeout: {words}" in text_of(app.screen, "#composer-outcome"), (
+            "not sent with another timeout"
+        )
+
+        box.value = "12.5"
+        await pilot.pause()
+        assert text_of(app.screen, "#composer-timeout-problem") == "" and not box.has_class("-invalid")
+        assert app.composer.timeout == 12.5
+
+
+# -- the login form --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "words"),
+    [
+        ("login-jid", "alice smith@example.org", "'alice smith@example.org' contains a space"),
+        ("login-jid", "@example.org", "is not a valid JID"),
+        ("login-jid", "", "empty"),
+        ("login-port", "-", "- is not a whole number"),
+        ("login-port", "99999", "99999 is out of range; allowed: a whole number from 1 to 65535"),
+        ("login-ca-file", "/no/such.pem", "no such file"),
+        ("login-host", "two words", "'two words' is not a host name"),
+    ],
+)
+async def test_the_login_form_says_what_is_wrong_at_the_field(field, typed, words):
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_login()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        screen.query_one("#login-host", Input).value = "127.0.0.1"
+        screen.query_one(f"#{field}", Input).value = typed
+        await pilot.click("#login-connect")
+        await pilot.pause()
+        assert app.screen is screen, "the form stays open"
+        assert words in text_of(screen, f"#{field}-problem")
+        assert screen.focused is screen.query_one(f"#{field}", Input), "the cursor goes to the field"
+        others = [other for other in ("login-jid", "login-host", "login-port", "login-ca-file") if other != field]
+        assert all(text_of(screen, f"#{other}-problem") == "" for other in others)
+
+
+async def test_a_port_without_a_host_is_explained_at_the_port():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_login()
+        await pilot.pause()
+        app.screen.query_one("#login-port", Input).value = "5222"
+        await pilot.click("#login-connect")
+        await pilot.pause()
+        assert "5222 is given without a host" in text_of(app.screen, "#login-port-problem")
+
+
+# -- themes ----------------------------------------------------------------------------------------------
+
+
+async def test_a_theme_with_a_bad_colour_is_reported_with_file_and_key_and_never_selectable():
+    themes = locations.user_themes_dir()
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text('name = "broken"\nprimary = "#5fafff"\nsurface = "#12345"\n')
+    (themes / "odd.toml").write_text(
+        'name = "odd"\nprimary = "rgb(95, 175, 255)"\nbackground = "#111"\n'
+        '[variables]\nxml-tag = "hsl(210, 100%, 70%)"\nxml-text = "white"\n'
+    )
+    app = offline_app(theme_name="odd")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        messages = [notification.message for notification in app._notifications]
+        assert any("broken.toml: surface: '#12345' is not a colour; allowed:" in message for message in messages)
+        assert "broken" not in app.available_themes
+        assert app.theme == "odd", "any colour Textual reads works"
+        app.action_help()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.return_code is None, "the app is still running"
