@@ -29,6 +29,8 @@ from iqconsole.core.settings import (
 )
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from iqconsole.core.account import Account
 
 EXIT_CRASHED = 1
@@ -256,9 +258,7 @@ def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
-    app = TrafficViewerApp(store, args.file, theme_name=settings.theme)
-    app.run()
-    return EXIT_CRASHED if app.return_code else 0
+    return _run_until_quit(TrafficViewerApp(store, args.file, theme_name=settings.theme))
 
 
 def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) -> int:
@@ -334,7 +334,6 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
 
 
 def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> int:
-    """Run the UI; an error that stopped it is said once more after its traceback, and is exit 1."""
     from iqconsole.ui.app import IqConsoleApp
 
     app = IqConsoleApp(
@@ -345,6 +344,11 @@ def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> in
         keymap=settings.keymap,
         **extras,
     )
+    return _run_until_quit(app)
+
+
+def _run_until_quit(app: App[None]) -> int:
+    """Run a Textual app; an error that stopped it is said once more after its traceback, and is exit 1."""
     app.run()
     if app.return_code:
         print(

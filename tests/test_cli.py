@@ -94,18 +94,26 @@ def test_view_with_a_bad_config_file_gives_a_clear_error(tmp_path, recording, co
 
 CRASHING_APP = """
 import sys
-from iqconsole.ui.app import IqConsoleApp
+from {module} import {app}
 def on_mount(self):
     raise RuntimeError("a bug in the app")
-IqConsoleApp.on_mount = on_mount
+{app}.on_mount = on_mount
 from iqconsole.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_an_error_in_the_app_never_ends_with_exit_0(recording):
+@pytest.mark.parametrize(
+    ("module", "app", "arguments"),
+    [
+        ("iqconsole.ui.app", "IqConsoleApp", ["--jid", "alice@localhost", "--host", "127.0.0.1", "--port", "9"]),
+        ("iqconsole.ui.viewer_app", "TrafficViewerApp", ["view", "{recording}"]),
+    ],
+)
+def test_an_error_in_the_app_never_ends_with_exit_0(recording, module, app, arguments):
+    arguments = [argument.format(recording=recording) for argument in arguments]
     result = subprocess.run(
-        [sys.executable, "-c", CRASHING_APP, "view", str(recording)],
+        [sys.executable, "-c", CRASHING_APP.format(module=module, app=app), *arguments],
         capture_output=True,
         text=True,
         timeout=60,
