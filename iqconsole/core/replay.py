@@ -20,7 +20,7 @@ def _element(entry: TrafficEntry) -> ET.Element:
 
 
 def _text(element: ET.Element) -> str:
-    return pretty_xml(tostring(element, xmlns=CLIENT_NS))
+    return pretty_xml(tostring(element, xmlns=CLIENT_NS), shorten=False)
 
 
 def replay_text(entry: TrafficEntry) -> str:

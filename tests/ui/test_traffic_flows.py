@@ -209,7 +209,7 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
         detail.focus()
         await pilot.press("r")
         await pilot.pause()
-        shown = str(app.query_one("#detail-body").render())
+        shown = app.query_one("#detail").shown_text
         assert "raw" in shown and '<iq type="result" id="e1" from="localhost"/>' in shown
 
 
@@ -268,7 +268,7 @@ async def test_secrets_show_only_in_the_detail_pane_on_request():
         await pilot.pause()
 
         def body():
-            return str(app.query_one("#detail-body").render())
+            return app.query_one("#detail").shown_text
 
         assert "[redacted]" in body() and "AGFsaWNl" not in body()
         app.query_one("#detail").focus()
