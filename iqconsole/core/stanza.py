@@ -7,6 +7,7 @@ stanzas may sit one after another in the editor.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -192,21 +193,70 @@ def check_addresses(element: ET.Element) -> None:
             raise StanzaError(f"{attribute}='' is empty: remove it or give a JID")
 
 
+class _ErrorRead(Exception):
+    """The <error> element has been read: the rest of the stanza is not needed."""
+
+
+_LAST_END_TAG = re.compile(r"</[^<>]+>\s*$")
+
+
 def error_condition(xml: str) -> str:
-    """'condition (type): text' of an error stanza, for any condition, known or not."""
+    """'condition (type): text' of an error stanza, for any condition, known or not.
+
+    Read as a stream, with no element tree, and first from the last <error> alone: an error
+    reply can carry a huge payload before it."""
+    start = xml.rfind("<error")
+    closing = _LAST_END_TAG.search(xml, start) if start > 0 else None
+    if closing is not None:
+        try:  # the tail is one <error> element and then the stanza's end tag: its last child
+            return _described(*_error_parts(xml[start : closing.start()], 1))
+        except (expat.ExpatError, UnicodeError):
+            pass
     try:
-        element = ET.fromstring(xml)
-    except ET.ParseError:
+        return _described(*_error_parts(xml, 2))
+    except (expat.ExpatError, UnicodeError):
         return "unreadable error"
-    error = next((child for child in element if split_tag(child.tag)[1] == "error"), None)
-    if error is None:
+
+
+def _error_parts(xml: str, error_depth: int) -> tuple[str | None, str, str]:
+    """(type, condition, text) of the first <error> at `error_depth` (None: there is none)."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    depth = 0
+    error_type: str | None = None
+    condition, text, in_text = "undefined-condition", "", False
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal depth, error_type, condition, in_text
+        depth += 1
+        local = name.rpartition("}")[2]
+        if depth == error_depth and local == "error" and error_type is None:
+            error_type = attributes.get("type", "no type")
+        elif depth == error_depth + 1 and error_type is not None:
+            in_text = local == "text"
+            if not in_text and name.startswith(STANZAS_NS + "}"):
+                condition = local
+
+    def end(_name: str) -> None:
+        nonlocal depth, in_text
+        depth -= 1
+        in_text = False
+        if depth == error_depth - 1 and error_type is not None and depth:  # a lone <error> is read to its end
+            raise _ErrorRead
+
+    def characters(data: str) -> None:
+        nonlocal text
+        if in_text and len(text) < 1000:
+            text += data
+
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, characters
+    parser.buffer_text = True
+    with contextlib.suppress(_ErrorRead):
+        parser.Parse(xml, True)
+    return error_type, condition, text.strip()
+
+
+def _described(error_type: str | None, condition: str, text: str) -> str:
+    if error_type is None:
         return "no <error> element"
-    condition, text = "undefined-condition", ""
-    for child in error:
-        local = split_tag(child.tag)[1]
-        if local == "text":
-            text = (child.text or "").strip()
-        elif split_tag(child.tag)[0] == STANZAS_NS:
-            condition = local
-    described = f"{condition} ({error.get('type', 'no type')})"
+    described = f"{condition} ({error_type})"
     return f"{described}: {text}" if text else described

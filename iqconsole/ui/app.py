@@ -32,6 +32,7 @@ from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
 from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
+from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME, discover_themes
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
 from iqconsole.core.validation import Checked, Context, check
@@ -216,7 +217,9 @@ class IqConsoleApp(App[None]):
         try:
             await self.client.start_session()
         except ConnectionFailure as failure:
-            self.notify(str(failure), title="Connection failed", severity="error", timeout=10)
+            self.notify(
+                terminal_safe(str(failure)), title="Connection failed", severity="error", timeout=10, markup=False
+            )
             self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
 
     def _state_changed(self, change: StateChange) -> None:
@@ -229,7 +232,12 @@ class IqConsoleApp(App[None]):
             self.composer.context = self.composer_context()
             self.run_worker(self._discover_server(), exclusive=True, group="disco", exit_on_error=False)
         elif was_online and change.state is ConnectionState.DISCONNECTED:
-            self.notify(f"{change.message}. Press Ctrl+L to log in again.", severity="warning", timeout=10)
+            self.notify(
+                f"{terminal_safe(change.message)}. Press Ctrl+L to log in again.",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
 
     async def on_unmount(self) -> None:
         if self.client is not None:

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from iqconsole.core.account import Account, Secret
+from iqconsole.core.terminal_safe import terminal_safe
 
 
 class LoginScreen(ModalScreen[Account | None]):
@@ -29,7 +30,7 @@ class LoginScreen(ModalScreen[Account | None]):
         account = self._account
         with Vertical(id="login"):
             yield Label("Log in", classes="title")
-            yield Static(self._problem and f"✖ {self._problem}", id="login-problem")
+            yield Static(self._problem and f"✖ {terminal_safe(self._problem)}", id="login-problem", markup=False)
             yield Label("JID")
             yield Input(account.jid, placeholder="alice@example.org", id="login-jid")
             yield Label("Password (Ctrl+R shows it)")
