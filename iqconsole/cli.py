@@ -18,6 +18,7 @@ from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT
 EXIT_USAGE = 2
 EXIT_SANDBOX = 3
 EXIT_RESPONDERS = 3
+EXIT_LINES_SKIPPED = 4  # `view` showed a file, but some of its lines could not be read
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,19 +179,18 @@ def run_view(args: argparse.Namespace) -> int:
     from iqconsole.core.traffic_export import TrafficFileError, load_store
 
     try:
-        store = load_store(args.file)
+        loaded = load_store(args.file)
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
-    _run_app(
-        None,
-        args,
-        store=store,
-        viewer=True,
-        connect_on_start=False,
-        greeting=f"{len(store):,} stanzas from {args.file}",
-    )
-    return 0
+    for problem in loaded.skipped:
+        print(f"iqconsole view: skipped {problem}", file=sys.stderr)
+    greeting = f"{len(loaded.store):,} stanzas from {args.file}"
+    if loaded.skipped:
+        first = loaded.skipped[0]
+        greeting += f"; {len(loaded.skipped):,} line(s) skipped, the first: line {first.line}: {first.message}"
+    _run_app(None, args, store=loaded.store, viewer=True, connect_on_start=False, greeting=greeting)
+    return EXIT_LINES_SKIPPED if loaded.skipped else 0
 
 
 def run_sandbox(args: argparse.Namespace, responders) -> int:

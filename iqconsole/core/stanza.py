@@ -23,6 +23,9 @@ _WRAPPER_OPEN = f"<console-wrapper xmlns='{CLIENT_NS}'>"
 _WRAPPER_CLOSE = "</console-wrapper>"
 
 IQ_TYPES = ("get", "set", "result", "error")
+# Far deeper than any XMPP stanza goes; slixmpp serializes and matches recursively, one call
+# per level, so a stanza a thousand levels deep would exhaust the stack.
+MAX_NESTING_DEPTH = 100
 
 
 class StanzaError(ValueError):
@@ -71,9 +74,47 @@ def parse_stanzas(text: str) -> list[ET.Element]:
         line, column = _stray_text_position(body)
         where = "outside any element" if (wrapper.text or "").strip() else "after an element"
         raise StanzaError(f"text {where}: {stray[:40]!r}", line, column)
+    deep = too_deep(body)
+    if deep is not None:
+        raise StanzaError(f"elements nest more than {MAX_NESTING_DEPTH} levels deep here", *deep)
     for element in elements:
         element.tail = None
     return elements
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int, column: int):
+        super().__init__(line, column)
+        self.position = _user_position(line, column)
+
+
+def too_deep(text: str) -> tuple[int, int] | None:
+    """(line, column), both 1-based, of the first element of `text` nested deeper than
+    MAX_NESTING_DEPTH, or None; text that is not well-formed is checked as far as it reads."""
+    if text.count("<") <= MAX_NESTING_DEPTH:  # nearly all stanzas: no parse at all
+        return None
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def start(*_: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_NESTING_DEPTH + 1:  # the wrapper is one level
+            raise _TooDeep(parser.CurrentLineNumber, parser.CurrentColumnNumber)
+
+    def end(*_: object) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(_WRAPPER_OPEN + text + _WRAPPER_CLOSE, True)
+    except _TooDeep as deep:
+        line, column = deep.position
+        return line, column + 1
+    except (expat.ExpatError, UnicodeError):
+        return None
+    return None
 
 
 def _without_declaration(text: str) -> str:

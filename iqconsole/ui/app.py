@@ -167,7 +167,7 @@ class IqConsoleApp(App[None]):
         self.composer.context = self.composer_context()
         self._load_templates()
         if self.greeting:
-            self.notify(self.greeting, title="iqconsole", timeout=15)
+            self.notify(terminal_safe(self.greeting), title="iqconsole", timeout=15, markup=False)
         for companion in self.companions:
             self.run_worker(companion(), group="companions", exit_on_error=False)
         if not self.connect_on_start:

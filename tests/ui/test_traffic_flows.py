@@ -227,7 +227,7 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
         await pilot.press("enter")
         await pilot.pause()
 
-    reopened = IqConsoleApp(None, store=load_store(target), viewer=True, connect_on_start=False)
+    reopened = IqConsoleApp(None, store=load_store(target).store, viewer=True, connect_on_start=False)
     async with reopened.run_test(size=SIZE) as pilot:
         view = reopened.query_one(TrafficView)
         await pilot.pause(0.1)
