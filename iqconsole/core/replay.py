@@ -11,8 +11,12 @@ from iqconsole.core.responder_reply import ERROR_CONDITIONS, error_element
 from iqconsole.core.stanza import StanzaError, new_id, parse_stanzas, split_tag
 from iqconsole.core.traffic import CLIENT_NS, TrafficEntry
 
+MAX_EDIT_CHARS = 512 * 1024  # the editor re-checks its whole text on every keystroke
+
 
 def _element(entry: TrafficEntry) -> ET.Element:
+    if entry.size > MAX_EDIT_CHARS:
+        raise StanzaError(f"this stanza is too large to edit ({entry.size:,} characters): copy or export it instead")
     elements = parse_stanzas(entry.xml)
     if len(elements) != 1:
         raise StanzaError("this entry is not a single stanza")
