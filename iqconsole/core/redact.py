@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 REDACTED = "[redacted]"
 
@@ -62,6 +63,7 @@ def _local(name: str) -> str:
     return name.rpartition(":")[2]
 
 
+@lru_cache(maxsize=1024)  # a dump of SASL elements repeats the same tags: decide each once
 def _opened(parent: _Open, name: str, attributes: str) -> _Open:
     secret_names, in_register = parent.secret_names, parent.in_register
     if "xmlns" in attributes:
