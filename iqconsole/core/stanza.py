@@ -78,8 +78,12 @@ def parse_stanzas(text: str) -> list[ET.Element]:
         where = "outside any element" if (wrapper.text or "").strip() else "after an element"
         raise StanzaError(f"text {where}: {stray[:40]!r}", line, column)
     if body.count("<") > MAX_NESTING_DEPTH and any(element.find(_TOO_DEEP_PATH) is not None for element in elements):
-        line, column = too_deep(body) or (None, None)
-        raise StanzaError(f"elements nest more than {MAX_NESTING_DEPTH} levels deep here", line, column)
+        position = too_deep(body)
+        raise StanzaError(
+            f"elements nest more than {MAX_NESTING_DEPTH} levels deep here",
+            position[0] if position else None,
+            position[1] if position else None,
+        )
     for element in elements:
         element.tail = None
     return elements

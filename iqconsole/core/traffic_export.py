@@ -126,11 +126,17 @@ def _field_value(path: Path, number: int, record: dict[str, Any], name: str) -> 
         value = float(value) if abs(value) < 1e300 else math.inf
     if type(value) is not expected:
         raise TrafficFileError(path, number, f"{name} must be {_TYPE_NAMES[expected]}, not {_shown(value)}")
-    if expected is float and not math.isfinite(value):
+    if isinstance(value, float):
+        _check_time(path, number, name, value)
+    return value
+
+
+def _check_time(path: Path, number: int, name: str, value: float) -> None:
+    """Times the log shows as a clock and computes round trips from: finite, and a real date."""
+    if not math.isfinite(value):
         raise TrafficFileError(path, number, f"{name} must be a finite number, not {value!r}")
     if name == "wall" and not 0 <= value <= _LAST_WALL:
         raise TrafficFileError(path, number, f"wall must be a time between 1970 and 9999 in seconds, not {value!r}")
-    return value
 
 
 def _shown(value: Any) -> str:
