@@ -37,6 +37,7 @@ EXIT_CRASHED = 1
 EXIT_USAGE = 2
 EXIT_SANDBOX = 3
 EXIT_RESPONDERS = 3
+EXIT_LINES_SKIPPED = 4  # `view` showed a file, but some of its lines could not be read
 
 T = TypeVar("T")
 
@@ -254,11 +255,15 @@ def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
     from iqconsole.ui.viewer_app import TrafficViewerApp
 
     try:
-        store = load_store(args.file)
+        loaded = load_store(args.file)
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
-    return _run_until_quit(TrafficViewerApp(store, args.file, theme_name=settings.theme))
+    for problem in loaded.skipped:
+        print(f"iqconsole view: skipped {problem}", file=sys.stderr)
+    app = TrafficViewerApp(loaded.store, args.file, theme_name=settings.theme, skipped=loaded.skipped)
+    outcome = _run_until_quit(app)
+    return outcome or (EXIT_LINES_SKIPPED if loaded.skipped else 0)
 
 
 def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) -> int:

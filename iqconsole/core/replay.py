@@ -11,8 +11,12 @@ from iqconsole.core.responder_reply import ERROR_CONDITIONS, error_element
 from iqconsole.core.stanza import StanzaError, new_id, parse_stanzas, split_tag
 from iqconsole.core.traffic import CLIENT_NS, TrafficEntry
 
+MAX_EDIT_CHARS = 512 * 1024  # the editor re-checks its whole text on every keystroke
+
 
 def _element(entry: TrafficEntry) -> ET.Element:
+    if entry.size > MAX_EDIT_CHARS:
+        raise StanzaError(f"this stanza is too large to edit ({entry.size:,} characters): copy or export it instead")
     elements = parse_stanzas(entry.xml)
     if len(elements) != 1:
         raise StanzaError("this entry is not a single stanza")
@@ -20,7 +24,7 @@ def _element(entry: TrafficEntry) -> ET.Element:
 
 
 def _text(element: ET.Element) -> str:
-    return pretty_xml(tostring(element, xmlns=CLIENT_NS))
+    return pretty_xml(tostring(element, xmlns=CLIENT_NS), shorten=False)
 
 
 def replay_text(entry: TrafficEntry) -> str:

@@ -7,6 +7,7 @@ stanzas may sit one after another in the editor.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -20,6 +21,13 @@ from iqconsole.core.protocol import CLIENT_NS, IQ_TYPES, REQUEST_TYPES, STANZA_K
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _WRAPPER_OPEN = f"<console-wrapper xmlns='{CLIENT_NS}'>"
 _WRAPPER_CLOSE = "</console-wrapper>"
+
+# Far deeper than any XMPP stanza goes; slixmpp serializes and matches recursively, one call
+# per level, so a stanza a thousand levels deep would exhaust the stack.
+MAX_NESTING_DEPTH = 100
+# The first element one level too deep, found by ElementPath in C-fed generators: cheaper than
+# a Python callback per element.
+_TOO_DEEP_PATH = "./" + "/".join(["*"] * MAX_NESTING_DEPTH)
 
 
 class StanzaError(ValueError):
@@ -67,9 +75,51 @@ def parse_stanzas(text: str) -> list[ET.Element]:
     if stray:
         where = "outside any element" if (wrapper.text or "").strip() else "after an element"
         raise StanzaError(f"text {where}: {stray[:40]!r}", *_stray_text_position(body))
+    if body.count("<") > MAX_NESTING_DEPTH and any(element.find(_TOO_DEEP_PATH) is not None for element in elements):
+        position = too_deep(body)
+        raise StanzaError(
+            f"elements nest more than {MAX_NESTING_DEPTH} levels deep here",
+            position[0] if position else None,
+            position[1] if position else None,
+        )
     for element in elements:
         element.tail = None
     return elements
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int, column: int):
+        super().__init__(line, column)
+        self.position = _user_position(line, column)
+
+
+def too_deep(text: str) -> tuple[int, int] | None:
+    """(line, column), both 1-based, of the first element of `text` nested deeper than
+    MAX_NESTING_DEPTH, or None; text that is not well-formed is checked as far as it reads."""
+    if text.count("<") <= MAX_NESTING_DEPTH:  # nearly all stanzas: no parse at all
+        return None
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def start(*_: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_NESTING_DEPTH + 1:  # the wrapper is one level
+            raise _TooDeep(parser.CurrentLineNumber, parser.CurrentColumnNumber)
+
+    def end(*_: object) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(_WRAPPER_OPEN + text + _WRAPPER_CLOSE, True)
+    except _TooDeep as deep:
+        line, column = deep.position
+        return line, column + 1
+    except (expat.ExpatError, UnicodeError):
+        return None
+    return None
 
 
 def _without_declaration(text: str) -> str:
@@ -248,21 +298,75 @@ def check_addresses(element: ET.Element) -> None:
             raise StanzaError(f"{attribute}='' is empty: remove it or give a JID")
 
 
+class _ErrorRead(Exception):
+    """The <error> element has been read: the rest of the stanza is not needed."""
+
+
+_LAST_END_TAG = re.compile(r"</[^<>]+>\s*$")
+MAX_ERROR_SEARCH = 1024 * 1024  # an error reply whose <error> is not last is read whole up to this size
+
+
 def error_condition(xml: str) -> str:
-    """'condition (type): text' of an error stanza, for any condition, known or not."""
+    """'condition (type): text' of an error stanza, for any condition, known or not.
+
+    Read as a stream, with no element tree, and first from the last <error> alone: an error
+    reply can carry a huge payload before it."""
+    start = xml.rfind("<error")
+    closing = _LAST_END_TAG.search(xml, start) if start > 0 else None
+    if closing is not None:
+        try:  # the tail is one <error> element and then the stanza's end tag: its last child
+            return _described(*_error_parts(xml[start : closing.start()], 1))
+        except (expat.ExpatError, UnicodeError):
+            pass
+    if len(xml) > MAX_ERROR_SEARCH:  # too big to read whole for a badge
+        if start < 0 and ":error" not in xml:
+            return _described(None, "", "")
+        return f"unreadable error (its <error> is not at the end of {len(xml):,} characters)"
     try:
-        element = ET.fromstring(xml)
-    except ET.ParseError:
+        return _described(*_error_parts(xml, 2))
+    except (expat.ExpatError, UnicodeError):
         return "unreadable error"
-    error = next((child for child in element if split_tag(child.tag)[1] == "error"), None)
-    if error is None:
+
+
+def _error_parts(xml: str, error_depth: int) -> tuple[str | None, str, str]:
+    """(type, condition, text) of the first <error> at `error_depth` (None: there is none)."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    depth = 0
+    error_type: str | None = None
+    condition, text, in_text = "undefined-condition", "", False
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal depth, error_type, condition, in_text
+        depth += 1
+        local = name.rpartition("}")[2]
+        if depth == error_depth and local == "error" and error_type is None:
+            error_type = attributes.get("type", "no type")
+        elif depth == error_depth + 1 and error_type is not None:
+            in_text = local == "text"
+            if not in_text and name.startswith(STANZAS_NS + "}"):
+                condition = local
+
+    def end(_name: str) -> None:
+        nonlocal depth, in_text
+        depth -= 1
+        in_text = False
+        if depth == error_depth - 1 and error_type is not None and depth:  # a lone <error> is read to its end
+            raise _ErrorRead
+
+    def characters(data: str) -> None:
+        nonlocal text
+        if in_text and len(text) < 1000:
+            text += data
+
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, characters
+    parser.buffer_text = True
+    with contextlib.suppress(_ErrorRead):
+        parser.Parse(xml, True)
+    return error_type, condition, text.strip()
+
+
+def _described(error_type: str | None, condition: str, text: str) -> str:
+    if error_type is None:
         return "no <error> element"
-    condition, text = "undefined-condition", ""
-    for child in error:
-        local = split_tag(child.tag)[1]
-        if local == "text":
-            text = (child.text or "").strip()
-        elif split_tag(child.tag)[0] == STANZAS_NS:
-            condition = local
-    described = f"{condition} ({error.get('type', 'no type')})"
+    described = f"{condition} ({error_type})"
     return f"{described}: {text}" if text else described

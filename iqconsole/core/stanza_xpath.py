@@ -10,6 +10,8 @@ from collections.abc import Callable
 from iqconsole.core.protocol import CLIENT_NS
 
 _NAMESPACES = {"": CLIENT_NS}
+# ElementPath chains one generator per step and predicate: thousands would exhaust the stack.
+MAX_XPATH_STEPS = 64
 
 
 class XPathError(ValueError):
@@ -22,11 +24,14 @@ def compile_xpath(expression: str) -> Callable[[ET.Element], bool]:
         raise XPathError("the XPath is empty: write one such as iq[@type='get']/{urn:xmpp:ping}ping")
     if expression.startswith("/"):
         raise XPathError("start the XPath with the stanza itself, such as iq[@type='get'], not with '/'")
+    steps = expression.count("/") + expression.count("[") + 1
+    if steps > MAX_XPATH_STEPS:
+        raise XPathError(f"the XPath has {steps:,} steps and predicates: at most {MAX_XPATH_STEPS} are allowed")
     try:
         ET.Element("probe").find(expression, _NAMESPACES)
     except SyntaxError as error:
         raise XPathError(f"bad XPath {expression!r}: {error}") from None
-    except (KeyError, TypeError, ValueError, AttributeError):  # ElementPath's own parser slips
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError):  # ElementPath's own parser slips
         raise XPathError(f"bad XPath {expression!r}: unfinished step or predicate") from None
 
     def matches(stanza: ET.Element) -> bool:

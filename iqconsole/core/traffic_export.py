@@ -9,14 +9,16 @@ nothing here can undo that.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, get_type_hints
 from xml.sax.saxutils import escape, quoteattr
 
 from iqconsole.core.private_files import atomic_writer
-from iqconsole.core.stanza import StanzaError, parse_stanzas
+from iqconsole.core.stanza import MAX_NESTING_DEPTH, StanzaError, parse_stanzas, too_deep
 from iqconsole.core.traffic import (
     CLIENT_NS,
     DEFAULT_CAPACITY,
@@ -35,6 +37,8 @@ FORMAT_VERSION = 1
 _ENTRY_FIELDS: dict[str, type] = get_type_hints(TrafficEntry)
 _TYPE_NAMES = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
 _REQUIRED_FIELDS = ("seq", "direction", "monotonic", "wall", "kind", "xml")
+# Wall-clock times a clock and a calendar can show: 1970 to the end of year 9999.
+_LAST_WALL = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 
 class TrafficFileError(ValueError):
@@ -80,28 +84,30 @@ def write_jsonl(path: Path, store: TrafficStore, traffic_filter: TrafficFilter |
     return written
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Numbered non-blank lines; undecodable bytes are reported with their line."""
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """Numbered non-blank lines, as bytes: each is decoded (and may fail) on its own."""
     for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise TrafficFileError(path, number, f"not UTF-8 text ({error.reason})") from None
-        if line.strip():
-            yield number, line
+        if raw.strip():
+            yield number, raw
 
 
-def _json_object(path: Path, number: int, line: str) -> dict[str, Any]:
+def _json_object(path: Path, number: int, raw: bytes) -> dict[str, Any]:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TrafficFileError(path, number, f"not UTF-8 text ({error.reason})") from None
     try:
         value = json.loads(line)
     except json.JSONDecodeError as error:
         raise TrafficFileError(path, number, f"not JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise TrafficFileError(path, number, "not JSON this reader can follow: nested too deeply") from None
     if not isinstance(value, dict):
         raise TrafficFileError(path, number, "expected a JSON object {…}")
     return value
 
 
-def _check_header(path: Path, lines: Iterator[tuple[int, str]]) -> str:
+def _check_header(path: Path, lines: Iterator[tuple[int, bytes]]) -> str:
     """The own JID recorded in the header, after checking that this file is ours and readable."""
     first = next(lines, None)
     if first is None:
@@ -129,10 +135,26 @@ def _field_value(path: Path, number: int, record: dict[str, Any], name: str) -> 
             choices = ", ".join(member.value for member in expected)
             raise TrafficFileError(path, number, f"{name} {value!r} is not one of {choices}") from None
     if expected is float and type(value) is int:
-        return float(value)
+        value = float(value) if abs(value) < 1e300 else math.inf
     if type(value) is not expected:
-        raise TrafficFileError(path, number, f"{name} must be {_TYPE_NAMES[expected]}, not {value!r}")
+        raise TrafficFileError(path, number, f"{name} must be {_TYPE_NAMES[expected]}, not {_shown(value)}")
+    if isinstance(value, float):
+        _check_time(path, number, name, value)
     return value
+
+
+def _check_time(path: Path, number: int, name: str, value: float) -> None:
+    """Times the log shows as a clock and computes round trips from: finite, and a real date."""
+    if not math.isfinite(value):
+        raise TrafficFileError(path, number, f"{name} must be a finite number, not {value!r}")
+    if name == "wall" and not 0 <= value <= _LAST_WALL:
+        raise TrafficFileError(path, number, f"wall must be a time between 1970 and 9999 in seconds, not {value!r}")
+
+
+def _shown(value: Any) -> str:
+    """A value quoted in a message, cut: a file may hold megabytes in one field."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:80]}…"
 
 
 def _entry(path: Path, number: int, record: dict[str, Any]) -> TrafficEntry:
@@ -140,6 +162,13 @@ def _entry(path: Path, number: int, record: dict[str, Any]) -> TrafficEntry:
     if missing:
         raise TrafficFileError(path, number, f"missing {', '.join(missing)}")
     values = {name: _field_value(path, number, record, name) for name in _ENTRY_FIELDS if name in record}
+    deep = too_deep(values["xml"])
+    if deep is not None:
+        raise TrafficFileError(
+            path,
+            number,
+            f"the stanza nests elements more than {MAX_NESTING_DEPTH} levels deep (at {deep[0]}:{deep[1]})",
+        )
     return TrafficEntry(**values)
 
 
@@ -147,7 +176,7 @@ def _gave_up_state(path: Path, number: int, record: dict[str, Any]) -> PairState
     """How the request stopped waiting, if it did (`timed_out: true` in files of iqconsole 0.1)."""
     timed_out = record.get("timed_out", False)
     if not isinstance(timed_out, bool):
-        raise TrafficFileError(path, number, f"timed_out must be true or false, not {timed_out!r}")
+        raise TrafficFileError(path, number, f"timed_out must be true or false, not {_shown(timed_out)}")
     gave_up = record.get("gave_up")
     if gave_up is None:
         return PairState.TIMED_OUT if timed_out else None
@@ -159,28 +188,51 @@ def _gave_up_state(path: Path, number: int, record: dict[str, Any]) -> PairState
     return allowed[gave_up]
 
 
-def _records(path: Path) -> tuple[str, list[tuple[TrafficEntry, PairState | None]]]:
+def _record(path: Path, number: int, line: bytes) -> tuple[TrafficEntry, PairState | None]:
+    record = _json_object(path, number, line)
+    return _entry(path, number, record), _gave_up_state(path, number, record)
+
+
+def _records(
+    path: Path, skipped: list[TrafficFileError] | None
+) -> tuple[str, list[tuple[TrafficEntry, PairState | None]]]:
+    """The header's own JID and the entries; a bad entry line raises, or is added to `skipped`."""
     lines = _lines(path)
     own_jid = _check_header(path, lines)
     records = []
     for number, line in lines:
-        record = _json_object(path, number, line)
-        records.append((_entry(path, number, record), _gave_up_state(path, number, record)))
+        try:
+            records.append(_record(path, number, line))
+        except TrafficFileError as error:
+            if skipped is None:
+                raise
+            skipped.append(error)
     return own_jid, records
 
 
 def read_jsonl(path: Path) -> list[TrafficEntry]:
-    """The entries of a JSON Lines export, exactly as they were written."""
-    return [entry for entry, _gave_up in _records(path)[1]]
+    """The entries of a JSON Lines export, exactly as they were written; the first bad line raises."""
+    return [entry for entry, _gave_up in _records(path, None)[1]]
 
 
-def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> TrafficStore:
+@dataclass
+class LoadedTraffic:
+    """A store refilled from a file, and the lines that could not be read into it."""
+
+    store: TrafficStore
+    skipped: list[TrafficFileError] = field(default_factory=list)
+
+
+def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> LoadedTraffic:
     """A store refilled from an export, with times kept and requests paired with replies again.
 
-    Entries get fresh sequence numbers, as they would in any store.
+    Entries get fresh sequence numbers, as they would in any store. A bad entry line is
+    skipped and reported, the others are loaded; a file that is not an export raises.
     """
-    own_jid, records = _records(path)
-    store = TrafficStore(capacity=capacity, own_jid=own_jid)
+    loaded = LoadedTraffic(TrafficStore(capacity=capacity))
+    own_jid, records = _records(path, loaded.skipped)
+    store = loaded.store
+    store.own_jid = own_jid
     for entry, gave_up in records:
         store.append(
             entry.direction,
@@ -198,7 +250,7 @@ def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> TrafficStore:
         )
         if gave_up is not None:
             store.mark_timed_out(entry.direction, entry.stanza_id, gave_up)
-    return store
+    return loaded
 
 
 # -- plain XML -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from iqconsole.core.server_features import describe_namespace
 from iqconsole.core.traffic import Direction, Kind, TrafficEntry, TrafficStore
 
 JABBER_PROTOCOL = "http://jabber.org/protocol/"
+MAX_FIELD_CHARS = 80  # a server chooses ids and addresses: a huge one would push the rest off the line
 
 
 def size_label(size: int) -> str:
@@ -25,20 +26,27 @@ def namespace_label(namespace: str) -> str:
     return f"{short} ({spec})" if spec else short
 
 
+def short(value: str) -> str:
+    """A field cut to MAX_FIELD_CHARS, with its length said when cut."""
+    if len(value) <= MAX_FIELD_CHARS:
+        return value
+    return f"{value[:MAX_FIELD_CHARS]}…({len(value):,} chars)"
+
+
 def entry_summary(entry: TrafficEntry) -> str:
     """'iq get to localhost id=v1 jabber:iq:version 64 B' (only the parts the entry has)."""
-    parts = [entry.kind.value if entry.kind is not Kind.OTHER else entry.tag or "other"]
+    parts = [entry.kind.value if entry.kind is not Kind.OTHER else short(entry.tag) or "other"]
     if entry.kind in (Kind.SASL, Kind.SM, Kind.STREAM) and entry.tag:
-        parts[0] = f"{entry.kind.value}:{entry.tag}"
+        parts[0] = f"{entry.kind.value}:{short(entry.tag)}"
     if entry.type:
-        parts.append(entry.type)
+        parts.append(short(entry.type))
     peer = entry.recipient if entry.direction is Direction.OUT else entry.sender
     if peer:
-        parts.append(("to " if entry.direction is Direction.OUT else "from ") + peer)
+        parts.append(("to " if entry.direction is Direction.OUT else "from ") + short(peer))
     if entry.stanza_id:
-        parts.append(f"id={entry.stanza_id}")
+        parts.append(f"id={short(entry.stanza_id)}")
     if entry.namespace and entry.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE):
-        parts.append(namespace_label(entry.namespace))
+        parts.append(short(namespace_label(entry.namespace)))
     parts.append(size_label(entry.size))
     return " ".join(parts)
 

@@ -23,6 +23,7 @@ from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.session import ReplyOutcome, Session, Settled
 from iqconsole.core.stanza import stanza_insertion
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
+from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficStore
 from iqconsole.core.validation import Context, check
@@ -156,7 +157,7 @@ class IqConsoleApp(App[None]):
         self.composer.context = self.composer_context()
         self._load_templates()
         if self.greeting:
-            self.notify(self.greeting, title="iqconsole", timeout=15)
+            self.notify(terminal_safe(self.greeting), title="iqconsole", timeout=15, markup=False)
         for companion in self.companions:
             self.run_worker(companion(), group="companions", exit_on_error=False)
         if not self.connect_on_start:
@@ -195,7 +196,9 @@ class IqConsoleApp(App[None]):
         try:
             await session.open()
         except ConnectionFailure as failure:
-            self.notify(str(failure), title="Connection failed", severity="error", timeout=10)
+            self.notify(
+                terminal_safe(str(failure)), title="Connection failed", severity="error", timeout=10, markup=False
+            )
             self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
 
     def _state_changed(self, change: StateChange) -> None:
@@ -207,7 +210,12 @@ class IqConsoleApp(App[None]):
             status.account = change.message.removeprefix("online as ")
             self.composer.context = self.composer_context()
         elif was_online and change.state is ConnectionState.DISCONNECTED:
-            self.notify(f"{change.message}. Press Ctrl+L to log in again.", severity="warning", timeout=10)
+            self.notify(
+                f"{terminal_safe(change.message)}. Press Ctrl+L to log in again.",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
 
     def _features_found(self, features: ServerFeatures) -> None:
         self.server_features = features

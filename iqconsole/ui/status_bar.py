@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from iqconsole.core.client import ConnectionState
+from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import TrafficStore
 from iqconsole.ui.frame_updates import FrameUpdates
 
@@ -51,7 +52,7 @@ class StatusBar(Static):
 
     def render(self) -> Text:
         colours = self.app.theme_variables
-        text = Text(f" {self.account or 'no account'} · ", style="bold")
+        text = Text(f" {terminal_safe(self.account) or 'no account'} · ", style="bold")
         text.append(self.state.value, style=f"bold {colours.get(_STATE_COLOUR[self.state], 'red')}")
         text.append(f"  │ in {self.count_in} │ out {self.count_out} │ pending {self.pending}")
         if self.dropped:
@@ -59,5 +60,5 @@ class StatusBar(Static):
         if self.insecure:
             text.append("  ⚠ TLS NOT VERIFIED (--insecure)", style=f"bold {colours.get('error', 'red')}")
         if self.detail and self.state is not ConnectionState.ONLINE:
-            text.append(f"  {self.detail}")
+            text.append(f"  {terminal_safe(self.detail)}")
         return text

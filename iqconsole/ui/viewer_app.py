@@ -6,6 +6,7 @@ reach them, and the console's own files (draft, history) are never written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual import on
@@ -14,8 +15,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer
 
+from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import TrafficStore
+from iqconsole.core.traffic_export import TrafficFileError
 from iqconsole.ui.commands import BindingCommands
 from iqconsole.ui.recording_bar import RecordingBar
 from iqconsole.ui.screens.help_screen import HelpScreen, declared_bindings
@@ -34,9 +37,18 @@ class TrafficViewerApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Close the recording"),
     ]
 
-    def __init__(self, store: TrafficStore, source: Path, *, theme_name: str | None = None):
+    def __init__(
+        self,
+        store: TrafficStore,
+        source: Path,
+        *,
+        theme_name: str | None = None,
+        skipped: Sequence[TrafficFileError] = (),
+    ):
+        """`skipped`: the file's lines that could not be read (said once at start)."""
         super().__init__()
         self.store = store
+        self.skipped = tuple(skipped)
         self.source = source
         self.requested_theme = theme_name or DEFAULT_THEME
 
@@ -57,6 +69,15 @@ class TrafficViewerApp(App[None]):
         self.traffic.border_title = "Traffic"
         self.detail.border_title = "Detail"
         self.traffic.focus()
+        if self.skipped:
+            first = self.skipped[0]
+            self.notify(
+                terminal_safe(f"{len(self.skipped):,} line(s) skipped; the first, line {first.line}: {first.message}"),
+                title="Not all of the file could be read",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
 
     @on(TrafficView.Selected)
     def show_selected(self, event: TrafficView.Selected) -> None:

@@ -18,6 +18,7 @@ from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.commands import bound_actions
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_view import TrafficView
 from iqconsole.ui.viewer_app import TrafficViewerApp
 from tests.recorded_traffic import every_request_state
@@ -231,7 +232,7 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
         detail.focus()
         await pilot.press("r")
         await pilot.pause()
-        shown = str(app.query_one("#detail-body").render())
+        shown = app.query_one("#detail", TrafficDetail).shown_text
         assert "raw" in shown and '<iq type="result" id="e1" from="localhost"/>' in shown
 
 
@@ -249,7 +250,7 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
         await pilot.press("enter")
         await pilot.pause()
 
-    reopened = TrafficViewerApp(load_store(target), target)
+    reopened = TrafficViewerApp(load_store(target).store, target)
     async with reopened.run_test(size=SIZE) as pilot:
         view = reopened.query_one(TrafficView)
         await pilot.pause(0.1)
@@ -289,7 +290,7 @@ async def test_secrets_show_only_in_the_detail_pane_on_request():
         await pilot.pause()
 
         def body():
-            return str(app.query_one("#detail-body").render())
+            return app.query_one("#detail", TrafficDetail).shown_text
 
         assert "[redacted]" in body() and "AGFsaWNl" not in body()
         app.query_one("#detail").focus()
@@ -405,7 +406,7 @@ async def test_the_viewer_shows_every_request_state_as_the_console_did(tmp_path)
         recorded = live.plain_lines()
     path = tmp_path / "states.jsonl"
     write_jsonl(path, store)
-    viewer = TrafficViewerApp(load_store(path), path)
+    viewer = TrafficViewerApp(load_store(path).store, path)
     async with viewer.run_test(size=SIZE):
         view = viewer.query_one(TrafficView)
         await eventually(lambda: len(view.rows) == len(store), what="the viewer's rows")
@@ -416,7 +417,7 @@ async def test_the_viewer_shows_every_request_state_as_the_console_did(tmp_path)
 async def test_the_viewer_describes_its_file_and_cannot_compose_log_in_or_write_the_consoles_files(tmp_path):
     path = tmp_path / "states.jsonl"
     write_jsonl(path, every_request_state())
-    viewer = TrafficViewerApp(load_store(path), path)
+    viewer = TrafficViewerApp(load_store(path).store, path)
     async with viewer.run_test(size=SIZE) as pilot:
         view = viewer.query_one(TrafficView)
         await eventually(lambda: view.has_focus and len(view.rows) == 11, what="the recording")
@@ -442,7 +443,11 @@ async def test_f1_on_the_log_lists_every_key_of_it_and_the_viewer_only_reading_k
     write_jsonl(path, every_request_state())
     for app, expected, absent in (
         (offline_app(), {"traffic.export", "traffic.replay", "app.login"}, set()),
-        (TrafficViewerApp(load_store(path), path), {"traffic.export", "app.help"}, {"traffic.replay", "app.login"}),
+        (
+            TrafficViewerApp(load_store(path).store, path),
+            {"traffic.export", "app.help"},
+            {"traffic.replay", "app.login"},
+        ),
     ):
         async with app.run_test(size=SIZE) as pilot:
             app.query_one(TrafficView).focus()

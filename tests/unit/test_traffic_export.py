@@ -158,7 +158,7 @@ def test_load_store_restores_times_pairing_timeouts_and_own_jid(tmp_path):
     path = tmp_path / "traffic.jsonl"
     store = recorded_store()
     write_jsonl(path, store)
-    loaded = load_store(path)
+    loaded = load_store(path).store
     assert list(loaded) == list(store)
     assert loaded.own_jid == store.own_jid
     assert pair_states(loaded) == pair_states(store)
@@ -182,7 +182,7 @@ def test_every_request_state_comes_back_from_an_export(tmp_path):
     path = tmp_path / "states.jsonl"
     store = every_request_state()
     write_jsonl(path, store)
-    loaded = load_store(path)
+    loaded = load_store(path).store
     assert request_states(loaded) == request_states(store)
     assert {stanza_id: (state, late) for stanza_id, state, _gave_up, late, _rtt in request_states(loaded)} == {
         "answered": (PairState.ANSWERED, False),
@@ -201,7 +201,7 @@ def test_a_timeout_written_by_iqconsole_0_1_is_read(tmp_path):
     header = json.dumps({"format": FORMAT, "version": 1})
     request = {**GOOD_ENTRY, "kind": "iq", "type": "get", "stanza_id": "old", "timed_out": True}
     path.write_text(f"{header}\n{json.dumps(request)}\n", encoding="utf-8")
-    assert [pairing.state for pairing in load_store(path).pairings.values()] == [PairState.TIMED_OUT]
+    assert [pairing.state for pairing in load_store(path).store.pairings.values()] == [PairState.TIMED_OUT]
 
 
 def test_a_filtered_export_renumbers_on_load_and_still_pairs(tmp_path):
@@ -209,7 +209,7 @@ def test_a_filtered_export_renumbers_on_load_and_still_pairs(tmp_path):
     store = recorded_store()
     assert write_jsonl(path, store, compile_filter("kind:iq id:v1")) == 2
     assert [entry.seq for entry in read_jsonl(path)] == [2, 3]
-    loaded = load_store(path)
+    loaded = load_store(path).store
     assert [entry.seq for entry in loaded] == [0, 1]
     originals = list(store)[2:4]
     assert [replace(entry, seq=original.seq) for entry, original in zip(loaded, originals, strict=False)] == originals
@@ -223,14 +223,14 @@ def test_redacted_text_stays_redacted_through_export_and_import(tmp_path):
     write_xml(xml, store)
     for path in (jsonl, xml):
         assert SECRET not in path.read_text(encoding="utf-8")
-    auth = load_store(jsonl)[1]
+    auth = load_store(jsonl).store[1]
     assert auth.redacted and REDACTED in auth.xml and SECRET not in auth.xml
 
 
 def test_load_store_keeps_only_the_newest_entries_when_the_capacity_is_smaller(tmp_path):
     path = tmp_path / "traffic.jsonl"
     write_jsonl(path, recorded_store())
-    loaded = load_store(path, capacity=3)
+    loaded = load_store(path, capacity=3).store
     assert len(loaded) == 3 and loaded.dropped == 6 and loaded[-1].kind is Kind.KEEPALIVE
 
 
@@ -249,52 +249,83 @@ def test_blank_lines_and_unknown_keys_are_ignored_and_whole_numbers_are_times(tm
     path.write_text(f"{header}\n\n{json.dumps(entry)}\n\n", encoding="utf-8")
     (presence,) = read_jsonl(path)
     assert (presence.monotonic, presence.wall, presence.tag, presence.redacted) == (1.0, 2.0, "", False)
-    assert load_store(path).own_jid == ""
+    assert load_store(path).store.own_jid == ""
 
 
 GOOD_ENTRY = {"seq": 0, "direction": "out", "monotonic": 1.0, "wall": 2.0, "kind": "iq", "xml": "<iq/>"}
 
 
-@pytest.mark.parametrize(
-    ("lines", "line", "words"),
-    [
-        ([], 1, "the file is empty"),
-        (["{not json"], 1, "not JSON"),
-        (['{"format": "something-else", "version": 1}'], 1, f"not an {FORMAT} export"),
-        ([json.dumps({"format": FORMAT, "version": 99})], 1, "format version 99"),
-        ([json.dumps({"format": FORMAT, "version": True})], 1, "format version True"),
-        (["HEADER", "[1, 2]"], 2, "expected a JSON object"),
-        (["HEADER", json.dumps(GOOD_ENTRY), '{"seq": 1,'], 3, "not JSON"),
-        (["HEADER", json.dumps({**GOOD_ENTRY, "kind": "chat"})], 2, "kind 'chat' is not one of iq, message"),
-        (["HEADER", json.dumps({**GOOD_ENTRY, "direction": "up"})], 2, "direction 'up' is not one of in, out"),
-        (
-            ["HEADER", json.dumps({k: v for k, v in GOOD_ENTRY.items() if k not in ("xml", "wall")})],
-            2,
-            "missing wall, xml",
-        ),
-        (["HEADER", json.dumps({**GOOD_ENTRY, "seq": "1"})], 2, "seq must be a whole number"),
-        (["HEADER", json.dumps({**GOOD_ENTRY, "wall": "noon"})], 2, "wall must be a number"),
-        (["HEADER", json.dumps({**GOOD_ENTRY, "wall": True})], 2, "wall must be a number"),
-        (["HEADER", json.dumps({**GOOD_ENTRY, "redacted": "yes"})], 2, "redacted must be true or false"),
-        (["HEADER", json.dumps({**GOOD_ENTRY, "xml": 5})], 2, "xml must be a string"),
-        (["HEADER", json.dumps({**GOOD_ENTRY, "timed_out": 1})], 2, "timed_out must be true or false"),
-        (
-            ["HEADER", json.dumps({**GOOD_ENTRY, "gave_up": "bored"})],
-            2,
-            "gave_up 'bored' is not one of timed out, cancelled",
-        ),
-    ],
-)
-def test_a_broken_file_names_the_file_and_the_line(tmp_path, lines, line, words):
-    path = tmp_path / "broken.jsonl"
+HEADER_PROBLEMS = [
+    ([], 1, "the file is empty"),
+    (["{not json"], 1, "not JSON"),
+    (['{"format": "something-else", "version": 1}'], 1, f"not an {FORMAT} export"),
+    ([json.dumps({"format": FORMAT, "version": 99})], 1, "format version 99"),
+    ([json.dumps({"format": FORMAT, "version": True})], 1, "format version True"),
+]
+DEEP_XML = "<iq>" + "<a>" * 150 + "</a>" * 150 + "</iq>"
+ENTRY_PROBLEMS = [
+    (["HEADER", "[1, 2]"], 2, "expected a JSON object"),
+    (["HEADER", json.dumps(GOOD_ENTRY), '{"seq": 1,'], 3, "not JSON"),
+    (["HEADER", "[" * 100_000 + "]" * 100_000], 2, "nested too deeply"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "kind": "chat"})], 2, "kind 'chat' is not one of iq, message"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "direction": "up"})], 2, "direction 'up' is not one of in, out"),
+    (
+        ["HEADER", json.dumps({k: v for k, v in GOOD_ENTRY.items() if k not in ("xml", "wall")})],
+        2,
+        "missing wall, xml",
+    ),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "seq": "1"})], 2, "seq must be a whole number"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "wall": "noon"})], 2, "wall must be a number"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "wall": True})], 2, "wall must be a number"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "wall": float("nan")})], 2, "wall must be a finite number, not nan"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "monotonic": float("inf")})], 2, "monotonic must be a finite number"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "wall": 1e300})], 2, "wall must be a time between 1970 and 9999"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "wall": 10**400})], 2, "wall must be a finite number, not inf"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "redacted": "yes"})], 2, "redacted must be true or false"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "xml": 5})], 2, "xml must be a string"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "xml": DEEP_XML})], 2, "nests elements more than 100 levels deep"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "timed_out": 1})], 2, "timed_out must be true or false"),
+    (
+        ["HEADER", json.dumps({**GOOD_ENTRY, "gave_up": "bored"})],
+        2,
+        "gave_up 'bored' is not one of timed out, cancelled",
+    ),
+]
+
+
+def write_lines(path, lines):
     header = json.dumps({"format": FORMAT, "version": FORMAT_VERSION})
     path.write_text("".join(text.replace("HEADER", header) + "\n" for text in lines), encoding="utf-8")
-    for read in (read_jsonl, load_store):
-        with pytest.raises(TrafficFileError) as caught:
-            read(path)
-        assert (caught.value.path, caught.value.line) == (path, line)
-        assert words in caught.value.message
-        assert str(caught.value).startswith(f"{path}, line {line}: ")
+
+
+@pytest.mark.parametrize(("lines", "line", "words"), HEADER_PROBLEMS + ENTRY_PROBLEMS)
+def test_a_broken_file_names_the_file_and_the_line(tmp_path, lines, line, words):
+    path = tmp_path / "broken.jsonl"
+    write_lines(path, lines)
+    with pytest.raises(TrafficFileError) as caught:
+        read_jsonl(path)
+    assert (caught.value.path, caught.value.line) == (path, line)
+    assert words in caught.value.message
+    assert str(caught.value).startswith(f"{path}, line {line}: ")
+
+
+@pytest.mark.parametrize(("lines", "line", "words"), HEADER_PROBLEMS)
+def test_a_file_that_is_not_an_export_is_refused_whole(tmp_path, lines, line, words):
+    path = tmp_path / "broken.jsonl"
+    write_lines(path, lines)
+    with pytest.raises(TrafficFileError, match=words):
+        load_store(path)
+
+
+@pytest.mark.parametrize(("lines", "line", "words"), ENTRY_PROBLEMS)
+def test_a_bad_line_is_skipped_with_its_reason_and_the_rest_is_loaded(tmp_path, lines, line, words):
+    path = tmp_path / "broken.jsonl"
+    good = {**GOOD_ENTRY, "xml": "<iq type='get' id='after'/>"}
+    write_lines(path, [*lines, json.dumps(good)])
+    loaded = load_store(path)
+    (problem,) = loaded.skipped
+    assert problem.line == line and words in problem.message
+    assert loaded.store[len(loaded.store) - 1].xml == good["xml"], "the lines after it are loaded"
 
 
 def test_bytes_that_are_not_utf8_are_reported_with_their_line(tmp_path):

@@ -16,6 +16,7 @@ from textual.widgets import Input, Static, TextArea
 
 from iqconsole.core.history import History, load_draft, save_draft
 from iqconsole.core.settings import SettingError, seconds
+from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.validation import Checked, Context, check
 from iqconsole.ui.composer.composer_editor import STARTER, ComposerEditor
 
@@ -98,11 +99,11 @@ class ComposerPane(Vertical):
         yield self._editor
         yield Static("", id="composer-pending")
         with Horizontal(id="composer-bar"):
-            yield Static("", id="composer-check")
+            yield Static("", id="composer-check", markup=False)
             yield Static("timeout s", id="composer-timeout-label")
             yield Input(f"{self.default_timeout:g}", id="composer-timeout", type="number", compact=True)
         yield Static("", id="composer-timeout-problem")
-        yield Static("", id="composer-outcome")
+        yield Static("", id="composer-outcome", markup=False)
 
     def on_mount(self) -> None:
         self._run_check()
@@ -157,8 +158,9 @@ class ComposerPane(Vertical):
     # -- outcome ---------------------------------------------------------------------------
 
     def report(self, message: str, level: str = "info") -> None:
+        """Say how a send went; the message may quote the server, so controls are made visible."""
         self.outcome_level = level
-        self.outcome = message
+        self.outcome = terminal_safe(message)
 
     def watch_outcome(self, outcome: str) -> None:
         line = self.query_one("#composer-outcome", Static)

@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from iqconsole.core.account import Account, Secret
 from iqconsole.core.settings import Check, SettingError, account_jid, address, certificate_file, host, port
+from iqconsole.core.terminal_safe import terminal_safe
 
 # Input id -> its check; all but the JID may stay empty.
 FIELD_CHECKS: dict[str, Check[Any]] = {
@@ -41,7 +42,7 @@ class LoginScreen(ModalScreen[Account | None]):
         account = self._account
         with Vertical(id="login"):
             yield Label("Log in", classes="title")
-            yield Static(self._problem and f"✖ {self._problem}", id="login-problem")
+            yield Static(self._problem and f"✖ {terminal_safe(self._problem)}", id="login-problem", markup=False)
             yield Label("JID")
             yield Input(account.jid, placeholder="alice@example.org", id="login-jid")
             yield Static("", id="login-jid-problem", classes="field-problem")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from iqconsole.core.server_features import ServerFeatures
+from iqconsole.core.terminal_safe import terminal_safe
 
 
 class ServerFeaturesScreen(ModalScreen[None]):
@@ -26,7 +28,7 @@ class ServerFeaturesScreen(ModalScreen[None]):
             entities = ", ".join(
                 f"{info.jid} ({'; '.join(info.identities) or 'no identity'})" for info in self._features.entities
             )
-            yield Label(f"Announced by {entities}", classes="title")
+            yield Label(f"Announced by {terminal_safe(entities)}", classes="title", markup=False)
             yield DataTable(id="features-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -34,6 +36,6 @@ class ServerFeaturesScreen(ModalScreen[None]):
             return
         table = self.query_one(DataTable)
         table.add_columns("entity", "feature (namespace)", "specification")
-        for row in self._features.rows():
-            table.add_row(*row)
+        for row in self._features.rows():  # the server's words: neither markup nor control characters
+            table.add_row(*(Text(terminal_safe(cell)) for cell in row))
         table.focus()

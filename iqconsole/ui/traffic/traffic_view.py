@@ -26,11 +26,12 @@ from textual.strip import Strip
 from iqconsole.core.locations import data_dir, state_dir
 from iqconsole.core.private_files import write_atomically
 from iqconsole.core.stanza import error_condition
+from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
 from iqconsole.core.traffic_export import write_jsonl, write_xml
 from iqconsole.core.traffic_filter import TrafficFilter, find_next
 from iqconsole.core.traffic_rows import TrafficRows, is_noise
-from iqconsole.core.traffic_summary import entry_summary
+from iqconsole.core.traffic_summary import entry_summary, short
 from iqconsole.ui.frame_updates import FrameUpdates
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.path_screen import PathScreen
@@ -39,7 +40,7 @@ from iqconsole.ui.xml_text import highlight_xml
 
 FLOOD_BATCH = 200  # new stanzas in one frame that count as a flood
 FLOOD_INTERVAL = 0.2
-MAX_LINE_CHARS = 2000
+MAX_LINE_CHARS = 600  # wider than any terminal row: only what can be seen is highlighted
 _WHITESPACE_RUN = re.compile(r"\s*\n\s*")
 
 
@@ -417,11 +418,11 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
         text.append_text(self._pairing_badge(entry))
         if entry.responder:
             text.append(f"[⚑ {entry.responder}] ", self._styles["out"])
-        text.append(f"{entry_summary(entry)}  ", self._styles["summary"])
+        text.append(f"{terminal_safe(entry_summary(entry))}  ", self._styles["summary"])
         if entry.kind is Kind.KEEPALIVE:
             text.append("(whitespace keepalive)", self._styles["comment"])
         else:
-            text.append_text(highlight_xml(one_line(entry.xml), self._styles))
+            text.append_text(highlight_xml(terminal_safe(one_line(entry.xml)), self._styles))
         return text
 
     def _pairing_badge(self, entry: TrafficEntry) -> Text:
@@ -435,7 +436,7 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
             return Text()
         if pairing.state is PairState.ERROR and pairing.reply is not None:
             condition = error_condition(pairing.reply.xml).split(" ", 1)[0]
-            return Text(f"[error {condition}] ", self._styles["error"])
+            return Text(f"[error {terminal_safe(short(condition))}] ", self._styles["error"])
         late = " late" if pairing.late else ""
         return Text(f"[{pairing.state.value}{late}] ", self._styles["comment"])
 
