@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -31,6 +31,7 @@ from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
 from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
+from iqconsole.core.stream_errors import Redirect
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
 from iqconsole.core.themes import DEFAULT_THEME, discover_themes
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
@@ -46,6 +47,7 @@ from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
+from iqconsole.ui.screens.redirect_screen import RedirectScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, to_textual_theme
@@ -217,7 +219,8 @@ class IqConsoleApp(App[None]):
             await self.client.start_session()
         except ConnectionFailure as failure:
             self.notify(str(failure), title="Connection failed", severity="error", timeout=10)
-            self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
+            if failure.redirect is None:  # a redirect has its own question (see _state_changed)
+                self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
 
     def _state_changed(self, change: StateChange) -> None:
         status = self.status_bar
@@ -230,6 +233,15 @@ class IqConsoleApp(App[None]):
             self.run_worker(self._discover_server(), exclusive=True, group="disco", exit_on_error=False)
         elif was_online and change.state is ConnectionState.DISCONNECTED:
             self.notify(f"{change.message}. Press Ctrl+L to log in again.", severity="warning", timeout=10)
+        if change.redirect is not None and self.account is not None:
+            self.push_screen(RedirectScreen(self.account, change.redirect), self._redirect_answered(change.redirect))
+
+    def _redirect_answered(self, redirect: Redirect) -> Callable[[bool | None], None]:
+        def answered(go: bool | None) -> None:
+            if go and self.account is not None:
+                self.connect_account(replace(self.account, host=redirect.host, port=redirect.port))
+
+        return answered
 
     async def on_unmount(self) -> None:
         if self.client is not None:
