@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import ssl
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import cast
 from xml.sax.saxutils import quoteattr
 
 from iqconsole.core.account import Account, Secret
@@ -65,7 +66,7 @@ class HostilePeer:
         self.writer = writer
         self.context = context
         self.received: list[ET.Element] = []  # every top-level element the client sent, in order
-        self._parser = ET.XMLPullParser(("start", "end"))
+        self._parser: ET.XMLPullParser = ET.XMLPullParser(("start", "end"))
         self._depth = 0
         self._ready: list[ET.Element] = []
         self.client_closed = asyncio.Event()
@@ -94,8 +95,9 @@ class HostilePeer:
             self.client_closed.set()
             raise ConnectionError("the client closed the connection")
         self._parser.feed(data)
-        for event, element in self._parser.read_events():
-            if event == "start":
+        # only start and end events were asked for: each carries an element
+        for kind, element in cast(Iterator[tuple[str, ET.Element]], self._parser.read_events()):
+            if kind == "start":
                 self._depth += 1
             else:
                 self._depth -= 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -44,9 +45,10 @@ class Run:
     """One client logged in to a hostile server whose script is `attack` (after login and the
     client's initial presence); `probe` is the reply to the server's probe IQ, if it came."""
 
-    def __init__(self, server: HostileServer, client: ConsoleClient):
+    def __init__(self, server: HostileServer, client: ConsoleClient, probes: list[ET.Element]):
         self.server = server
         self.client = client
+        self.probes = probes
         self.changes: list[StateChange] = []
         client.on_state = self.changes.append
 
@@ -64,7 +66,7 @@ async def logged_in(peer: HostilePeer) -> None:
     await peer.element("presence")
 
 
-def attacking(attack: Attack, probes: list) -> Callable[[HostilePeer], Awaitable[None]]:
+def attacking(attack: Attack, probes: list[ET.Element]) -> Callable[[HostilePeer], Awaitable[None]]:
     async def script(peer: HostilePeer) -> None:
         await logged_in(peer)
         await attack(peer)
@@ -80,14 +82,12 @@ async def hostile(certificate):
     runs: list[Run] = []
     servers: list[HostileServer] = []
 
-    async def start(attack: Attack | None = None, *, script=None, limits: Limits | None = None) -> Run:
-        probes: list = []
-        server = await HostileServer(certificate, script or attacking(attack, probes)).__aenter__()
+    async def start(attack: Attack, limits: Limits | None = None) -> Run:
+        probes: list[ET.Element] = []
+        server = await HostileServer(certificate, attacking(attack, probes)).__aenter__()
         servers.append(server)
-        server.probes = probes
-        account = server.account(limits=limits or Limits())
-        client = ConsoleClient(account, TrafficStore())
-        run = Run(server, client)
+        client = ConsoleClient(server.account(limits=limits or Limits()), TrafficStore())
+        run = Run(server, client, probes)
         runs.append(run)
         await client.start_session(timeout=10)
         return run
@@ -101,8 +101,8 @@ async def hostile(certificate):
 
 
 async def answered_probe(run: Run) -> None:
-    await eventually(lambda: run.server.probes, what="the client to answer the probe")
-    assert run.server.probes[0].get("type") == "error", "slixmpp answers an unknown IQ with an error"
+    await eventually(lambda: bool(run.probes), what="the client to answer the probe")
+    assert run.probes[0].get("type") == "error", "slixmpp answers an unknown IQ with an error"
     assert run.client.online
 
 
@@ -200,7 +200,7 @@ async def test_input_that_is_not_well_formed_ends_the_session_and_says_where(hos
     assert change.state is ConnectionState.DISCONNECTED
     assert "not-well-formed" in change.message and said in change.message and "line 1" in change.message
     assert change.message.removeprefix("disconnected: ") in run.notices[-1]
-    assert not run.server.probes
+    assert not run.probes
 
 
 async def test_c1_controls_are_legal_xml_and_are_kept(hostile):

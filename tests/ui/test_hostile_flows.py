@@ -98,7 +98,7 @@ async def type_a_key_in_the_composer(app: IqConsoleApp, pilot) -> float:
 async def test_the_console_survives_or_says_why_it_stopped(certificate, name):
     case = CASES[name]
     go = asyncio.Event()
-    probes: list = []
+    probes: list[object] = []
 
     async def script(peer: HostilePeer) -> None:
         await peer.log_in()
@@ -124,7 +124,7 @@ async def test_the_console_survives_or_says_why_it_stopped(certificate, name):
                 assert case.stopped_because in status.detail
                 await eventually(lambda: case.stopped_because in log_lines(app), what="the reason in the log")
             else:
-                await eventually(lambda: probes and "id=probe" in log_lines(app), what="the probe read and shown")
+                await eventually(lambda: bool(probes) and "id=probe" in log_lines(app), what="the probe read and shown")
                 assert status.state is ConnectionState.ONLINE
             assert await type_a_key_in_the_composer(app, pilot) < KEY_BOUND
             assert editor.text == DRAFT + "x", "the composer text is kept"
