@@ -211,10 +211,23 @@ class StreamReader:
             raise _Stopped
 
     def _skip(self, reason: str) -> None:
-        """Read the rest of the open stanza without keeping it."""
+        """Read the rest of the open stanza without keeping it: only its depth is counted, by
+        handlers that do nothing else (a stanza of millions of elements is skipped quickly)."""
         self._skip_reason = reason
         self._builder = None
         self._parser.CharacterDataHandler = None
+        self._parser.StartElementHandler = self._skipped_start
+        self._parser.EndElementHandler = self._skipped_end
+
+    def _skipped_start(self, _raw_tag: str, _attributes: dict[str, str]) -> None:
+        self._depth += 1
+
+    def _skipped_end(self, _raw_tag: str) -> None:
+        self._depth -= 1
+        if self._depth == 1:
+            self._parser.StartElementHandler = self._start
+            self._parser.EndElementHandler = self._end
+            self._close_stanza(None)
 
     def _check_sizes(self) -> None:
         """Between pieces: a stanza whose text outgrew the limit is skipped; a single tag or
