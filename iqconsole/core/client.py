@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import ssl
 import xml.etree.ElementTree as ET
@@ -49,6 +50,25 @@ _STREAM_TAG = f"{{{STREAM_NS}}}stream"
 _PROCEED_TAG = "{urn:ietf:params:xml:ns:xmpp-tls}proceed"
 
 logging.getLogger("slixmpp").addHandler(logging.NullHandler())
+_TOSTRING_MODULE = importlib.import_module("slixmpp.xmlstream.tostring")  # the package's name is the function
+_SLIXMPP_ESCAPE = _TOSTRING_MODULE.escape
+
+
+def escape_text(text: str, use_cdata: bool = False) -> str:
+    """slixmpp's `escape`, in linear C time: the original joins a generator one character at a
+    time, so serializing a 10 MB text froze the screen for a second (50 MB: 5.7 s). Same output."""
+    if use_cdata:
+        return _SLIXMPP_ESCAPE(text, True)
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&apos;")
+        .replace('"', "&quot;")
+    )
+
+
+_TOSTRING_MODULE.escape = escape_text  # used by every tostring: capture, display, sending
 
 
 class ConnectionState(str, Enum):

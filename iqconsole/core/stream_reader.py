@@ -12,6 +12,7 @@ comment larger than the stanza limit (expat must hold a tag whole to go on).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pyexpat import ErrorString, ExpatError, ParserCreate
@@ -21,6 +22,8 @@ DEFAULT_MAX_STANZA_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 256
 FEED_PIECE = 64 * 1024  # expat gets at most this much at a time: the size limit is checked between pieces
 CONTEXT_BYTES = 40  # how much of the stream a not-well-formed error quotes around the fault
+# A start tag (expat already checked it is well-formed); group 1 is "/" for an empty element.
+_START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class StreamReader:
         self._builder: ET.TreeBuilder | None = None  # None while no stanza is open, or while skipping one
         self._stanza_start = -1  # byte offset of the open stanza's start tag, -1 when none is open
         self._stanza_tag = ""
+        self._stanza_empty = False  # the open stanza is one empty-element tag (<iq …/>)
         self._stanza_attributes: dict[str, str] = {}
         self._skip_reason = ""
         self._piece = b""
@@ -185,6 +189,8 @@ class StreamReader:
 
     def _open_stanza(self, raw_tag: str, attributes: dict[str, str]) -> None:
         self._stanza_start = self._parser.CurrentByteIndex
+        tag = _START_TAG.match(self._piece, self._stanza_start - self._piece_offset)
+        self._stanza_empty = tag is not None and tag.group(1) == b"/"
         self._stanza_tag = raw_tag.rsplit("}", 1)[-1]
         self._stanza_attributes = attributes
         self._builder = ET.TreeBuilder()
@@ -244,12 +250,14 @@ class StreamReader:
             self._skip(f"larger than {limit:,} bytes")
 
     def _stanza_end(self) -> int:
-        """The offset just past the stanza's end tag. Inside an end-tag event expat points at the
-        tag's '<' (for an empty element, past its '/>'); an end tag split between two pieces is
-        counted up to its '<'."""
+        """The offset just past the stanza's end tag. In an end-tag event expat points at the
+        tag's '<'; for an empty element (<iq/>), past its '/>'. An end tag split between two
+        pieces is counted up to its '<'."""
         position = self._parser.CurrentByteIndex
+        if self._stanza_empty:
+            return position
         index = position - self._piece_offset
-        if 0 <= index < len(self._piece) and self._piece.startswith(b"</", index):
+        if 0 <= index < len(self._piece):
             close = self._piece.find(b">", index)
             if close >= 0:
                 return self._piece_offset + close + 1
