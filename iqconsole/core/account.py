@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iqconsole.core.stream_reader import Limits
+
 
 class Secret:
     """A string that hides itself from repr, str, logs and tracebacks."""
@@ -28,7 +30,8 @@ class Secret:
 
 @dataclass(frozen=True)
 class Account:
-    """Connection settings. Host and port are optional: without them DNS SRV is used."""
+    """Connection settings. Host and port are optional: without them DNS SRV is used.
+    `limits` bound what one stanza from the server may be (size, nesting depth)."""
 
     jid: str
     password: Secret = field(default_factory=lambda: Secret(""))
@@ -37,6 +40,7 @@ class Account:
     ca_file: Path | None = None
     insecure: bool = False
     direct_tls: bool = False
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def address(self) -> str:

@@ -34,6 +34,7 @@ class Kind(str, Enum):
     SM = "sm"
     KEEPALIVE = "keepalive"
     OTHER = "other"
+    NOTICE = "notice"  # not on the wire: the console saying what it did with the stream (xml is a sentence)
 
 
 STANZA_KINDS = (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProsodySandbox", "SandboxAccount", "SandboxError"]
+__all__ = ["ProsodySandbox", "SandboxAccount", "SandboxError", "make_certificate"]
 
 HOST = "127.0.0.1"
 READY_TIMEOUT = 10.0
@@ -219,39 +219,8 @@ class ProsodySandbox:
     # -- internals ----------------------------------------------------------------------------
 
     def _make_certificate(self) -> None:
-        """Self-signed, with the domain as SAN: slixmpp checks the JID's domain, not the IP."""
-        if self.ca_file.exists() and self.key_file.exists():
-            return
-        openssl = shutil.which("openssl")
-        if openssl is None:
-            raise SandboxError(
-                "openssl is not installed (needed for the sandbox's certificate): install it with "
-                "`apt-get install -y openssl` as root, or run the project's scripts/bootstrap as root."
-            )
-        self.cert_dir.mkdir(parents=True, exist_ok=True)
-        command = [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "3650",
-            "-subj",
-            f"/CN={self.domain}",
-            "-addext",
-            f"subjectAltName=DNS:{self.domain}",
-            "-keyout",
-            str(self.key_file),
-            "-out",
-            str(self.ca_file),
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if result.returncode != 0:
-            raise SandboxError(f"openssl could not make the sandbox certificate:\n{result.stderr.strip()}")
+        if not (self.ca_file.exists() and self.key_file.exists()):
+            make_certificate(self.domain, self.ca_file, self.key_file)
 
     def _write_config(self) -> None:
         q = _lua_string
@@ -371,6 +340,40 @@ def _lua_string(value: str) -> str:
     for b in value.encode("utf-8"):
         out.append(chr(b) if 32 <= b < 127 and b not in (34, 92) else f"\\{b:03d}")
     return '"' + "".join(out) + '"'
+
+
+def make_certificate(domain: str, cert_file: Path, key_file: Path) -> None:
+    """Self-signed, with the domain as SAN: slixmpp checks the JID's domain, not the IP."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise SandboxError(
+            "openssl is not installed (needed for the sandbox's certificate): install it with "
+            "`apt-get install -y openssl` as root, or run the project's scripts/bootstrap as root."
+        )
+    cert_file.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        openssl,
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "3650",
+        "-subj",
+        f"/CN={domain}",
+        "-addext",
+        f"subjectAltName=DNS:{domain}",
+        "-keyout",
+        str(key_file),
+        "-out",
+        str(cert_file),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise SandboxError(f"openssl could not make the sandbox certificate:\n{result.stderr.strip()}")
 
 
 def _free_port() -> int:

@@ -125,6 +125,7 @@ class TrafficStore:
     count_in: int = 0
     count_out: int = 0
     dropped: int = 0
+    skipped: int = 0  # stanzas from the server read but not taken in (over a limit, or unhandleable)
     pairings: dict[int, Pairing] = field(default_factory=dict)
     pairings_version: int = 0  # bumped whenever a request's state changes: views redraw its row
     _pending: dict[str, Pairing] = field(default_factory=dict)
@@ -200,7 +201,9 @@ class TrafficStore:
             self._forget(self.entries[0])
             self.dropped += 1
         self.entries.append(entry)
-        if direction is Direction.IN:
+        if kind is Kind.NOTICE:
+            pass
+        elif direction is Direction.IN:
             self.count_in += 1
         else:
             self.count_out += 1
@@ -208,6 +211,10 @@ class TrafficStore:
             self._pair(entry)
         self.changed.emit(None)
         return entry
+
+    def notice(self, text: str, tag: str) -> TrafficEntry:
+        """A line in the log from the console itself (`tag` says what kind: skipped, closed, …)."""
+        return self.append(Direction.IN, Kind.NOTICE, text, tag=tag)
 
     # -- pairing ---------------------------------------------------------------------------
 
@@ -239,17 +246,22 @@ class TrafficStore:
         return f"{direction.value}:{stanza_id}"
 
     def _reply_matches(self, request: TrafficEntry, reply: TrafficEntry) -> bool:
-        """Ids match; the peer may answer from its bare, full or domain JID (servers vary)."""
+        """Ids match and the reply comes from the entity asked: its bare, full or domain JID
+        (servers vary). No `from` means the account's own server (RFC 6120 §8.1.2.1), so it
+        answers only a request with no `to`, or to our own bare JID or server."""
         if request.direction is Direction.OUT:
-            peer, answerer = request.recipient, reply.sender
+            peer, answerer = request.recipient.lower(), reply.sender.lower()
             own = self.own_jid
         else:
-            peer, answerer = request.sender, reply.recipient
+            peer, answerer = request.sender.lower(), reply.recipient.lower()
             own = ""
-        allowed = _peer_forms(peer)
-        if not peer and own:
-            allowed |= _peer_forms(own)
-        return answerer.lower() in allowed or answerer == ""
+        own_bare = own.split("/", 1)[0].lower()
+        own_server = own_bare.split("@", 1)[-1]
+        if not answerer:
+            return peer in ("", own_bare, own_server)
+        if not peer:
+            return bool(own) and answerer in _peer_forms(own)
+        return answerer in _peer_forms(peer)
 
     def keep_secret(self, seq: int, original: str) -> None:
         """The unredacted text of a redacted entry, in memory only, for the detail pane's

@@ -36,7 +36,7 @@ def short(value: str) -> str:
 def entry_summary(entry: TrafficEntry) -> str:
     """'iq get to localhost id=v1 jabber:iq:version 64 B' (only the parts the entry has)."""
     parts = [entry.kind.value if entry.kind is not Kind.OTHER else short(entry.tag) or "other"]
-    if entry.kind in (Kind.SASL, Kind.SM, Kind.STREAM) and entry.tag:
+    if entry.kind in (Kind.SASL, Kind.SM, Kind.STREAM, Kind.NOTICE) and entry.tag:
         parts[0] = f"{entry.kind.value}:{short(entry.tag)}"
     if entry.type:
         parts.append(short(entry.type))
@@ -47,7 +47,8 @@ def entry_summary(entry: TrafficEntry) -> str:
         parts.append(f"id={short(entry.stanza_id)}")
     if entry.namespace and entry.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE):
         parts.append(short(namespace_label(entry.namespace)))
-    parts.append(size_label(entry.size))
+    if entry.kind is not Kind.NOTICE:  # a notice's text is the console's, not a stanza's size
+        parts.append(size_label(entry.size))
     return " ".join(parts)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from textual import on
@@ -22,6 +23,7 @@ from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.session import ReplyOutcome, Session, Settled
 from iqconsole.core.stanza import stanza_insertion
+from iqconsole.core.stream_errors import Redirect
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME
@@ -39,6 +41,7 @@ from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
+from iqconsole.ui.screens.redirect_screen import RedirectScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, use_themes
@@ -199,7 +202,8 @@ class IqConsoleApp(App[None]):
             self.notify(
                 terminal_safe(str(failure)), title="Connection failed", severity="error", timeout=10, markup=False
             )
-            self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
+            if failure.redirect is None:  # a redirect has its own question (see _state_changed)
+                self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
 
     def _state_changed(self, change: StateChange) -> None:
         status = self.status_bar
@@ -216,6 +220,15 @@ class IqConsoleApp(App[None]):
                 timeout=10,
                 markup=False,
             )
+        if change.redirect is not None and self.account is not None:
+            self.push_screen(RedirectScreen(self.account, change.redirect), self._redirect_answered(change.redirect))
+
+    def _redirect_answered(self, redirect: Redirect) -> Callable[[bool | None], None]:
+        def answered(go: bool | None) -> None:
+            if go and self.account is not None:
+                self.connect_account(replace(self.account, host=redirect.host, port=redirect.port))
+
+        return answered
 
     def _features_found(self, features: ServerFeatures) -> None:
         self.server_features = features

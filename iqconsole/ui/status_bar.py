@@ -29,6 +29,7 @@ class StatusBar(Static):
     count_in = reactive(0)
     count_out = reactive(0)
     dropped = reactive(0)
+    skipped = reactive(0)
     pending = reactive(0)
     insecure = reactive(False)
 
@@ -48,6 +49,7 @@ class StatusBar(Static):
         self.count_in = self.store.count_in
         self.count_out = self.store.count_out
         self.dropped = self.store.dropped
+        self.skipped = self.store.skipped
         self.pending = self.store.pending_out
 
     def render(self) -> Text:
@@ -57,6 +59,8 @@ class StatusBar(Static):
         text.append(f"  │ in {self.count_in} │ out {self.count_out} │ pending {self.pending}")
         if self.dropped:
             text.append(f"  ({self.dropped} dropped from the log)")
+        if self.skipped:
+            text.append(f"  ⚠ {self.skipped} skipped (kind:notice)", style=f"bold {colours.get('warning', 'yellow')}")
         if self.insecure:
             text.append("  ⚠ TLS NOT VERIFIED (--insecure)", style=f"bold {colours.get('error', 'red')}")
         if self.detail and self.state is not ConnectionState.ONLINE:

@@ -108,7 +108,8 @@ def test_by_seq_finds_entries_still_in_the_ring_only():
         ("juliet@example.org/balcony", "juliet@example.org/balcony"),  # the full JID itself
         ("juliet@example.org", "juliet@example.org"),
         ("pubsub.example.org", "pubsub.example.org"),
-        ("juliet@example.org/balcony", ""),  # no from at all
+        ("example.org", ""),  # no from: the account's own server answered (RFC 6120 §8.1.2.1)
+        ("Romeo@example.org", ""),  # … or the server on behalf of our own bare JID
         ("Juliet@Example.org/balcony", "juliet@example.org"),  # JIDs compare case-insensitively
     ],
 )
@@ -141,6 +142,9 @@ def test_request_without_to_is_answered_by_own_bare_jid_or_domain(answered_from)
         ("juliet@example.org", "juliet@example.org/other"),  # a full JID we did not address
         ("pubsub.example.org", "example.org"),  # a domain is not its parent
         ("", "mallory@evil.example"),
+        ("juliet@example.org/balcony", ""),  # no from is our server, not the peer asked
+        ("pubsub.example.org", ""),
+        ("romeo@example.org/orchard", ""),  # our own full JID is another client: it says who it is
     ],
 )
 def test_reply_from_an_unrelated_jid_is_not_paired(to, answered_from):

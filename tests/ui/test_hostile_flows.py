@@ -1,0 +1,203 @@
+"""The console (Pilot) against a hostile server: for each kind of attack it does not crash, keeps
+reading or says why it stopped (status bar and log), answers a key, and keeps the composer text."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from iqconsole.core.client import ConnectionState
+from iqconsole.core.stream_reader import Limits
+from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.screens.login_screen import LoginScreen
+from iqconsole.ui.screens.redirect_screen import RedirectScreen
+from iqconsole.ui.status_bar import StatusBar
+from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.hostile_server import (
+    FULL_JID,
+    PEER_JID,
+    STARTTLS_FEATURES,
+    HostilePeer,
+    HostileServer,
+    certificate_in,
+    stream_error,
+)
+from tests.xmpp_helpers import eventually
+
+SIZE = (150, 45)
+DRAFT = "<iq type='get' to='localhost'>\n  <ping xmlns='urn:xmpp:ping'/>\n</iq>"
+KEY_BOUND = 1.0  # seconds for one key to reach the composer; generous, so a busy machine passes
+LIMITS = Limits(max_stanza_bytes=256 * 1024)
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    return certificate_in(tmp_path_factory.mktemp("hostile-cert"))
+
+
+async def reply_twice_and_from_the_wrong_entity(peer: HostilePeer) -> None:
+    peer.send(f"<iq type='result' id='ping-1' from='mallory@evil.example' to='{FULL_JID}'/>")
+    peer.send(f"<iq type='result' id='ping-1' to='{FULL_JID}'/>")
+    peer.send(f"<iq type='result' id='ping-1' from='{PEER_JID}' to='{FULL_JID}'/>" * 2)
+
+
+async def cut_in_the_middle(peer: HostilePeer) -> None:
+    peer.send(f"<message from='{PEER_JID}'><body>half a sta")
+    await peer.drain()
+    peer.cut()
+
+
+@dataclass(frozen=True)
+class Case:
+    attack: Callable[[HostilePeer], Awaitable[None]]
+    stopped_because: str = ""  # empty: the console keeps reading
+
+
+def sending(data: str | bytes) -> Callable[[HostilePeer], Awaitable[None]]:
+    async def attack(peer: HostilePeer) -> None:
+        peer.send(data)
+
+    return attack
+
+
+CASES = {
+    "deep-nesting": Case(sending("<message>" + "<a>" * 3000 + "</a>" * 3000 + "</message>")),
+    "huge-stanza": Case(sending("<message><body>" + "x" * (2 * 1024 * 1024) + "</body></message>")),
+    "invalid-jid": Case(
+        sending(f"<iq type='get' id='j' from='a b@c' to='{FULL_JID}'><ping xmlns='urn:xmpp:ping'/></iq>")
+    ),
+    "c1-controls": Case(sending(f"<message from='{PEER_JID}'><body>\u0085\u009b[31m</body></message>")),
+    "wrong-entity-and-duplicate-replies": Case(reply_twice_and_from_the_wrong_entity),
+    "invalid-utf8": Case(sending(b"<message><body>\xff\xfe</body></message>"), "not-well-formed"),
+    "c0-control": Case(sending(b"<message><body>\x1b[2J</body></message>"), "not-well-formed"),
+    "unknown-stream-error": Case(sending(stream_error("made-up", "bye")), "made-up (not an RFC 6120 condition)"),
+    "cut-mid-stanza": Case(cut_in_the_middle, "in the middle of a stanza"),
+}
+
+
+def log_lines(app: IqConsoleApp) -> str:
+    return "\n".join(app.query_one(TrafficView).plain_lines())
+
+
+async def type_a_key_in_the_composer(app: IqConsoleApp, pilot) -> float:
+    """Press a key in the composer; how long until the editor has it."""
+    editor = app.query_one(ComposerEditor)
+    before = editor.text
+    started = time.monotonic()
+    await pilot.press("x")
+    await eventually(lambda: editor.text != before, timeout=KEY_BOUND, what="the key to reach the composer")
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("name", list(CASES))
+async def test_the_console_survives_or_says_why_it_stopped(certificate, name):
+    case = CASES[name]
+    go = asyncio.Event()
+    probes: list[object] = []
+
+    async def script(peer: HostilePeer) -> None:
+        await peer.log_in()
+        await peer.element("presence")
+        await go.wait()
+        await case.attack(peer)
+        if not case.stopped_because:
+            probes.append(await peer.probe())
+        await peer.closed_by_client(timeout=None)
+
+    async with HostileServer(certificate, script) as server:
+        app = IqConsoleApp(server.account(limits=LIMITS))
+        async with app.run_test(size=SIZE) as pilot:
+            status = app.query_one(StatusBar)
+            await eventually(lambda: status.state is ConnectionState.ONLINE, what="login")
+            editor = app.query_one(ComposerEditor)
+            editor.text = DRAFT
+            editor.focus()
+            editor.move_cursor(editor.document.end)
+            go.set()
+            if case.stopped_because:
+                await eventually(lambda: status.state is not ConnectionState.ONLINE, what="the session to end")
+                assert case.stopped_because in status.detail
+                await eventually(lambda: case.stopped_because in log_lines(app), what="the reason in the log")
+            else:
+                await eventually(lambda: bool(probes) and "id=probe" in log_lines(app), what="the probe read and shown")
+                assert status.state is ConnectionState.ONLINE
+            assert await type_a_key_in_the_composer(app, pilot) < KEY_BOUND
+            assert editor.text == DRAFT + "x", "the composer text is kept"
+        assert app.return_code in (None, 0) and app._exception is None, "no crash"
+        assert not server.failures
+
+
+async def test_skipped_stanzas_are_counted_in_the_status_bar_and_explained_in_the_log(certificate):
+    async def script(peer: HostilePeer) -> None:
+        await peer.log_in()
+        await peer.element("presence")
+        peer.send("<message id='deep'>" + "<a>" * 300 + "</a>" * 300 + "</message>")
+        await peer.probe()
+        await peer.closed_by_client(timeout=None)
+
+    async with HostileServer(certificate, script) as server:
+        app = IqConsoleApp(server.account())
+        async with app.run_test(size=SIZE):
+            status = app.query_one(StatusBar)
+            await eventually(lambda: status.skipped == 1, what="the skipped stanza counted")
+            await eventually(lambda: "⚠ 1 skipped" in str(status.render()), what="the count shown")
+            line = next(line for line in log_lines(app).splitlines() if "notice:skipped" in line)
+            assert 'Skipped <message id="deep">' in line and "nested more than 256 levels deep" in line
+
+
+def redirecting(certificate, target_port: int) -> HostileServer:
+    async def script(peer: HostilePeer) -> None:
+        await peer.log_in()
+        await peer.element("presence")
+        peer.send(stream_error("see-other-host", "moved", inner=f"127.0.0.1:{target_port}"))
+        await peer.closed_by_client(timeout=None)
+
+    return HostileServer(certificate, script)
+
+
+async def test_a_redirect_asks_before_connecting_elsewhere_and_no_means_no(certificate):
+    async with HostileServer(certificate) as other, redirecting(certificate, 9) as server:
+        app = IqConsoleApp(server.account())
+        async with app.run_test(size=SIZE) as pilot:
+            await eventually(lambda: isinstance(app.screen, RedirectScreen), what="the question")
+            question = str(app.screen.query_one("Label").render())
+            assert "asks you to connect to 127.0.0.1:9 instead" in question and "sends your password" in question
+            status = app.query_one(StatusBar)
+            assert status.state is ConnectionState.DISCONNECTED and "see-other-host (moved)" in status.detail
+            await pilot.press("n")
+            await eventually(lambda: not isinstance(app.screen, RedirectScreen), what="the answer")
+            assert len(server.peers) == 1 and not other.peers, "no connection anywhere"
+
+
+async def test_a_redirect_accepted_connects_to_the_host_named(certificate):
+    async with HostileServer(certificate) as other, redirecting(certificate, other.port) as server:
+        app = IqConsoleApp(server.account())
+        async with app.run_test(size=SIZE) as pilot:
+            await eventually(lambda: isinstance(app.screen, RedirectScreen), what="the question")
+            await pilot.press("y")
+            status = app.query_one(StatusBar)
+            await eventually(lambda: len(other.peers) == 1, what="a connection to the host named")
+            await eventually(lambda: status.state is ConnectionState.ONLINE, what="the session there")
+            assert app.account.port == other.port and len(server.peers) == 1
+
+
+async def test_a_dtd_at_login_brings_the_login_screen_with_the_reason(certificate):
+    async def script(peer: HostilePeer) -> None:
+        await peer.open_stream(STARTTLS_FEATURES, before="<!DOCTYPE x [<!ENTITY a 'b'>]>")
+        await peer.closed_by_client()
+
+    async with HostileServer(certificate, script) as server:
+        app = IqConsoleApp(server.account())
+        async with app.run_test(size=SIZE):
+            await eventually(
+                lambda: isinstance(app.screen, LoginScreen) and bool(app.screen.query("#login-problem")),
+                what="the login screen",
+            )
+            problem = str(app.screen.query_one("#login-problem").render())
+            assert "restricted-xml" in problem and "document type declaration" in problem
+            assert "restricted-xml" in log_lines(app)
