@@ -366,14 +366,7 @@ def on_screen(app: IqConsoleApp) -> str:
 async def test_request_rows_follow_timeouts_and_cancels_without_a_key_press():
     app = offline_app()
     for stanza_id in ("slow", "stopped"):
-        app.store.append(
-            Direction.OUT,
-            Kind.IQ,
-            f'<iq type="get" id="{stanza_id}" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>',
-            stanza_id=stanza_id,
-            type="get",
-            recipient="localhost",
-        )
+        add_request(app, stanza_id)
     async with app.run_test(size=SIZE):
         await eventually(lambda: on_screen(app).count("[pending]") == 2, what="both requests pending")
         app.store.mark_timed_out(Direction.OUT, "slow")
