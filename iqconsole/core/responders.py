@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from slixmpp import Iq
+from slixmpp import BaseXMPP, Iq
 from slixmpp.xmlstream.tostring import tostring
 
 from iqconsole.core.events import Listeners
@@ -36,7 +36,7 @@ from iqconsole.core.responder_reply import (
     result_payload,
 )
 from iqconsole.core.settings import SettingError, whole_number
-from iqconsole.core.stanza import StanzaError, parse_stanzas
+from iqconsole.core.stanza import StanzaError, parse_stanzas, split_tag
 
 __all__ = [
     "Answer",
@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 ROSTER_NS = "jabber:iq:roster"
+# Pushes the account's own server sends about lists it keeps (XEP-0191 blocking, XEP-0016 privacy).
+SERVER_PUSH_NAMESPACES = frozenset({"urn:xmpp:blocking", "jabber:iq:privacy"})
 DELAY_MS = whole_number(0, 600_000, "milliseconds")
 
 
@@ -254,6 +256,8 @@ class ResponderSet:
                 return Answer(responder, reply, responder.delay_ms / 1000)
         if not self.unmatched or _is_roster_push(iq):
             return None
+        if _is_server_push(iq):  # the user's own server telling it what changed: acknowledged
+            return Answer(None, reply_to(iq, []))
         reply = reply_to(iq, [error_element(self.unmatched, ERROR_CONDITIONS[self.unmatched])])
         return Answer(None, reply)
 
@@ -276,6 +280,17 @@ def _check_unmatched(condition: str) -> str:
             allowed="'' (leave them to slixmpp) or one of " + ", ".join(ERROR_CONDITIONS),
         )
     return condition
+
+
+def _is_server_push(iq: Iq) -> bool:
+    """A blocklist or privacy-list push: a set from the account itself (no `from`, or its bare
+    JID) that RFC 6121 and XEP-0191 say the client acknowledges with a result."""
+    if iq.xml.get("type") != "set" or len(iq.xml) != 1:
+        return False
+    sender, stream = iq.xml.get("from"), iq.stream
+    if sender and not (isinstance(stream, BaseXMPP) and sender == stream.boundjid.bare):
+        return False
+    return split_tag(iq.xml[0].tag)[0] in SERVER_PUSH_NAMESPACES
 
 
 def _is_roster_push(iq: Iq) -> bool:

@@ -21,9 +21,9 @@ from iqconsole.core.client import ConsoleClient
 from iqconsole.core.responder_files import responders_from_data
 from iqconsole.core.responder_reply import ERROR_CONDITIONS
 from iqconsole.core.responders import Responder, ResponderSet
-from iqconsole.core.stanza import new_id
+from iqconsole.core.stanza import new_id, prepare
 from iqconsole.core.traffic import Direction, TrafficStore
-from tests.xmpp_helpers import account_for, plain_client
+from tests.xmpp_helpers import account_for, eventually, plain_client
 
 STANZAS = "{urn:ietf:params:xml:ns:xmpp-stanzas}"
 PING = "<ping xmlns='urn:xmpp:ping'/>"
@@ -261,3 +261,28 @@ async def test_respond_command_exit_codes(prosody, tmp_path):
     )
     assert result.returncode == 3
     assert "broken.toml" in result.stderr and "'x'" in result.stderr and "nonsense" in result.stderr
+
+
+async def test_the_servers_blocklist_push_is_acknowledged_with_a_result(console):
+    (ask,) = prepare("<iq type='get'><blocklist xmlns='urn:xmpp:blocking'/></iq>")  # pushes go to who asked
+    asked = console.send_outgoing(ask)
+    assert asked is not None and (await asked).type == "result"
+    (block,) = prepare("<iq type='set'><block xmlns='urn:xmpp:blocking'><item jid='spammer@localhost'/></block></iq>")
+    reply = console.send_outgoing(block)
+    assert reply is not None and (await reply).type == "result"
+
+    def push_and_answer() -> tuple[str, str] | None:
+        entries = list(console.store)
+        pushes = [
+            entry
+            for entry in entries
+            if entry.direction is Direction.IN and entry.type == "set" and entry.namespace == "urn:xmpp:blocking"
+        ]
+        answers = {entry.stanza_id: entry.type for entry in entries if entry.direction is Direction.OUT}
+        return (
+            (pushes[0].stanza_id, answers[pushes[0].stanza_id]) if pushes and pushes[0].stanza_id in answers else None
+        )
+
+    await eventually(lambda: push_and_answer() is not None, what="the blocklist push and the console's answer")
+    answered = push_and_answer()
+    assert answered is not None and answered[1] == "result", "RFC 6121 / XEP-0191: a push is acknowledged, not refused"

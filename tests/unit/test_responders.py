@@ -364,3 +364,24 @@ async def test_request_values_are_escaped_too(make_iq):
 def test_a_bad_request_path_is_refused_when_the_responder_is_made():
     with pytest.raises(ResponderError, match="request:query"):
         ResponderSet().add("bad", "iq@type=get/ping", "<x xmlns='urn:x'>${request:query[@node=a]}</x>")
+
+
+@pytest.mark.parametrize("sender", ["", "me@localhost"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<block xmlns='urn:xmpp:blocking'><item jid='x@y'/></block>",
+        "<query xmlns='jabber:iq:privacy'><list name='l'/></query>",
+    ],
+)
+async def test_blocklist_and_privacy_pushes_from_the_own_server_get_a_result(client, payload, sender):
+    xml = f"<iq xmlns='jabber:client' type='set' id='push-1' to='{ME}'{f' from={sender!r}' if sender else ''}>{payload}</iq>"
+    answer = ResponderSet().answer(Iq(client, ET.fromstring(xml)))
+    assert answer is not None and answer.responder is None and answer.reply is not None
+    reply = serialized(answer.reply)
+    assert (reply.get("type"), reply.get("id"), len(reply)) == ("result", "push-1", 0)
+
+
+async def test_a_push_from_another_entity_gets_the_unmatched_error(make_iq):
+    answer = ResponderSet().answer(make_iq("set", "<block xmlns='urn:xmpp:blocking'><item jid='x@y'/></block>"))
+    assert answer is not None and answer.reply is not None and serialized(answer.reply).get("type") == "error"
