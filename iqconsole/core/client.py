@@ -49,6 +49,7 @@ _STANZA_CLASSES = {Kind.IQ: Iq, Kind.MESSAGE: Message, Kind.PRESENCE: Presence}
 _KNOWN_PREFIXES = {"http://www.w3.org/XML/1998/namespace"}
 _STREAM_TAG = f"{{{STREAM_NS}}}stream"
 _PROCEED_TAG = "{urn:ietf:params:xml:ns:xmpp-tls}proceed"
+_FEATURES_TAG = f"{{{STREAM_NS}}}features"
 
 logging.getLogger("slixmpp").addHandler(logging.NullHandler())
 _TOSTRING_MODULE = importlib.import_module("slixmpp.xmlstream.tostring")  # the package's name is the function
@@ -122,6 +123,8 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self.on_state = on_state
         self.on_answered = on_answered
         self.state = ConnectionState.DISCONNECTED
+        # The namespaces of the last <stream:features> (None before any): what the stream accepts.
+        self.stream_features: frozenset[str] | None = None
         self._waiting: dict[str, tuple[asyncio.Future[TrafficEntry], asyncio.TimerHandle]] = {}
         self.enable_direct_tls = account.direct_tls
         if account.ca_file is not None:
@@ -381,6 +384,8 @@ class ConsoleClient(slixmpp.ClientXMPP):
         answer = self._answer(stanza) if isinstance(stanza, Iq) else None
         responder = answer.responder.name if answer is not None and answer.responder is not None else ""
         entry = self._record(Direction.IN, element, text, responder)
+        if element.tag == _FEATURES_TAG:
+            self.stream_features = frozenset(split_tag(child.tag)[0] for child in element)
         if entry.is_reply and entry.stanza_id in self._waiting and self._answers_ours(entry):
             future, timer = self._waiting.pop(entry.stanza_id)
             timer.cancel()

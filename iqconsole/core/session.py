@@ -124,6 +124,11 @@ class Session:
         return self.state is ConnectionState.ONLINE
 
     @property
+    def stream_features(self) -> frozenset[str] | None:
+        """The namespaces the server announced in its stream features (None: not connected yet)."""
+        return self.client.stream_features if self.client is not None else None
+
+    @property
     def own_jid(self) -> str:
         """The bound full JID while online, else the account's JID."""
         if self.client is not None and self.online:

@@ -43,6 +43,7 @@ class Context:
     own_jid: str = ""
     peer: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+    stream_features: frozenset[str] | None = None  # what the server announced (None: unknown)
 
     def variables(self) -> dict[str, str]:
         """Every variable, with a fresh `${id}` on each call."""
@@ -138,6 +139,9 @@ def _first_unknown(text: str, context: Context, start: int, end: int) -> tuple[i
     return text.count("\n", 0, first) + 1, first - (text.rfind("\n", 0, first) + 1) + 1
 
 
+_STANZA_KINDS = (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE)
+
+
 def _warnings(outgoing: Outgoing, context: Context) -> list[str]:
     element = outgoing.element
     found = []
@@ -145,6 +149,13 @@ def _warnings(outgoing: Outgoing, context: Context) -> list[str]:
     unknown = sorted(namespace for namespace in payloads - _IGNORED_NAMESPACES if not is_known_namespace(namespace))
     if unknown and outgoing.kind is not Kind.SM:
         found.append(f"unknown namespace{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} (no XEP known here)")
+    namespace = split_tag(element.tag)[0]
+    announced = context.stream_features
+    if outgoing.kind not in _STANZA_KINDS and announced is not None and namespace not in announced:
+        found.append(
+            f"the server did not announce {namespace or 'this element'} in its stream features: a stream-level "
+            "element it does not support ends the session (unsupported-stanza-type)"
+        )
     sender = element.get("from")
     if sender and context.own_jid:
         try:

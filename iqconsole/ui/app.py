@@ -249,7 +249,8 @@ class IqConsoleApp(App[None]):
         if not own and self.account is not None:
             own = self.account.jid
         selected = self.traffic.selected_entry
-        return Context(own, selected.sender if selected is not None else "", self.variables)
+        features = self.session.stream_features if self.session is not None else None
+        return Context(own, selected.sender if selected is not None else "", self.variables, features)
 
     @on(ComposerEditor.SendRequested)
     def send_from_editor(self, event: ComposerEditor.SendRequested) -> None:

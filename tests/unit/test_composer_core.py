@@ -110,6 +110,15 @@ def test_warnings_do_not_refuse():
     assert own.warnings == ()
 
 
+def test_a_stream_level_element_the_server_did_not_announce_is_warned_about():
+    announced = Context(ME.own_jid, stream_features=frozenset({"urn:xmpp:sm:3", "urn:xmpp:bind:0"}))
+    csi = check("<inactive xmlns='urn:xmpp:csi:0'/>", announced)
+    assert csi.ok and "urn:xmpp:csi:0" in csi.warnings[0].message and "ends the session" in csi.warnings[0].message
+    assert check("<enable xmlns='urn:xmpp:sm:3'/>", announced).warnings == ()
+    assert check('<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>', announced).warnings == ()
+    assert check("<inactive xmlns='urn:xmpp:csi:0'/>", ME).warnings == (), "offline: nothing known to warn about"
+
+
 def test_every_builtin_passes_validation_without_warnings():
     templates, _errors = discover_templates(None)
     for template in templates.values():

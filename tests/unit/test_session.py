@@ -154,3 +154,9 @@ async def test_answered_reports_what_the_responders_did(prosody, session):
         assert replies[0]["type"] == "result" and replies[0]["id"] == "from-bob"
     finally:
         await bob.disconnect()
+
+
+async def test_the_stream_features_the_server_announced_are_known(session):
+    features = session.stream_features
+    assert features is not None and "urn:xmpp:sm:3" in features, "Prosody announces stream management"
+    assert "urn:xmpp:csi:0" not in features, "and not client state indication (the composer warns before sending it)"
