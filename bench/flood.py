@@ -672,7 +672,8 @@ async def parent_main(args) -> int:
     server = ProsodySandbox(("console", "flooder")).start()
     print(
         f"Prosody sandbox on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms",
+        f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms; "
+        f"load average {load_average()}",
         flush=True,
     )
     rows = []
@@ -695,9 +696,15 @@ async def parent_main(args) -> int:
                         print(f"  ! {result['role']}: {result['error']}", flush=True)
     finally:
         server.stop()
+    print(f"load average at the end: {load_average()}")
     print()
     print(EXPLANATION)
     return report(rows, counts, args)
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load: the figures mean little on a busy machine."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def summarize(runs: list[tuple[dict, dict]]) -> dict:
