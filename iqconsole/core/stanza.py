@@ -17,14 +17,14 @@ from xml.parsers import expat
 from slixmpp.jid import JID, InvalidJID
 
 from iqconsole.core.protocol import CLIENT_NS, IQ_TYPES, REQUEST_TYPES, STANZA_KINDS, STANZAS_NS, Kind, kind_of
+from iqconsole.core.stream_reader import MAX_NESTING_DEPTH
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _WRAPPER_OPEN = f"<console-wrapper xmlns='{CLIENT_NS}'>"
 _WRAPPER_CLOSE = "</console-wrapper>"
 
-# Far deeper than any XMPP stanza goes; slixmpp serializes and matches recursively, one call
-# per level, so a stanza a thousand levels deep would exhaust the stack.
-MAX_NESTING_DEPTH = 100
+# MAX_NESTING_DEPTH: the same bound as for reading the server's stream, so whatever the console
+# took can be replayed, exported and viewed again.
 # The first element one level too deep, found by ElementPath in C-fed generators: cheaper than
 # a Python callback per element.
 _TOO_DEEP_PATH = "./" + "/".join(["*"] * MAX_NESTING_DEPTH)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import signal
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +34,7 @@ from tests.hostile_server import (
     certificate_in,
     stream_error,
 )
+from tests.integration.test_responders_live import IQCONSOLE, RESPONDER_FILE
 from tests.xmpp_helpers import eventually
 
 Attack = Callable[[HostilePeer], Awaitable[None]]
@@ -443,3 +447,71 @@ async def test_stream_header_is_still_recorded_for_each_stream(hostile):
     await answered_probe(run)
     headers = [entry for entry in run.client.store if entry.kind is Kind.STREAM and entry.tag == "stream"]
     assert len(headers) == 3, "the first stream, after STARTTLS, after SASL"
+
+
+# -- limits the user configured ---------------------------------------------------------------
+
+
+# 30 KB nested 22 deep: well within the default limits (10 MB, 256 levels), over 20KB and 16.
+BIG_AND_DEEP = (
+    f"<iq type='get' id='big' from='{PEER_JID}' to='{FULL_JID}'><query xmlns='urn:example:big'>"
+    + "<a>" * 20
+    + "x" * 30_000
+    + "</a>" * 20
+    + "</query></iq>"
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "options", "taken"),
+    [
+        ("", [], True),
+        ("", ["--max-stanza-size", "20KB"], False),
+        ("", ["--max-depth", "16"], False),
+        ("max-stanza-size = '20KB'\n", [], False),
+        ("max-depth = 16\n", [], False),
+        ("max-stanza-size = 20480\nmax-depth = 16\n", ["--max-stanza-size", "1MB", "--max-depth", "64"], True),
+    ],
+    ids=["defaults", "size-option", "depth-option", "size-in-config", "depth-in-config", "options-win"],
+)
+async def test_configured_limits_skip_a_stanza_the_defaults_take(certificate, tmp_path, config, options, taken):
+    """Through the command line (`iqconsole respond`): a stanza answered under the default limits is
+    skipped, so never answered, under lower ones from an option or the config file."""
+    config_file = Path(os.environ["XDG_CONFIG_HOME"]) / "iqconsole" / "config.toml"
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(config)
+    responders = tmp_path / "responders.toml"
+    responders.write_text(RESPONDER_FILE)
+    replies: list[ET.Element] = []
+
+    async def script(peer: HostilePeer) -> None:
+        await logged_in(peer)
+        peer.send(BIG_AND_DEEP)
+        await peer.probe()  # answered in order: a reply to 'big' would have come before
+        replies.extend(element for element in peer.received if element.tag.endswith("iq"))
+        await peer.closed_by_client(timeout=None)
+
+    async with HostileServer(certificate, script) as server:
+        process = await asyncio.create_subprocess_exec(
+            str(IQCONSOLE),
+            "respond",
+            *("--jid", FULL_JID, "--host", "127.0.0.1", "--port", str(server.port)),
+            *("--ca-file", str(server.cert_file), "--password-env", "IQC_PASSWORD", "--responders", str(responders)),
+            *options,
+            env={**os.environ, "IQC_PASSWORD": PASSWORD},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await eventually(
+                lambda: bool(replies) or process.returncode is not None, timeout=30, what="the probe answered"
+            )
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+            _, stderr = await asyncio.wait_for(process.communicate(), 15)
+        assert replies, stderr.decode()
+        assert not server.failures
+    answered = {reply.get("id") for reply in replies}
+    assert "probe" in answered
+    assert ("big" in answered) is taken

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
+from textual.widgets import Input
 
 from iqconsole.core.client import ConnectionState
 from iqconsole.core.stream_reader import Limits
@@ -20,6 +21,7 @@ from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_view import TrafficView
 from tests.hostile_server import (
     FULL_JID,
+    PASSWORD,
     PEER_JID,
     STARTTLS_FEATURES,
     HostilePeer,
@@ -148,6 +150,34 @@ async def test_skipped_stanzas_are_counted_in_the_status_bar_and_explained_in_th
             await eventually(lambda: "⚠ 1 skipped" in str(status.render()), what="the count shown")
             line = next(line for line in log_lines(app).splitlines() if "notice:skipped" in line)
             assert 'Skipped <message id="deep">' in line and "nested more than 256 levels deep" in line
+
+
+async def test_limits_given_at_start_hold_for_an_account_entered_in_the_login_form(certificate):
+    async def script(peer: HostilePeer) -> None:
+        await peer.log_in()
+        await peer.element("presence")
+        peer.send(f"<message id='big' from='{PEER_JID}'><body>{'x' * 30_000}</body></message>")
+        await peer.probe()
+        await peer.closed_by_client(timeout=None)
+
+    async with HostileServer(certificate, script) as server:
+        app = IqConsoleApp(limits=Limits(max_stanza_bytes=20 * 1024))
+        async with app.run_test(size=SIZE) as pilot:
+            await eventually(lambda: isinstance(app.screen, LoginScreen), what="the login form")
+            form = app.screen
+            for field, value in (
+                ("login-jid", FULL_JID),
+                ("login-password", PASSWORD),
+                ("login-host", "127.0.0.1"),
+                ("login-port", str(server.port)),
+                ("login-ca-file", str(server.cert_file)),
+            ):
+                form.query_one(f"#{field}", Input).value = value
+            await pilot.click("#login-connect")
+            status = app.query_one(StatusBar)
+            await eventually(lambda: status.skipped == 1, what="the stanza over the limit skipped")
+            line = next(line for line in log_lines(app).splitlines() if "notice:skipped" in line)
+            assert 'Skipped <message id="big"' in line and "larger than 20,480 bytes" in line
 
 
 def redirecting(certificate, target_port: int) -> HostileServer:
