@@ -20,6 +20,7 @@ from iqconsole.core.redact import REDACTED, redact
 from iqconsole.core.responder_match import MatchKind, ResponderError, compile_match
 from iqconsole.core.stanza import StanzaError, error_condition, parse_stanzas
 from iqconsole.core.stanza_xpath import XPathError, compile_xpath
+from iqconsole.core.stream_reader import MAX_NESTING_DEPTH
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import Direction, Kind, TrafficEntry
 from iqconsole.core.traffic_filter import FilterError, compile_filter
@@ -125,14 +126,15 @@ def test_an_xpath_of_a_thousand_steps_is_refused_with_a_message(expression):
 
 
 def test_a_stanza_nested_deeper_than_the_limit_is_refused_where_it_gets_too_deep():
-    deep = "<iq type='set' id='d'>\n" + "<a>" * 99 + "<b/>" + "</a>" * 99 + "</iq>"
+    levels = MAX_NESTING_DEPTH - 1  # under the <iq>: then <b/> is one level too deep
+    deep = "<iq type='set' id='d'>\n" + "<a>" * levels + "<b/>" + "</a>" * levels + "</iq>"
     with pytest.raises(StanzaError) as caught:
         parse_stanzas(deep)
-    assert (caught.value.line, caught.value.column) == (2, 298)
-    assert "more than 100 levels deep" in caught.value.message
-    with pytest.raises(ResponderError, match="more than 100 levels deep"):
+    assert (caught.value.line, caught.value.column) == (2, 3 * levels + 1)
+    assert f"more than {MAX_NESTING_DEPTH} levels deep" in caught.value.message
+    with pytest.raises(ResponderError, match=f"more than {MAX_NESTING_DEPTH} levels deep"):
         compile_match(MatchKind.MASK, deep)
-    parse_stanzas("<iq>" + "<a>" * 99 + "</a>" * 99 + "</iq>")  # 100 levels are fine
+    parse_stanzas("<iq>" + "<a>" * levels + "</a>" * levels + "</iq>")  # MAX_NESTING_DEPTH levels are fine
 
 
 # -- properties: arbitrary XML -------------------------------------------------------------
