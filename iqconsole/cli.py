@@ -286,7 +286,9 @@ def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
         return EXIT_USAGE
     for problem in loaded.skipped:
         print(f"iqconsole view: skipped {problem}", file=sys.stderr)
-    app = TrafficViewerApp(loaded.store, args.file, theme_name=settings.theme, skipped=loaded.skipped)
+    app = TrafficViewerApp(
+        loaded.store, args.file, theme_name=settings.theme, skipped=loaded.skipped, keymap=settings.keymap
+    )
     outcome = _run_until_quit(app)
     return outcome or (EXIT_LINES_SKIPPED if loaded.skipped else 0)
 
