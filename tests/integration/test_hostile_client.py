@@ -28,6 +28,7 @@ from tests.hostile_server import (
     PASSWORD,
     PEER_JID,
     SASL_FEATURES,
+    SASL_NS,
     STARTTLS_FEATURES,
     HostilePeer,
     HostileServer,
@@ -350,6 +351,88 @@ async def test_a_redirect_to_an_unusable_address_says_why(hostile, address):
     change = await run.stopped()
     assert change.redirect is None
     assert "its redirect cannot be followed" in change.message
+
+
+# -- a login that cannot happen says why ----------------------------------------------------
+
+
+async def features_over_tls(peer: HostilePeer, features: str) -> None:
+    await peer.open_stream(STARTTLS_FEATURES)
+    await peer.start_tls()
+    await peer.open_stream(features)
+
+
+def refusing(condition: str, text: str = "") -> Attack:
+    async def script(peer: HostilePeer) -> None:
+        await features_over_tls(peer, SASL_FEATURES)
+        await peer.element("auth")
+        text_element = f"<text>{text}</text>" if text else ""
+        peer.send(f"<failure xmlns='{SASL_NS}'><{condition}/>{text_element}</failure>")
+
+    return script
+
+
+def offering(features: str, tls: bool = True) -> Attack:
+    async def script(peer: HostilePeer) -> None:
+        if tls:
+            await features_over_tls(peer, features)
+        else:
+            await peer.open_stream(features)
+
+    return script
+
+
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        (offering(SASL_FEATURES, tls=False), "offers no STARTTLS, so the connection is not encrypted"),
+        (offering(SASL_FEATURES + BIND_FEATURES, tls=False), "offers no STARTTLS"),
+        (
+            offering(f"<mechanisms xmlns='{SASL_NS}'><mechanism>X-MADE-UP</mechanism></mechanisms>"),
+            "offers no login method iqconsole can use (it offers: X-MADE-UP). Enable a password method",
+        ),
+        (offering(f"<mechanisms xmlns='{SASL_NS}'/>"), "offers no login method iqconsole can use (it offers: none)"),
+        (offering(""), "offers no way to log in (its stream features list no SASL mechanisms)"),
+        (offering("", tls=False), "offers no way to log in"),
+        (
+            refusing("not-authorized"),
+            "Authentication failed for tester@localhost/console: wrong JID or password (the server said "
+            "not-authorized); correct them and try again.",
+        ),
+        (
+            refusing("encryption-required", "no PLAIN here"),
+            "this login method needs an encrypted connection (the server said encryption-required: no PLAIN here)",
+        ),
+        (refusing("account-disabled"), "the account is disabled (the server said account-disabled)"),
+        (refusing("made-up"), "the server refused the login (the server said made-up); its log may say why."),
+    ],
+    ids=[
+        "no-starttls",
+        "no-starttls-but-bind",
+        "unknown-mechanism",
+        "no-mechanism",
+        "no-sasl-over-tls",
+        "no-sasl-no-tls",
+        "not-authorized",
+        "encryption-required",
+        "account-disabled",
+        "unknown-condition",
+    ],
+)
+async def test_a_login_that_cannot_happen_says_what_happened_and_what_to_do(certificate, script, said):
+    async def server_side(peer: HostilePeer) -> None:
+        await script(peer)
+        await peer.closed_by_client()
+
+    async with HostileServer(certificate, server_side) as server:
+        client = ConsoleClient(server.account(), TrafficStore())
+        with pytest.raises(ConnectionFailure) as failure:
+            await client.start_session(timeout=10)
+        await client.close()
+        assert said in str(failure.value)
+        assert not server.failures
+        if "STARTTLS" in said:
+            assert not any(element.tag.endswith("auth") for element in server.peers[0].received), "no password sent"
 
 
 # -- pairing: only the entity asked answers ------------------------------------------------
