@@ -99,6 +99,10 @@ def test_huge_fields_are_cut_in_the_summary():
 
 def test_controls_are_made_visible_and_tab_and_newline_kept():
     assert terminal_safe("a\x1b[2Jb\x9b31mc\x07\x00\x7f\r") == "a␛[2Jb\\x9b31mc␇␀␡␍"
+    assert terminal_safe("invoice-\u202efdp.exe\u202c") == "invoice-\\u202efdp.exe\\u202c"
+    bidi = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    assert terminal_safe(bidi) == "".join(f"\\u{ord(char):04x}" for char in bidi)
+    assert terminal_safe("שלום \u05d0 ‐ ’") == "שלום \u05d0 ‐ ’", "right-to-left letters and punctuation stay"
     assert terminal_safe("tab\there\nnext line") == "tab\there\nnext line"
     plain = "<iq type='get'/>"
     assert terminal_safe(plain) is plain, "nothing to replace: no copy"
@@ -110,6 +114,7 @@ def test_no_control_character_but_tab_and_newline_survives(text):
     shown = terminal_safe(text)
     assert not any(ord(char) < 0x20 and char not in "\t\n" for char in shown)
     assert not any(0x7F <= ord(char) <= 0x9F for char in shown)
+    assert not any(char in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" for char in shown)
 
 
 # -- local expressions ---------------------------------------------------------------------
