@@ -248,6 +248,8 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
         return f"({count} report lines dropped: the output was not read fast enough)"
 
     output = LineOutput(sys.stdout.fileno(), dropped_line)
+    # "online as …" and why it stopped: queued too, so a full stderr pipe never stops the answering either
+    notices = LineOutput(sys.stderr.fileno(), lambda count: f"iqconsole respond: ({count} messages dropped)")
 
     def report(handled: Handled) -> None:
         """Queued, never printed here: a full stdout pipe must not stop the answering."""
@@ -268,11 +270,12 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
                 account,
                 responders,
                 report,
-                ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True),
+                ready=lambda message: notices.write(f"iqconsole respond: {message}"),
             )
         )
     finally:
         output.close()
+        notices.close()
 
 
 def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
