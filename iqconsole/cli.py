@@ -24,14 +24,18 @@ from iqconsole.core.settings import (
     address,
     certificate_file,
     host,
+    nesting_depth,
     port,
     seconds,
+    stanza_size,
 )
+from iqconsole.core.stream_reader import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STANZA_BYTES, Limits
 
 if TYPE_CHECKING:
     from textual.app import App
 
     from iqconsole.core.account import Account
+    from iqconsole.core.config import Config
 
 EXIT_CRASHED = 1
 EXIT_USAGE = 2
@@ -64,10 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"iqconsole {__version__}")
     _add_ui_options(parser)
     _add_connection_options(parser)
+    _add_limit_options(parser)
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sandbox = commands.add_parser("sandbox", help="start a throwaway local Prosody and open the console as alice")
     _add_ui_options(sandbox)
+    _add_limit_options(sandbox)
     respond = commands.add_parser(
         "respond",
         help="answer IQs with a responder file, without the UI (for a client's CI)",
@@ -76,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "4 login failed, 5 connection lost.",
     )
     _add_connection_options(respond)
+    _add_limit_options(respond)
     respond.add_argument("--responders", type=Path, metavar="FILE", required=True, help="the responder set (TOML)")
     respond.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
     view = commands.add_parser(
@@ -101,6 +108,23 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
     parser.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
+
+
+def _add_limit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-stanza-size",
+        type=option(stanza_size),
+        metavar="SIZE",
+        help="skip stanzas from the server larger than this, 10KB to 1GB, such as 20MB "
+        f"(default: max-stanza-size in the config file, else {DEFAULT_MAX_STANZA_BYTES // 1024**2}MB)",
+    )
+    parser.add_argument(
+        "--max-depth",
+        type=option(nesting_depth),
+        metavar="LEVELS",
+        help="skip stanzas from the server nested deeper than this, 8 to 256 "
+        f"(default: max-depth in the config file, else {DEFAULT_MAX_DEPTH})",
+    )
 
 
 def _add_theme_option(parser: argparse.ArgumentParser) -> None:
@@ -152,7 +176,7 @@ def _run_command(args: argparse.Namespace) -> int:
     """Everything the user gave is checked before anything starts (a server, the UI)."""
     if args.command == "respond":
         responders = _load_responders(args.responders)
-        account = _account(args)
+        account = _account(args, reading_limits(args, _config()))
         if account is None:
             raise UsageError("respond needs --jid and --password-env")
         return run_respond(args, account, responders)
@@ -162,7 +186,7 @@ def _run_command(args: argparse.Namespace) -> int:
     responders = _load_responders(args.responders)
     if args.command == "sandbox":
         return run_sandbox(settings, responders, args.responders)
-    return _run_app(_account(args), settings, responders=responders, responders_file=args.responders)
+    return _run_app(_account(args, settings.limits), settings, responders=responders, responders_file=args.responders)
 
 
 class UsageError(Exception):
@@ -183,7 +207,7 @@ def _load_responders(path: Path | None):
         raise UsageError(f"--responders {error}", EXIT_RESPONDERS) from None
 
 
-def _account(args: argparse.Namespace) -> Account | None:
+def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
     from iqconsole.core.account import Account, Secret
 
     if not args.jid:
@@ -207,6 +231,7 @@ def _account(args: argparse.Namespace) -> Account | None:
         ca_file=args.ca_file,
         insecure=args.insecure,
         direct_tls=args.direct_tls,
+        limits=limits,
     )
 
 
@@ -223,6 +248,8 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
         return f"({count} report lines dropped: the output was not read fast enough)"
 
     output = LineOutput(sys.stdout.fileno(), dropped_line)
+    # "online as …" and why it stopped: queued too, so a full stderr pipe never stops the answering either
+    notices = LineOutput(sys.stderr.fileno(), lambda count: f"iqconsole respond: ({count} messages dropped)")
 
     def report(handled: Handled) -> None:
         """Queued, never printed here: a full stdout pipe must not stop the answering."""
@@ -243,11 +270,12 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
                 account,
                 responders,
                 report,
-                ready=lambda message: print(f"iqconsole respond: {message}", file=sys.stderr, flush=True),
+                ready=lambda message: notices.write(f"iqconsole respond: {message}"),
             )
         )
     finally:
         output.close()
+        notices.close()
 
 
 def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
@@ -261,7 +289,9 @@ def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
         return EXIT_USAGE
     for problem in loaded.skipped:
         print(f"iqconsole view: skipped {problem}", file=sys.stderr)
-    app = TrafficViewerApp(loaded.store, args.file, theme_name=settings.theme, skipped=loaded.skipped)
+    app = TrafficViewerApp(
+        loaded.store, args.file, theme_name=settings.theme, skipped=loaded.skipped, keymap=settings.keymap
+    )
     outcome = _run_until_quit(app)
     return outcome or (EXIT_LINES_SKIPPED if loaded.skipped else 0)
 
@@ -287,6 +317,7 @@ def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) 
             host=sandbox.host,
             port=sandbox.port,
             ca_file=sandbox.ca_file,
+            limits=settings.limits,
         )
         bob = sandbox.account("bob")
         peer = Account(
@@ -316,17 +347,17 @@ class UiSettings:
     variables: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
 
 
 def ui_settings(args: argparse.Namespace) -> UiSettings:
     """Options first, then the config file; any bad value there is a UsageError naming it."""
-    from iqconsole.core.config import load_config, parse_var_options
+    from iqconsole.core.config import parse_var_options
     from iqconsole.ui.keymap import check_keymap
 
-    path = locations.config_file()
+    config = _config()
     try:
-        config = load_config(path)
-        check_keymap(config.keymap, str(path))
+        check_keymap(config.keymap, str(locations.config_file()))
         variables = {**config.variables, **parse_var_options(getattr(args, "var", None) or [])}
     except SettingError as error:
         raise UsageError(str(error)) from None
@@ -335,6 +366,24 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
         variables=variables,
         theme=args.theme or config.theme,
         keymap=config.keymap,
+        limits=reading_limits(args, config),
+    )
+
+
+def _config() -> Config:
+    from iqconsole.core.config import load_config
+
+    try:
+        return load_config(locations.config_file())
+    except SettingError as error:
+        raise UsageError(str(error)) from None
+
+
+def reading_limits(args: argparse.Namespace, config: Config) -> Limits:
+    """What one stanza from the server may be: the options, else the config file, else the defaults."""
+    return Limits(
+        max_stanza_bytes=getattr(args, "max_stanza_size", None) or config.max_stanza_size or DEFAULT_MAX_STANZA_BYTES,
+        max_depth=getattr(args, "max_depth", None) or config.max_depth or DEFAULT_MAX_DEPTH,
     )
 
 
@@ -347,6 +396,7 @@ def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> in
         reply_timeout=settings.timeout,
         variables=settings.variables,
         keymap=settings.keymap,
+        limits=settings.limits,
         **extras,
     )
     return _run_until_quit(app)

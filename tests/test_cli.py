@@ -46,6 +46,13 @@ def recording(tmp_path) -> Path:
         (["--jid", "example.org"], "argument --jid: 'example.org' has no user part"),
         (["--ca-file", "/no/such/file.pem"], "argument --ca-file: '/no/such/file.pem': no such file"),
         (["--jid", "a@example.org", "--port", "5222"], "--port: 5222 is given without a host"),
+        (
+            ["--max-stanza-size", "5KB"],
+            "argument --max-stanza-size: 5KB is out of range; allowed: a size from 10KB to 1GB",
+        ),
+        (["--max-stanza-size", "huge"], "argument --max-stanza-size: huge is not a size"),
+        (["sandbox", "--max-depth", "0"], "argument --max-depth: 0 is out of range; allowed: a whole number of levels"),
+        (["respond", "--max-depth", "300"], "argument --max-depth: 300 is out of range"),
     ],
 )
 def test_bad_arguments_end_with_exit_2_and_say_why(args, words):
@@ -73,13 +80,17 @@ def test_respond_refuses_a_jid_with_a_space_without_a_traceback(tmp_path):
     [
         ("timeout = -5\n", "config.toml: timeout: -5 is not above 0"),
         ("timeout = nan\n", "config.toml: timeout: nan is not a finite number"),
-        ("timout = 5\n", "config.toml: timout: unknown key; allowed: timeout, theme, variables, keymap"),
+        (
+            "timout = 5\n",
+            "config.toml: timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap",
+        ),
         ("timeout = \n", "config.toml: not valid TOML"),
         (
             '[keymap]\n"composer.sned" = "f6"\n',
             'keymap."composer.sned": unknown binding id (did you mean composer.send?)',
         ),
         ('[keymap]\n"composer.send" = "ctlr+j"\n', "keymap.\"composer.send\": unknown key 'ctlr+j'"),
+        ("max-depth = 2\n", "config.toml: max-depth: 2 is out of range; allowed: a whole number of levels from 8"),
     ],
 )
 def test_view_with_a_bad_config_file_gives_a_clear_error(tmp_path, recording, config, words):
@@ -122,3 +133,17 @@ def test_an_error_in_the_app_never_ends_with_exit_0(recording, module, app, argu
     assert result.returncode == 1
     assert "a bug in the app" in result.stderr
     assert "iqconsole: stopped by an unexpected error" in result.stderr
+
+
+def test_respond_reads_the_limits_of_the_config_file_and_refuses_a_bad_one(tmp_path):
+    config_dir = tmp_path / "config" / "iqconsole"
+    config_dir.mkdir(parents=True)
+    (config_dir / "config.toml").write_text("max-stanza-size = '1KB'\n")
+    responders = tmp_path / "responders.toml"
+    responders.write_text('[[responder]]\nname = "pong"\nmatch = "iq@type=get/ping"\n')
+    result = run(
+        *("respond", "--jid", "a@example.org", "--password-env", "HOME", "--responders", str(responders)),
+        env={"XDG_CONFIG_HOME": str(tmp_path / "config")},
+    )
+    assert result.returncode == 2, result.stderr
+    assert "config.toml: max-stanza-size: 1KB is out of range; allowed: a size from 10KB to 1GB" in result.stderr

@@ -21,7 +21,7 @@ import importlib
 import logging
 import ssl
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
 from xml.sax.saxutils import escape, quoteattr
@@ -34,6 +34,7 @@ from slixmpp.xmlstream.tostring import tostring
 from slixmpp.xmlstream.xmlstream import NotConnectedError
 
 from iqconsole.core.account import Account
+from iqconsole.core.login_failure import SaslRefusal, describe_login_failure, read_sasl_failure
 from iqconsole.core.protocol import STREAM_NS, Kind, kind_of
 from iqconsole.core.redact import redact
 from iqconsole.core.responders import Answer, ResponderSet
@@ -137,6 +138,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self._reader: StreamReader | None = None
         self._end_reason = ""  # why the stream ended, when we know better than "disconnected"
         self._redirect: Redirect | None = None
+        self._sasl_refusal: SaslRefusal | None = None  # the server's last SASL <failure/> of this login
         self.add_filter("in", self._capture_incoming)
         self.add_event_handler("session_start", self._on_session_start)
         self.add_event_handler("disconnected", self._on_disconnected)
@@ -158,7 +160,10 @@ class ConsoleClient(slixmpp.ClientXMPP):
         handlers = {
             "session_start": succeed,
             "connection_failed": lambda error: fail(describe_connection_error(error, self.account)),
-            "failed_all_auth": lambda _: fail(f"Authentication failed for {self.account.jid}: wrong JID or password."),
+            "failed_auth": self._remember_refusal,
+            "failed_all_auth": lambda _: fail(self._login_failure(self.plugin["feature_mechanisms"].mech_list)),
+            # the features were all handled and none was SASL: nothing will ever log in
+            "stream_negotiated": lambda _: None if self.authenticated else fail(self._login_failure(None)),
             "ssl_invalid_chain": lambda error: fail(describe_connection_error(error, self.account)),
             "stream_error": lambda _error: fail(self._end_reason),
             "disconnected": lambda reason: fail(
@@ -173,7 +178,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         }
         for event, handler in handlers.items():
             self.add_event_handler(event, handler)
-        self._end_reason, self._redirect = "", None
+        self._end_reason, self._redirect, self._sasl_refusal = "", None, None
         self._set_state(ConnectionState.CONNECTING, f"connecting to {self.account.address}")
         try:
             if self.account.host:
@@ -193,6 +198,21 @@ class ConsoleClient(slixmpp.ClientXMPP):
         finally:
             for event, handler in handlers.items():
                 self.del_event_handler(event, handler)
+
+    def _remember_refusal(self, failure: StanzaBase) -> None:
+        self._sasl_refusal = read_sasl_failure(failure.xml)
+
+    def _login_failure(self, offered: Collection[str] | None) -> str:
+        """Why no login happened: the server's refusal, or why the console never tried.
+        `offered`: the server's SASL mechanisms (None: it offered no SASL at all)."""
+        transport = self.transport
+        return describe_login_failure(
+            self.account.jid,
+            self.account.address,
+            encrypted=transport is not None and transport.get_extra_info("ssl_object") is not None,
+            offered=offered,
+            refusal=self._sasl_refusal,
+        )
 
     def _give_up(self) -> None:
         """Stop slixmpp's endless retries so the user decides what happens next."""

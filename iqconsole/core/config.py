@@ -1,7 +1,9 @@
-"""The optional config file (TOML): reply timeout, theme, user variables and key bindings.
+"""The optional config file (TOML): reply timeout, theme, limits, user variables and key bindings.
 
     timeout = 10                          # seconds an IQ waits for its reply
     theme = "iqconsole-light"
+    max-stanza-size = "20MB"              # larger stanzas from the server are skipped
+    max-depth = 64                        # so are stanzas nested deeper
 
     [variables]
     node = "urn:xmpp:microblog:0"
@@ -21,7 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iqconsole.core.settings import SettingError, read_table, read_toml, seconds, table_of, text
+from iqconsole.core.settings import (
+    SettingError,
+    nesting_depth,
+    read_table,
+    read_toml,
+    seconds,
+    stanza_size,
+    table_of,
+    text,
+)
 from iqconsole.core.templates import TemplateError, check_variable_name
 
 __all__ = ["Config", "ConfigError", "load_config", "parse_var_options"]
@@ -37,6 +48,8 @@ class Config:
     variables: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+    max_stanza_size: int | None = None
+    max_depth: int | None = None
 
 
 def variable_name(value: Any) -> str:
@@ -70,6 +83,8 @@ def key_list(value: Any) -> str:
 CONFIG_KEYS = {
     "timeout": seconds,
     "theme": text,
+    "max-stanza-size": stanza_size,
+    "max-depth": nesting_depth,
     "variables": table_of(variable_value, variable_name),
     "keymap": table_of(key_list),
 }
@@ -82,7 +97,7 @@ def load_config(path: Path) -> Config:
         values = read_table(read_toml(path, ConfigError), CONFIG_KEYS)
     except SettingError as error:
         raise error.at(path, kind=ConfigError) from None
-    return Config(**values)
+    return Config(**{key.replace("-", "_"): value for key, value in values.items()})
 
 
 def parse_var_options(options: Iterable[str]) -> dict[str, str]:

@@ -1,7 +1,7 @@
-"""Lines for an output that may stop being read (stdout on a pipe nobody drains).
+"""Lines for an output that may stop being read (stdout or stderr on a pipe nobody drains).
 
-`iqconsole respond` reports every answered request; printing on the event loop would stop the
-answering as soon as the pipe is full. Here the loop only puts the line in a bounded queue and a
+`iqconsole respond` reports every answered request on stdout, and when it is online on stderr;
+printing on the event loop would stop the answering as soon as the pipe is full. Here the loop only puts the line in a bounded queue and a
 thread writes it, with `os.write` on the file descriptor (no Python-level lock that interpreter
 shutdown could wait on). When the queue is full, lines are dropped and counted, and the count is
 written as a line of its own once the reader catches up.

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from iqconsole.core.stream_reader import MAX_NESTING_DEPTH, MAX_STANZA_BYTES, MIN_DEPTH, MIN_STANZA_BYTES
+
 DEFAULT_REPLY_TIMEOUT = 30.0  # seconds an IQ waits for its reply unless the user says otherwise
 
 T = TypeVar("T")
@@ -125,6 +127,45 @@ def whole_number(low: int, high: int, unit: str = "") -> Check[int]:
         return value
 
     return check
+
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def byte_size(low: int, high: int) -> Check[int]:
+    """A size in bytes: a whole number, or a number with KB, MB or GB ("20MB", "1.5 GB"),
+    where a KB is 1,024 bytes (what the limits and the log count in)."""
+    allowed = f"a size from {_size(low)} to {_size(high)}, in bytes or with KB, MB or GB, such as 20MB"
+
+    def check(value: Any) -> int:
+        count = value
+        if isinstance(value, str):
+            written = _SIZE.match(value.strip())
+            factor = _SIZE_UNITS[(written.group(2) or "")[:1].lower()] if written else 0
+            if written is None or (factor == 1 and "." in written.group(1)):  # no half bytes
+                raise SettingError(f"{_shown(value)} is not a size", allowed=allowed)
+            count = round(float(written.group(1)) * factor)
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise SettingError(f"{_shown(value)} is not a size", allowed=allowed)
+        if not low <= count <= high:
+            raise SettingError(f"{_shown(value)} is out of range", allowed=allowed)
+        return count
+
+    return check
+
+
+def _size(count: int) -> str:
+    """Bytes as the user would write them: 10KB, 20MB, 1GB, else 12,345 bytes."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if count >= factor and count % factor == 0:
+            return f"{count // factor}{unit}"
+    return f"{count:,} bytes"
+
+
+# The limits on what one stanza from the server may be (core/stream_reader.py).
+stanza_size = byte_size(MIN_STANZA_BYTES, MAX_STANZA_BYTES)
+nesting_depth = whole_number(MIN_DEPTH, MAX_NESTING_DEPTH, "levels")
 
 
 def fraction(value: Any) -> float:

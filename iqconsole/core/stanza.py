@@ -17,14 +17,17 @@ from xml.parsers import expat
 from slixmpp.jid import JID, InvalidJID
 
 from iqconsole.core.protocol import CLIENT_NS, IQ_TYPES, REQUEST_TYPES, STANZA_KINDS, STANZAS_NS, Kind, kind_of
+from iqconsole.core.stream_reader import MAX_NESTING_DEPTH
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# In a Python string every surrogate code point is alone (a pair is one astral character):
+# half a character, which UTF-8 cannot encode, from a paste, `--var` or a history file.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _WRAPPER_OPEN = f"<console-wrapper xmlns='{CLIENT_NS}'>"
 _WRAPPER_CLOSE = "</console-wrapper>"
 
-# Far deeper than any XMPP stanza goes; slixmpp serializes and matches recursively, one call
-# per level, so a stanza a thousand levels deep would exhaust the stack.
-MAX_NESTING_DEPTH = 100
+# MAX_NESTING_DEPTH: the same bound as for reading the server's stream, so whatever the console
+# took can be replayed, exported and viewed again.
 # The first element one level too deep, found by ElementPath in C-fed generators: cheaper than
 # a Python callback per element.
 _TOO_DEEP_PATH = "./" + "/".join(["*"] * MAX_NESTING_DEPTH)
@@ -58,6 +61,7 @@ def parse_stanzas(text: str) -> list[ET.Element]:
     body = _without_declaration(text)
     if not body.strip():
         raise StanzaError("the editor is empty: write a stanza such as <iq type='get' …/>")
+    _refuse_lone_surrogates(body)
     try:
         wrapper = ET.fromstring(_WRAPPER_OPEN + body + _WRAPPER_CLOSE)
     except ET.ParseError as error:
@@ -122,6 +126,19 @@ def too_deep(text: str) -> tuple[int, int] | None:
     return None
 
 
+def _refuse_lone_surrogates(text: str) -> None:
+    lone = _LONE_SURROGATE.search(text)
+    if lone is None:
+        return
+    offset = lone.start()
+    raise StanzaError(
+        f"U+{ord(lone.group()):04X} is half of a character (a lone surrogate), which XML cannot carry: "
+        "remove it, or paste the whole character again",
+        text.count("\n", 0, offset) + 1,
+        offset - (text.rfind("\n", 0, offset) + 1) + 1,
+    )
+
+
 def _without_declaration(text: str) -> str:
     """Blank out an XML declaration so that line and column numbers stay the user's."""
     declaration = _DECLARATION.match(text)
@@ -139,7 +156,8 @@ def stanza_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
     """(start, end) character offsets of each complete top-level element, and whether the whole
     text is well-formed; text that is not gives the elements before the problem."""
     parser = expat.ParserCreate()
-    data = (_WRAPPER_OPEN + _without_declaration(text) + _WRAPPER_CLOSE).encode("utf-8")
+    # surrogatepass: a lone surrogate becomes bytes expat refuses, so the text counts as not well-formed
+    data = (_WRAPPER_OPEN + _without_declaration(text) + _WRAPPER_CLOSE).encode("utf-8", "surrogatepass")
     skip = len(_WRAPPER_OPEN.encode("utf-8"))
     depth = 0
     spans: list[list[int]] = []  # byte offsets; an end of -1 is known at the next event
@@ -175,7 +193,9 @@ def stanza_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
         well_formed = True
     body = data[skip:]
     return [
-        (len(body[:start].decode("utf-8")), len(body[:end].decode("utf-8"))) for start, end in spans if end >= 0
+        (len(body[:start].decode("utf-8", "surrogatepass")), len(body[:end].decode("utf-8", "surrogatepass")))
+        for start, end in spans
+        if end >= 0
     ], well_formed
 
 

@@ -18,8 +18,16 @@ from dataclasses import dataclass
 from pyexpat import ErrorString, ExpatError, ParserCreate
 from typing import Protocol
 
+# The deepest nesting iqconsole handles anywhere (reading, the composer, responder masks, replay,
+# `iqconsole view`): slixmpp serializes and matches recursively, one call per level, so a stanza
+# a thousand levels deep would exhaust the stack. The reading limit may be set lower, never
+# higher, so a stanza the console took can always be exported and viewed again.
+MAX_NESTING_DEPTH = 256
+DEFAULT_MAX_DEPTH = MAX_NESTING_DEPTH
+MIN_DEPTH = 8  # the login itself nests 3 deep (<features><mechanisms><mechanism>)
 DEFAULT_MAX_STANZA_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_DEPTH = 256
+MIN_STANZA_BYTES = 10 * 1024  # RFC 6120 §13.12: every entity takes stanzas of 10,000 bytes
+MAX_STANZA_BYTES = 1024 * 1024 * 1024  # a stanza is kept whole in memory: more is a typo
 FEED_PIECE = 64 * 1024  # expat gets at most this much at a time: the size limit is checked between pieces
 CONTEXT_BYTES = 40  # how much of the stream a not-well-formed error quotes around the fault
 # A start tag (expat already checked it is well-formed); group 1 is "/" for an empty element.
@@ -29,14 +37,15 @@ _START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=]+\s*=\s*(?:"[^"]*"|'[^']*'))*\
 @dataclass(frozen=True)
 class Limits:
     """What one stanza may be: at most `max_stanza_bytes` long, elements nested at most `max_depth`
-    deep (the stanza's own element is level 1)."""
+    deep (the stanza's own element is level 1). A user's values are checked by the settings
+    (MIN_… to MAX_…); here only what the reader itself needs."""
 
     max_stanza_bytes: int = DEFAULT_MAX_STANZA_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
 
     def __post_init__(self) -> None:
-        if self.max_stanza_bytes < 1 or self.max_depth < 1:
-            raise ValueError(f"stanza limits must be positive: {self}")
+        if self.max_stanza_bytes < 1 or not 1 <= self.max_depth <= MAX_NESTING_DEPTH:
+            raise ValueError(f"stanza limits must be positive, the depth at most {MAX_NESTING_DEPTH}: {self}")
 
 
 class StreamRefused(Exception):

@@ -18,7 +18,8 @@ from typing import Any, get_type_hints
 from xml.sax.saxutils import escape, quoteattr
 
 from iqconsole.core.private_files import atomic_writer
-from iqconsole.core.stanza import MAX_NESTING_DEPTH, StanzaError, parse_stanzas, too_deep
+from iqconsole.core.stanza import StanzaError, parse_stanzas, too_deep
+from iqconsole.core.stream_reader import MAX_NESTING_DEPTH
 from iqconsole.core.traffic import (
     CLIENT_NS,
     DEFAULT_CAPACITY,

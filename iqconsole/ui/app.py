@@ -24,6 +24,7 @@ from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.session import ReplyOutcome, Session, Settled
 from iqconsole.core.stanza import stanza_insertion
 from iqconsole.core.stream_errors import Redirect
+from iqconsole.core.stream_reader import Limits
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME
@@ -104,15 +105,18 @@ class IqConsoleApp(App[None]):
         greeting: str = "",
         variables: dict[str, str] | None = None,
         keymap: dict[str, str] | None = None,
+        limits: Limits | None = None,
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
         `greeting` is shown once at start; `variables` are the user's own `${name}`s;
         `store` is where the traffic is recorded (a new one when None);
-        `keymap` rebinds keys by binding id (checked by ui/keymap.py)."""
+        `keymap` rebinds keys by binding id (checked by ui/keymap.py);
+        `limits` are for an account entered in the login form (`account` has its own)."""
         super().__init__()
         self.keymap = dict(keymap or {})
         self.set_keymap(self.keymap)
         self.account = account
+        self.limits = limits if limits is not None else Limits()
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
         self.store = store if store is not None else TrafficStore(capacity)
@@ -175,7 +179,7 @@ class IqConsoleApp(App[None]):
     def action_login(self) -> None:
         session = self.session
         problem = session.detail if session is not None and session.state is ConnectionState.FAILED else ""
-        self.push_screen(LoginScreen(self.account, problem), self._login_entered)
+        self.push_screen(LoginScreen(self.account or Account("", limits=self.limits), problem), self._login_entered)
 
     def _login_entered(self, account: Account | None) -> None:
         if account is not None:

@@ -44,9 +44,13 @@ class TrafficViewerApp(App[None]):
         *,
         theme_name: str | None = None,
         skipped: Sequence[TrafficFileError] = (),
+        keymap: dict[str, str] | None = None,
     ):
-        """`skipped`: the file's lines that could not be read (said once at start)."""
+        """`skipped`: the file's lines that could not be read (said once at start);
+        `keymap`: the config file's, as in the console (ids the viewer lacks change nothing)."""
         super().__init__()
+        self.keymap = dict(keymap or {})
+        self.set_keymap(self.keymap)
         self.store = store
         self.skipped = tuple(skipped)
         self.source = source
@@ -87,4 +91,4 @@ class TrafficViewerApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.focused, declared_bindings(self), {}))
+        self.push_screen(HelpScreen(self.focused, declared_bindings(self), self.keymap))

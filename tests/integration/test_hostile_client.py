@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import signal
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -25,12 +28,14 @@ from tests.hostile_server import (
     PASSWORD,
     PEER_JID,
     SASL_FEATURES,
+    SASL_NS,
     STARTTLS_FEATURES,
     HostilePeer,
     HostileServer,
     certificate_in,
     stream_error,
 )
+from tests.integration.test_responders_live import IQCONSOLE, RESPONDER_FILE
 from tests.xmpp_helpers import eventually
 
 Attack = Callable[[HostilePeer], Awaitable[None]]
@@ -348,6 +353,88 @@ async def test_a_redirect_to_an_unusable_address_says_why(hostile, address):
     assert "its redirect cannot be followed" in change.message
 
 
+# -- a login that cannot happen says why ----------------------------------------------------
+
+
+async def features_over_tls(peer: HostilePeer, features: str) -> None:
+    await peer.open_stream(STARTTLS_FEATURES)
+    await peer.start_tls()
+    await peer.open_stream(features)
+
+
+def refusing(condition: str, text: str = "") -> Attack:
+    async def script(peer: HostilePeer) -> None:
+        await features_over_tls(peer, SASL_FEATURES)
+        await peer.element("auth")
+        text_element = f"<text>{text}</text>" if text else ""
+        peer.send(f"<failure xmlns='{SASL_NS}'><{condition}/>{text_element}</failure>")
+
+    return script
+
+
+def offering(features: str, tls: bool = True) -> Attack:
+    async def script(peer: HostilePeer) -> None:
+        if tls:
+            await features_over_tls(peer, features)
+        else:
+            await peer.open_stream(features)
+
+    return script
+
+
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        (offering(SASL_FEATURES, tls=False), "offers no STARTTLS, so the connection is not encrypted"),
+        (offering(SASL_FEATURES + BIND_FEATURES, tls=False), "offers no STARTTLS"),
+        (
+            offering(f"<mechanisms xmlns='{SASL_NS}'><mechanism>X-MADE-UP</mechanism></mechanisms>"),
+            "offers no login method iqconsole can use (it offers: X-MADE-UP). Enable a password method",
+        ),
+        (offering(f"<mechanisms xmlns='{SASL_NS}'/>"), "offers no login method iqconsole can use (it offers: none)"),
+        (offering(""), "offers no way to log in (its stream features list no SASL mechanisms)"),
+        (offering("", tls=False), "offers no way to log in"),
+        (
+            refusing("not-authorized"),
+            "Authentication failed for tester@localhost/console: wrong JID or password (the server said "
+            "not-authorized); correct them and try again.",
+        ),
+        (
+            refusing("encryption-required", "no PLAIN here"),
+            "this login method needs an encrypted connection (the server said encryption-required: no PLAIN here)",
+        ),
+        (refusing("account-disabled"), "the account is disabled (the server said account-disabled)"),
+        (refusing("made-up"), "the server refused the login (the server said made-up); its log may say why."),
+    ],
+    ids=[
+        "no-starttls",
+        "no-starttls-but-bind",
+        "unknown-mechanism",
+        "no-mechanism",
+        "no-sasl-over-tls",
+        "no-sasl-no-tls",
+        "not-authorized",
+        "encryption-required",
+        "account-disabled",
+        "unknown-condition",
+    ],
+)
+async def test_a_login_that_cannot_happen_says_what_happened_and_what_to_do(certificate, script, said):
+    async def server_side(peer: HostilePeer) -> None:
+        await script(peer)
+        await peer.closed_by_client()
+
+    async with HostileServer(certificate, server_side) as server:
+        client = ConsoleClient(server.account(), TrafficStore())
+        with pytest.raises(ConnectionFailure) as failure:
+            await client.start_session(timeout=10)
+        await client.close()
+        assert said in str(failure.value)
+        assert not server.failures
+        if "STARTTLS" in said:
+            assert not any(element.tag.endswith("auth") for element in server.peers[0].received), "no password sent"
+
+
 # -- pairing: only the entity asked answers ------------------------------------------------
 
 
@@ -443,3 +530,71 @@ async def test_stream_header_is_still_recorded_for_each_stream(hostile):
     await answered_probe(run)
     headers = [entry for entry in run.client.store if entry.kind is Kind.STREAM and entry.tag == "stream"]
     assert len(headers) == 3, "the first stream, after STARTTLS, after SASL"
+
+
+# -- limits the user configured ---------------------------------------------------------------
+
+
+# 30 KB nested 22 deep: well within the default limits (10 MB, 256 levels), over 20KB and 16.
+BIG_AND_DEEP = (
+    f"<iq type='get' id='big' from='{PEER_JID}' to='{FULL_JID}'><query xmlns='urn:example:big'>"
+    + "<a>" * 20
+    + "x" * 30_000
+    + "</a>" * 20
+    + "</query></iq>"
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "options", "taken"),
+    [
+        ("", [], True),
+        ("", ["--max-stanza-size", "20KB"], False),
+        ("", ["--max-depth", "16"], False),
+        ("max-stanza-size = '20KB'\n", [], False),
+        ("max-depth = 16\n", [], False),
+        ("max-stanza-size = 20480\nmax-depth = 16\n", ["--max-stanza-size", "1MB", "--max-depth", "64"], True),
+    ],
+    ids=["defaults", "size-option", "depth-option", "size-in-config", "depth-in-config", "options-win"],
+)
+async def test_configured_limits_skip_a_stanza_the_defaults_take(certificate, tmp_path, config, options, taken):
+    """Through the command line (`iqconsole respond`): a stanza answered under the default limits is
+    skipped, so never answered, under lower ones from an option or the config file."""
+    config_file = Path(os.environ["XDG_CONFIG_HOME"]) / "iqconsole" / "config.toml"
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(config)
+    responders = tmp_path / "responders.toml"
+    responders.write_text(RESPONDER_FILE)
+    replies: list[ET.Element] = []
+
+    async def script(peer: HostilePeer) -> None:
+        await logged_in(peer)
+        peer.send(BIG_AND_DEEP)
+        await peer.probe()  # answered in order: a reply to 'big' would have come before
+        replies.extend(element for element in peer.received if element.tag.endswith("iq"))
+        await peer.closed_by_client(timeout=None)
+
+    async with HostileServer(certificate, script) as server:
+        process = await asyncio.create_subprocess_exec(
+            str(IQCONSOLE),
+            "respond",
+            *("--jid", FULL_JID, "--host", "127.0.0.1", "--port", str(server.port)),
+            *("--ca-file", str(server.cert_file), "--password-env", "IQC_PASSWORD", "--responders", str(responders)),
+            *options,
+            env={**os.environ, "IQC_PASSWORD": PASSWORD},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await eventually(
+                lambda: bool(replies) or process.returncode is not None, timeout=30, what="the probe answered"
+            )
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+            _, stderr = await asyncio.wait_for(process.communicate(), 15)
+        assert replies, stderr.decode()
+        assert not server.failures
+    answered = {reply.get("id") for reply in replies}
+    assert "probe" in answered
+    assert ("big" in answered) is taken

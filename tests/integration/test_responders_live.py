@@ -189,7 +189,9 @@ error = "policy-violation"
 """
 
 
-def start_respond(prosody, tmp_path: Path, *extra: str, password: str | None = None) -> subprocess.Popen:
+def start_respond(
+    prosody, tmp_path: Path, *extra: str, password: str | None = None, stderr: int = subprocess.PIPE
+) -> subprocess.Popen:
     alice = prosody.account("alice")
     responders = tmp_path / "responders.toml"
     responders.write_text(RESPONDER_FILE)
@@ -213,7 +215,7 @@ def start_respond(prosody, tmp_path: Path, *extra: str, password: str | None = N
         ],
         env={**os.environ, "IQC_PASSWORD": alice.password if password is None else password},
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
     )
 

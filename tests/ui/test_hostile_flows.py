@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
+from textual.widgets import Input
 
 from iqconsole.core.client import ConnectionState
-from iqconsole.core.stream_reader import Limits
+from iqconsole.core.stream_reader import DEFAULT_MAX_DEPTH, Limits
+from iqconsole.core.traffic_export import load_store, write_jsonl
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.redirect_screen import RedirectScreen
 from iqconsole.ui.status_bar import StatusBar
+from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from iqconsole.ui.viewer_app import TrafficViewerApp
 from tests.hostile_server import (
     FULL_JID,
+    PASSWORD,
     PEER_JID,
     STARTTLS_FEATURES,
     HostilePeer,
@@ -148,6 +154,83 @@ async def test_skipped_stanzas_are_counted_in_the_status_bar_and_explained_in_th
             await eventually(lambda: "⚠ 1 skipped" in str(status.render()), what="the count shown")
             line = next(line for line in log_lines(app).splitlines() if "notice:skipped" in line)
             assert 'Skipped <message id="deep">' in line and "nested more than 256 levels deep" in line
+
+
+async def test_limits_given_at_start_hold_for_an_account_entered_in_the_login_form(certificate):
+    async def script(peer: HostilePeer) -> None:
+        await peer.log_in()
+        await peer.element("presence")
+        peer.send(f"<message id='big' from='{PEER_JID}'><body>{'x' * 30_000}</body></message>")
+        await peer.probe()
+        await peer.closed_by_client(timeout=None)
+
+    async with HostileServer(certificate, script) as server:
+        app = IqConsoleApp(limits=Limits(max_stanza_bytes=20 * 1024))
+        async with app.run_test(size=SIZE) as pilot:
+            await eventually(lambda: isinstance(app.screen, LoginScreen), what="the login form")
+            form = app.screen
+            for field, value in (
+                ("login-jid", FULL_JID),
+                ("login-password", PASSWORD),
+                ("login-host", "127.0.0.1"),
+                ("login-port", str(server.port)),
+                ("login-ca-file", str(server.cert_file)),
+            ):
+                form.query_one(f"#{field}", Input).value = value
+            await pilot.click("#login-connect")
+            status = app.query_one(StatusBar)
+            await eventually(lambda: status.skipped == 1, what="the stanza over the limit skipped")
+            line = next(line for line in log_lines(app).splitlines() if "notice:skipped" in line)
+            assert 'Skipped <message id="big"' in line and "larger than 20,480 bytes" in line
+
+
+def nested(stanza_id: str, depth: int) -> str:
+    """A message `depth` levels deep (the <message> is level 1)."""
+    inside = depth - 2  # the <message> and the innermost <b/>
+    return f"<message id='{stanza_id}' from='{PEER_JID}'>" + "<a>" * inside + "<b/>" + "</a>" * inside + "</message>"
+
+
+async def test_a_stanza_the_console_took_is_replayed_exported_and_viewed_again(certificate, tmp_path):
+    """The one nesting bound: whatever reading accepted (up to its limit) the composer, the export and
+    `iqconsole view` accept too."""
+    replayed: list[ET.Element] = []
+
+    async def script(peer: HostilePeer) -> None:
+        await peer.log_in()
+        await peer.element("presence")
+        peer.send(nested("deep-150", 150) + nested("deep-max", DEFAULT_MAX_DEPTH))
+        replayed.append(await peer.element("message"))
+        await peer.closed_by_client(timeout=None)
+
+    target = tmp_path / "deep.jsonl"
+    async with HostileServer(certificate, script) as server:
+        app = IqConsoleApp(server.account())
+        async with app.run_test(size=SIZE) as pilot:
+            await eventually(lambda: "id=deep-max" in log_lines(app), what="both deep stanzas shown")
+            assert app.store.skipped == 0
+            view = app.query_one(TrafficView)
+            view.focus()
+            view.selected = next(entry.seq for entry in app.store if entry.stanza_id == "deep-max")
+            await pilot.press("r")
+            editor = app.query_one(ComposerEditor)
+            await eventually(lambda: "<b/>" in editor.text, what="the replay in the composer")
+            await pilot.press("ctrl+j")
+            await eventually(lambda: bool(replayed), what="the replayed stanza sent")
+            assert len(list(replayed[0].iter())) == DEFAULT_MAX_DEPTH
+            write_jsonl(target, app.store)
+        assert not server.failures
+
+    loaded = load_store(target)
+    assert not loaded.skipped, [str(problem) for problem in loaded.skipped]
+    viewer = TrafficViewerApp(loaded.store, target)
+    async with viewer.run_test(size=SIZE):
+        view = viewer.query_one(TrafficView)
+        await eventually(lambda: len(view.rows) == len(loaded.store), what="the recording")
+        detail = viewer.query_one(TrafficDetail)
+        for stanza_id in ("deep-150", "deep-max"):
+            view.selected = next(entry.seq for entry in loaded.store if entry.stanza_id == stanza_id)
+            await eventually(lambda: f'id="{stanza_id}"' in detail.shown_text, what=f"{stanza_id} in the detail")  # noqa: B023
+            assert "<b/>" in detail.shown_text
 
 
 def redirecting(certificate, target_port: int) -> HostileServer:

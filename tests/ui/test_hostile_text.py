@@ -17,8 +17,10 @@ from iqconsole.ui.traffic.traffic_view import TrafficView
 from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
-# CSI (C1) that would clear the screen, ESC (C0) that would set the window title.
-HOSTILE_BODY = "clear\x9b2J title\x1b]0;pwned\x07 [/bold] [@click=app.quit]x[/]"
+# CSI (C1) that would clear the screen, ESC (C0) that would set the window title, a right-to-left
+# override that would show "invoice-exe.pdf" for what is "invoice-fdp.exe".
+HOSTILE_BODY = "clear\x9b2J title\x1b]0;pwned\x07 [/bold] [@click=app.quit]x[/] invoice-\u202efdp.exe\u202c"
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def offline_app() -> IqConsoleApp:
@@ -26,7 +28,7 @@ def offline_app() -> IqConsoleApp:
 
 
 def visible(text: str) -> bool:
-    return "\x9b" not in text and "\x1b" not in text and "\x07" not in text
+    return "\x9b" not in text and "\x1b" not in text and "\x07" not in text and not set(BIDI_CONTROLS) & set(text)
 
 
 async def test_controls_from_the_server_are_visible_in_the_log_and_the_detail_and_copied_as_sent(tmp_path, monkeypatch):
@@ -44,8 +46,10 @@ async def test_controls_from_the_server_are_visible_in_the_log_and_the_detail_an
 
         (row,) = view.plain_lines()
         assert visible(row) and "\\x9b2J" in row and "␛]0;pwned␇" in row and "id=m\\x9b1" in row
+        assert "invoice-\\u202efdp.exe\\u202c" in row
         screen_rows = [detail.render_line(y).text for y in range(detail.scrollable_content_region.height)]
         assert all(visible(text) for text in screen_rows) and "\\x9b2J" in "".join(screen_rows)
+        assert "invoice-\\u202efdp.exe" in "".join(screen_rows)
         await pilot.press("c")
         await eventually(lambda: app.clipboard == xml, what="the copy")
         assert (tmp_path / "iqconsole" / "clipboard.xml").read_text(encoding="utf-8") == xml + "\n"

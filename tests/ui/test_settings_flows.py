@@ -8,10 +8,16 @@ from textual.widgets import Input, Markdown
 
 from iqconsole.core import locations
 from iqconsole.core.account import Account
+from iqconsole.core.traffic_export import load_store, write_jsonl
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
+from iqconsole.ui.traffic.filter_bar import TrafficFilterBar
+from iqconsole.ui.traffic.traffic_view import TrafficView
+from iqconsole.ui.viewer_app import TrafficViewerApp
+from tests.recorded_traffic import every_request_state
+from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
 
@@ -48,6 +54,25 @@ async def test_a_rebound_key_works_and_the_old_one_no_longer_does():
         assert isinstance(app.screen, HelpScreen)
         help_text = app.screen.query_one(Markdown).source
         assert "| `f9` | Help | `app.help` |" in help_text, "the help lists the user's key"
+
+
+async def test_the_viewer_takes_the_keymap_too(tmp_path):
+    path = tmp_path / "states.jsonl"
+    write_jsonl(path, every_request_state())
+    viewer = TrafficViewerApp(load_store(path).store, path, keymap={"app.help": "f9", "traffic.filter": "g"})
+    async with viewer.run_test(size=SIZE) as pilot:
+        view = viewer.query_one(TrafficView)
+        await eventually(lambda: view.has_focus and len(view.rows) == 11, what="the recording")
+        await pilot.press("g")
+        await eventually(lambda: viewer.query_one(TrafficFilterBar).display, what="the filter bar on the user's key")
+        view.focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert not isinstance(viewer.screen, HelpScreen), "F1 no longer opens the help"
+        await pilot.press("f9")
+        await eventually(lambda: isinstance(viewer.screen, HelpScreen), what="the help on the user's key")
+        help_text = viewer.screen.query_one(Markdown).source
+        assert "| `f9` | Help | `app.help` |" in help_text and "| `g` |" in help_text, "the help lists the user's keys"
 
 
 # -- the composer's timeout box ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from iqconsole.core.redact import REDACTED, redact
 from iqconsole.core.responder_match import MatchKind, ResponderError, compile_match
 from iqconsole.core.stanza import StanzaError, error_condition, parse_stanzas
 from iqconsole.core.stanza_xpath import XPathError, compile_xpath
+from iqconsole.core.stream_reader import MAX_NESTING_DEPTH
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import Direction, Kind, TrafficEntry
 from iqconsole.core.traffic_filter import FilterError, compile_filter
@@ -98,6 +99,10 @@ def test_huge_fields_are_cut_in_the_summary():
 
 def test_controls_are_made_visible_and_tab_and_newline_kept():
     assert terminal_safe("a\x1b[2Jb\x9b31mc\x07\x00\x7f\r") == "a␛[2Jb\\x9b31mc␇␀␡␍"
+    assert terminal_safe("invoice-\u202efdp.exe\u202c") == "invoice-\\u202efdp.exe\\u202c"
+    bidi = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    assert terminal_safe(bidi) == "".join(f"\\u{ord(char):04x}" for char in bidi)
+    assert terminal_safe("שלום \u05d0 ‐ ’") == "שלום \u05d0 ‐ ’", "right-to-left letters and punctuation stay"
     assert terminal_safe("tab\there\nnext line") == "tab\there\nnext line"
     plain = "<iq type='get'/>"
     assert terminal_safe(plain) is plain, "nothing to replace: no copy"
@@ -109,6 +114,7 @@ def test_no_control_character_but_tab_and_newline_survives(text):
     shown = terminal_safe(text)
     assert not any(ord(char) < 0x20 and char not in "\t\n" for char in shown)
     assert not any(0x7F <= ord(char) <= 0x9F for char in shown)
+    assert not any(char in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" for char in shown)
 
 
 # -- local expressions ---------------------------------------------------------------------
@@ -125,14 +131,15 @@ def test_an_xpath_of_a_thousand_steps_is_refused_with_a_message(expression):
 
 
 def test_a_stanza_nested_deeper_than_the_limit_is_refused_where_it_gets_too_deep():
-    deep = "<iq type='set' id='d'>\n" + "<a>" * 99 + "<b/>" + "</a>" * 99 + "</iq>"
+    levels = MAX_NESTING_DEPTH - 1  # under the <iq>: then <b/> is one level too deep
+    deep = "<iq type='set' id='d'>\n" + "<a>" * levels + "<b/>" + "</a>" * levels + "</iq>"
     with pytest.raises(StanzaError) as caught:
         parse_stanzas(deep)
-    assert (caught.value.line, caught.value.column) == (2, 298)
-    assert "more than 100 levels deep" in caught.value.message
-    with pytest.raises(ResponderError, match="more than 100 levels deep"):
+    assert (caught.value.line, caught.value.column) == (2, 3 * levels + 1)
+    assert f"more than {MAX_NESTING_DEPTH} levels deep" in caught.value.message
+    with pytest.raises(ResponderError, match=f"more than {MAX_NESTING_DEPTH} levels deep"):
         compile_match(MatchKind.MASK, deep)
-    parse_stanzas("<iq>" + "<a>" * 99 + "</a>" * 99 + "</iq>")  # 100 levels are fine
+    parse_stanzas("<iq>" + "<a>" * levels + "</a>" * levels + "</iq>")  # MAX_NESTING_DEPTH levels are fine
 
 
 # -- properties: arbitrary XML -------------------------------------------------------------

@@ -17,6 +17,7 @@ from iqconsole.core.server_features import (
     parse_disco_info,
     parse_disco_items,
 )
+from iqconsole.core.settings import stanza_size
 from iqconsole.core.templates import discover_templates
 from iqconsole.core.validation import Context, check, split_chunks
 
@@ -207,6 +208,17 @@ def test_config_file_is_optional_and_read(tmp_path):
     assert load_config(path) == Config(5.0, {"node": "urn:x", "count": "3"})
     path.write_text('theme = "iqconsole-light"\n[keymap]\n"composer.send" = "ctrl+enter, ctrl+j"\n')
     assert load_config(path) == Config(theme="iqconsole-light", keymap={"composer.send": "ctrl+enter,ctrl+j"})
+    path.write_text('max-stanza-size = "20MB"\nmax-depth = 64\n')
+    assert load_config(path) == Config(max_stanza_size=20 * 1024 * 1024, max_depth=64)
+
+
+@pytest.mark.parametrize(
+    ("written", "size"),
+    [("20MB", 20 * 1024**2), ("512 KiB", 512 * 1024), ("1.5m", 1536 * 1024), ("1GB", 1024**3), ("10240", 10240)],
+)
+def test_a_stanza_size_is_written_in_bytes_or_with_a_unit(written, size):
+    assert stanza_size(written) == size
+    assert stanza_size(size) == size
 
 
 @pytest.mark.parametrize(
@@ -217,13 +229,19 @@ def test_config_file_is_optional_and_read(tmp_path):
         ("timeout = nan", "timeout: nan is not a finite number"),
         ("timeout = inf", "timeout: inf is not a finite number"),
         ("timeout = 'x'", "timeout: x is not a number"),
-        ("timout = 3", "timout: unknown key; allowed: timeout, theme, variables, keymap"),
+        ("timout = 3", "timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap"),
         ("[keymap]\n'composer.send' = 5", 'keymap."composer.send": 5 is not a string'),
         ("theme = true", "theme: True is not a string"),
         ("[variables]\n'bad name' = 'x'", "bad variable"),
         ("[variables]\nid = 'x'", "fresh"),
         ("timeout = ", "TOML"),
         ("variables = 3", "table"),
+        ("max-stanza-size = '5KB'", "max-stanza-size: 5KB is out of range; allowed: a size from 10KB to 1GB"),
+        ("max-stanza-size = 'lots'", "max-stanza-size: lots is not a size; allowed: a size from 10KB"),
+        ("max-stanza-size = '20000.5'", "max-stanza-size: 20000.5 is not a size"),
+        ("max-stanza-size = 2.5", "max-stanza-size: 2.5 is not a size"),
+        ("max-depth = 1000", "max-depth: 1000 is out of range; allowed: a whole number of levels from 8 to 256"),
+        ("max-depth = '1.5'", "max-depth: 1.5 is not a whole number"),
     ],
 )
 def test_bad_config_names_the_file(tmp_path, text, message):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from iqconsole.core.stanza import StanzaError, error_condition, parse_stanzas, prepare, stanza_insertion
 from iqconsole.core.traffic import Kind
+from iqconsole.core.validation import Context, check
 
 PING = "<ping xmlns='urn:xmpp:ping'/>"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -311,9 +312,20 @@ FRAGMENTS = st.sampled_from(
         "<!DOCTYPE iq>",
         "\x00",
         "\ufeff",
+        "\ud83d",  # a lone surrogate: half of an emoji, as a paste or a --var may bring
         " ",
     ]
 )
+
+
+def test_a_lone_surrogate_is_refused_with_its_position_and_never_crashes():
+    text = "<message to='bob@localhost'>\n  <body>smile \ud83d</body>\n</message>"
+    error = refusal(text)
+    assert (error.line, error.column) == (2, 15)
+    assert "U+D83D is half of a character (a lone surrogate)" in error.message
+    checked = check(text, Context())
+    assert [(problem.line, problem.column) for problem in checked.errors] == [(2, 15)]
+    assert stanza_insertion(text, 3, "<presence/>").text.strip() == "<presence/>", "inserting still works"
 
 
 @settings(max_examples=300, deadline=None)

@@ -262,7 +262,7 @@ HEADER_PROBLEMS = [
     ([json.dumps({"format": FORMAT, "version": 99})], 1, "format version 99"),
     ([json.dumps({"format": FORMAT, "version": True})], 1, "format version True"),
 ]
-DEEP_XML = "<iq>" + "<a>" * 150 + "</a>" * 150 + "</iq>"
+DEEP_XML = "<iq>" + "<a>" * 300 + "</a>" * 300 + "</iq>"
 ENTRY_PROBLEMS = [
     (["HEADER", "[1, 2]"], 2, "expected a JSON object"),
     (["HEADER", json.dumps(GOOD_ENTRY), '{"seq": 1,'], 3, "not JSON"),
@@ -283,7 +283,7 @@ ENTRY_PROBLEMS = [
     (["HEADER", json.dumps({**GOOD_ENTRY, "wall": 10**400})], 2, "wall must be a finite number, not inf"),
     (["HEADER", json.dumps({**GOOD_ENTRY, "redacted": "yes"})], 2, "redacted must be true or false"),
     (["HEADER", json.dumps({**GOOD_ENTRY, "xml": 5})], 2, "xml must be a string"),
-    (["HEADER", json.dumps({**GOOD_ENTRY, "xml": DEEP_XML})], 2, "nests elements more than 100 levels deep"),
+    (["HEADER", json.dumps({**GOOD_ENTRY, "xml": DEEP_XML})], 2, "nests elements more than 256 levels deep"),
     (["HEADER", json.dumps({**GOOD_ENTRY, "timed_out": 1})], 2, "timed_out must be true or false"),
     (
         ["HEADER", json.dumps({**GOOD_ENTRY, "gave_up": "bored"})],

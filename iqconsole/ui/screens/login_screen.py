@@ -88,6 +88,7 @@ class LoginScreen(ModalScreen[Account | None]):
                 ca_file=values["login-ca-file"],
                 insecure=self.query_one("#login-insecure", Checkbox).value,
                 direct_tls=self._account.direct_tls,
+                limits=self._account.limits,
             )
         )
 
