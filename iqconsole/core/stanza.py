@@ -126,6 +126,11 @@ def too_deep(text: str) -> tuple[int, int] | None:
     return None
 
 
+def whole_characters(text: str) -> str:
+    """The text with each lone surrogate replaced by U+FFFD, for widgets that must encode it."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
 def _refuse_lone_surrogates(text: str) -> None:
     lone = _LONE_SURROGATE.search(text)
     if lone is None:

@@ -3,6 +3,7 @@ drafts, user templates, cancel and the server's features (Pilot, real Prosody wh
 
 from __future__ import annotations
 
+from textual import events
 from textual.dom import DOMNode
 from textual.widgets import DataTable, Input, OptionList
 
@@ -230,3 +231,20 @@ async def test_the_caret_rests_when_nothing_happens_and_blinks_again_on_a_key(mo
         await pilot.press("down")
         assert editor.cursor_blink, "a key wakes it"
         await eventually(lambda: not editor.cursor_blink, what="the caret resting again")
+
+
+async def test_a_pasted_lone_surrogate_never_crashes_the_editor():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        editor.focus()
+        editor.text = ""
+        editor.post_message(events.Paste('<message to="bob@localhost"><body>half \ud83d here</body></message>'))
+        await eventually(lambda: "half" in editor.text, what="the paste in the editor")
+        assert "\ud83d" not in editor.text and "\ufffd" in editor.text, "half a character becomes U+FFFD"
+        editor.text = "<iq>\udc00</iq>"  # a history entry or a draft can carry one too
+        await pilot.pause()
+        assert editor.text == "<iq>\ufffd</iq>"
+        await pilot.press("x")  # still typing: the app is alive
+        await eventually(lambda: "x" in editor.text, what="a key typed after it")
+        assert app.is_running

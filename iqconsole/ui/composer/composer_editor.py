@@ -8,8 +8,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
-from textual.widgets.text_area import LanguageDoesNotExist, Selection
+from textual.widgets.text_area import Edit, EditResult, LanguageDoesNotExist, Selection
 
+from iqconsole.core.stanza import whole_characters
 from iqconsole.ui.themes import editor_theme
 
 STARTER = """\
@@ -103,6 +104,19 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         theme = editor_theme(self.app.theme, self.app.theme_variables)
         self.register_theme(theme)
         self.theme = theme.name
+
+    def edit(self, edit: Edit) -> EditResult:
+        """Every change (typing, paste, inserts) holds whole characters only: a lone surrogate
+        (half a character, from a paste) would crash the highlighter, which encodes the text."""
+        if whole_characters(edit.text) != edit.text:
+            edit = Edit(
+                whole_characters(edit.text), edit.from_location, edit.to_location, edit.maintain_selection_offset
+            )
+        return super().edit(edit)
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        """The same for a whole new text (a draft, a history entry, a replayed stanza)."""
+        super()._set_document(whole_characters(text), language)
 
     @property
     def cursor_offset(self) -> int:
