@@ -19,6 +19,7 @@ from iqconsole import __version__
 from iqconsole.core import locations
 from iqconsole.core.settings import (
     DEFAULT_REPLY_TIMEOUT,
+    SECONDS_ALLOWED,
     SettingError,
     account_jid,
     address,
@@ -71,7 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limit_options(parser)
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sandbox = commands.add_parser("sandbox", help="start a throwaway local Prosody and open the console as alice")
+    # SUPPRESS: an option the command shares with `iqconsole` may come before the command too
+    # (`iqconsole --theme x sandbox`); a default here would silently replace it.
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="start a throwaway local Prosody and open the console as alice",
+        argument_default=argparse.SUPPRESS,
+    )
     _add_ui_options(sandbox)
     _add_limit_options(sandbox)
     respond = commands.add_parser(
@@ -89,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         "view",
         help="open an exported log (JSON Lines) offline: list, detail, filter, search",
         description="Read a recorded log: nothing is sent, and the console's draft and history are left alone.",
+        argument_default=argparse.SUPPRESS,
     )
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
     _add_theme_option(view)
@@ -137,12 +145,11 @@ def _add_ui_options(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=option(seconds),
         metavar="SECONDS",
-        help="seconds to wait for an IQ reply, above 0 (default: timeout in the config file, else 30)",
+        help=f"how long an IQ waits for its reply: {SECONDS_ALLOWED} (default: timeout in the config file, else 30)",
     )
     parser.add_argument(
         "--var",
         action="append",
-        default=[],
         metavar="NAME=VALUE",
         help="a ${NAME} for the composer and templates (repeatable; overrides [variables] of the config file)",
     )
@@ -180,6 +187,13 @@ def _run_command(args: argparse.Namespace) -> int:
         if account is None:
             raise UsageError("respond needs --jid and --password-env")
         return run_respond(args, account, responders)
+    if args.command in ("view", "sandbox"):
+        _refuse_options(
+            args,
+            ("jid", *CONNECTION_OPTIONS, *(CONSOLE_OPTIONS if args.command == "view" else ())),
+            f"not used by `iqconsole {args.command}`",
+            f"the options of `iqconsole {args.command} --help`",
+        )
     settings = ui_settings(args)
     if args.command == "view":
         return run_view(args, settings)
@@ -210,19 +224,27 @@ def _load_responders(path: Path | None):
 def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
     from iqconsole.core.account import Account, Secret
 
-    if not args.jid:
-        return None
-    password = ""
-    if args.password_env:
-        if args.password_env not in os.environ:
-            raise UsageError(f"environment variable {args.password_env} is not set")
-        password = os.environ[args.password_env]
-    elif args.command == "respond":
-        raise UsageError("respond needs --password-env NAME (there is no prompt without the UI)")
     try:
         address(args.host, args.port)
     except SettingError as error:
         raise UsageError(str(error.at("--port"))) from None
+    if not args.jid:
+        _refuse_options(
+            args, CONNECTION_OPTIONS, "given without --jid", "it together with --jid, or neither (the app asks)"
+        )
+        return None
+    password = ""
+    if args.password_env:
+        if args.password_env not in os.environ:
+            problem = SettingError(
+                f"{args.password_env} is not set",
+                where="--password-env",
+                allowed="the name of an environment variable that holds the password",
+            )
+            raise UsageError(str(problem))
+        password = os.environ[args.password_env]
+    elif args.command == "respond":
+        raise UsageError("respond needs --password-env NAME (there is no prompt without the UI)")
     return Account(
         args.jid,
         Secret(password),
@@ -233,6 +255,18 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
         direct_tls=args.direct_tls,
         limits=limits,
     )
+
+
+CONNECTION_OPTIONS = ("host", "port", "password_env", "ca_file", "insecure", "direct_tls")
+CONSOLE_OPTIONS = ("timeout", "var", "responders")  # for sending and answering: not in `view`
+
+
+def _refuse_options(args: argparse.Namespace, names: tuple[str, ...], problem: str, allowed: str) -> None:
+    """An option that would be silently ignored is an error, like a bad value."""
+    for name in names:
+        if getattr(args, name, None):
+            option = "--" + name.replace("_", "-")
+            raise UsageError(str(SettingError(problem, where=option, allowed=allowed)))
 
 
 def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
@@ -354,17 +388,24 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
     """Options first, then the config file; any bad value there is a UsageError naming it."""
     from iqconsole.core.config import parse_var_options
     from iqconsole.ui.keymap import check_keymap
+    from iqconsole.ui.themes import known_theme
 
     config = _config()
     try:
         check_keymap(config.keymap, str(locations.config_file()))
         variables = {**config.variables, **parse_var_options(getattr(args, "var", None) or [])}
+        theme = args.theme or config.theme
+        if theme is not None:
+            try:
+                known_theme(theme)
+            except SettingError as error:
+                raise (error.at("--theme") if args.theme else error.at(locations.config_file(), key="theme")) from None
     except SettingError as error:
         raise UsageError(str(error)) from None
     return UiSettings(
         timeout=getattr(args, "timeout", None) or config.timeout or DEFAULT_REPLY_TIMEOUT,
         variables=variables,
-        theme=args.theme or config.theme,
+        theme=theme,
         keymap=config.keymap,
         limits=reading_limits(args, config),
     )

@@ -62,6 +62,40 @@ def test_bad_arguments_end_with_exit_2_and_say_why(args, words):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("before_the_command", [False, True])
+def test_an_unknown_theme_is_refused_before_the_screen_opens(recording, before_the_command):
+    arguments = ["--theme", "nosuch", "view", str(recording)]
+    result = run(*(arguments if before_the_command else [*arguments[2:], *arguments[:2]]))
+    assert result.returncode == 2, result.stderr
+    assert "--theme: no theme named 'nosuch'; allowed: " in result.stderr
+    assert "iqconsole-light" in result.stderr and "nord" in result.stderr, "built-in and Textual themes are listed"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--port", "5222"], "--port: 5222 is given without a host"),
+        (["--host", "127.0.0.1"], "--host: given without --jid"),
+        (["--password-env", "HOME"], "--password-env: given without --jid"),
+        (["--insecure"], "--insecure: given without --jid"),
+    ],
+)
+def test_connection_options_without_an_account_are_refused_not_ignored(args, words):
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr
+
+
+def test_an_unset_password_variable_names_the_option_and_what_it_needs():
+    result = run("--jid", "a@example.org", "--password-env", "IQCONSOLE_NO_SUCH_VARIABLE")
+    assert result.returncode == 2
+    assert "--password-env: IQCONSOLE_NO_SUCH_VARIABLE is not set; allowed: " in result.stderr
+
+
+def test_help_gives_the_range_of_the_timeout():
+    assert "above 0, at most 86400" in " ".join(run("--help").stdout.split())
+
+
 def test_a_ca_file_that_is_not_a_certificate_is_refused_up_front(tmp_path):
     not_a_certificate = tmp_path / "notes.pem"
     not_a_certificate.write_text("just some notes\n")
@@ -91,6 +125,7 @@ def test_respond_refuses_a_jid_with_a_space_without_a_traceback(tmp_path):
         ),
         ('[keymap]\n"composer.send" = "ctlr+j"\n', "keymap.\"composer.send\": unknown key 'ctlr+j'"),
         ("max-depth = 2\n", "config.toml: max-depth: 2 is out of range; allowed: a whole number of levels from 8"),
+        ('theme = "nosuch"\n', "config.toml: theme: no theme named 'nosuch'; allowed: "),
     ],
 )
 def test_view_with_a_bad_config_file_gives_a_clear_error(tmp_path, recording, config, words):

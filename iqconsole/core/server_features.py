@@ -72,6 +72,7 @@ NAMESPACES: dict[str, str] = {
     "http://jabber.org/protocol/amp": "XEP-0079 Advanced Message Processing",
     "http://jabber.org/protocol/geoloc": "XEP-0080 User Location",
     "http://jabber.org/protocol/chatstates": "XEP-0085 Chat State Notifications",
+    "jabber:iq:time": "XEP-0090 Legacy Entity Time",
     "jabber:iq:version": "XEP-0092 Software Version",
     "http://jabber.org/protocol/si": "XEP-0095 Stream Initiation",
     "http://jabber.org/protocol/caps": "XEP-0115 Entity Capabilities",

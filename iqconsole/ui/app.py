@@ -411,6 +411,8 @@ class IqConsoleApp(App[None]):
 
     @on(ResponderTable.EditRequested)
     def edit_responder(self, event: ResponderTable.EditRequested) -> None:
+        if event.name not in {responder.name for responder in self.responders}:
+            return  # deleted by keys that were handled before this request (a burst of typing)
         original = self.responders.get(event.name)
         taken = {responder.name for responder in self.responders}
         self.push_screen(

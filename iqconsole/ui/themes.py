@@ -8,14 +8,22 @@ from typing import Any
 from rich.style import Style
 from textual.app import App
 from textual.color import Color, ColorParseError
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme
 from textual.widgets.text_area import TextAreaTheme
 
 from iqconsole.core.highlight import ROLES
 from iqconsole.core.settings import SettingError, text
 from iqconsole.core.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, ThemeSpec, discover_themes
 
-__all__ = ["VARIABLE_DEFAULTS", "colour", "editor_theme", "role_styles", "to_textual_theme", "use_themes"]
+__all__ = [
+    "VARIABLE_DEFAULTS",
+    "colour",
+    "editor_theme",
+    "known_theme",
+    "role_styles",
+    "to_textual_theme",
+    "use_themes",
+]
 
 COLOURS_ALLOWED = "#rrggbb, #rgb, rgb(r, g, b), hsl(h, s%, l%) or a colour name such as red"
 
@@ -28,6 +36,17 @@ def colour(value: Any) -> str:
     except ColorParseError:
         raise SettingError(f"{written!r} is not a colour", allowed=COLOURS_ALLOWED) from None
     return written
+
+
+def known_theme(value: Any) -> str:
+    """A theme the app can switch to (a theme file that loads, or one of Textual's), so that a
+    misspelt --theme or config `theme` is refused before the screen opens."""
+    name = text(value)
+    files, _ = discover_themes(colour)
+    if name not in files and name not in BUILTIN_THEMES:
+        available = [*sorted(files), *sorted(set(BUILTIN_THEMES) - set(files))]
+        raise SettingError(f"no theme named {name!r}", allowed=", ".join(available))
+    return name
 
 
 def to_textual_theme(spec: ThemeSpec) -> Theme:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slixmpp.xmlstream import ET
+from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Select, TextArea
 
@@ -254,6 +255,21 @@ async def test_responder_pane_edit_copy_reorder_save_and_open(tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         assert [(r.name, r.error) for r in app.responders] == [("pong-2", "policy-violation"), ("pong", "")]
+
+
+async def test_keys_typed_faster_than_the_form_opens_never_edit_a_deleted_responder():
+    """e, d, y in one burst (typing into the wrong pane): the edit is asked for, then the delete
+    confirmed before the form opens. The form must not open on a responder that is gone."""
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    app.responders.add("pong", "iq@type=get/ping")
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#responders", ResponderTable).focus()
+        for key in "edy":  # one terminal read: all three queued before the first is handled
+            app.post_message(events.Key(key, key))
+        await eventually(lambda: not len(app.responders), what="the delete confirmed")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert not isinstance(app.screen, ResponderForm)
 
 
 async def test_a_new_responder_can_be_tried_on_the_selected_log_entry():

@@ -296,6 +296,7 @@ def test_parse_disco_refuses_other_stanzas():
 def test_describe_namespace():
     assert describe_namespace("http://jabber.org/protocol/pubsub#publish-options").startswith("XEP-0060")
     assert describe_namespace("muc_persistent").startswith("XEP-0045")
+    assert describe_namespace("jabber:iq:time").startswith("XEP-0090"), "Prosody announces it; F8 names it"
     assert describe_namespace("urn:nobody:knows") == ""
 
 
