@@ -10,7 +10,6 @@ from textual.widgets import DataTable, Input, OptionList
 
 from iqconsole.core import locations
 from iqconsole.core.account import Account
-from iqconsole.core.templates import fuzzy_rank
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer import composer_editor
 from iqconsole.ui.composer.composer_editor import ComposerEditor
@@ -19,7 +18,7 @@ from iqconsole.ui.composer.preview_screen import PreviewScreen
 from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
 from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
-from tests.ui.waiting import closed, focused, shown
+from tests.ui.waiting import closed, focused, search_templates, shown
 from tests.xmpp_helpers import account_for, eventually
 
 SIZE = (150, 45)
@@ -39,24 +38,6 @@ async def online(app: IqConsoleApp, pilot) -> None:
     await eventually(lambda: app.session is not None and app.session.online, what="login")
     await eventually(lambda: app.server_features is not None, what="the disco after login")
     await pilot.pause()
-
-
-async def search_templates(pilot, picker: TemplatePicker, query: str) -> None:
-    """Type `query` into the picker; wait until the list and the preview follow it."""
-    search = picker.query_one("#picker-search", Input)
-    await focused(search)
-    await pilot.press(*query)
-    wanted = fuzzy_rank(query, picker.templates)
-    options = picker.query_one("#picker-list", OptionList)
-    await eventually(
-        lambda: (
-            search.value == query
-            and options.option_count == len(wanted)
-            and options.highlighted == 0
-            and wanted[0].title in text_of(picker, "#picker-preview-text")
-        ),
-        what=f"the templates matching {query!r}",
-    )
 
 
 def mine(app: IqConsoleApp, after: int) -> list:

@@ -14,8 +14,10 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
+from iqconsole.core.templates import fuzzy_rank
+from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.screens.path_screen import PathScreen
 from tests.xmpp_helpers import eventually
 
@@ -58,3 +60,21 @@ async def click(pilot: Pilot, selector: str) -> None:
     widget = pilot.app.screen.query_one(selector)
     await eventually(lambda: widget.region.area > 0, what=f"{selector} on screen")
     assert await pilot.click(widget), f"the click landed on {selector}"
+
+
+async def search_templates(pilot: Pilot, picker: TemplatePicker, query: str) -> None:
+    """Type `query` into the picker; wait until the list and the preview follow it."""
+    search = picker.query_one("#picker-search", Input)
+    await focused(search)
+    await pilot.press(*query)
+    wanted = fuzzy_rank(query, picker.templates)
+    options = picker.query_one("#picker-list", OptionList)
+    await eventually(
+        lambda: (
+            search.value == query
+            and options.option_count == len(wanted)
+            and options.highlighted == 0
+            and wanted[0].title in str(picker.query_one("#picker-preview-text").render())
+        ),
+        what=f"the templates matching {query!r}",
+    )
