@@ -278,7 +278,7 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
         await focused(bar)
         bar.value = "type:get"
         await pilot.press("enter")
-        await eventually(lambda: "3 of 9 match" in view.border_subtitle, what="the filter applied")
+        await eventually(lambda: "3 of 9 match" in str(view.border_subtitle), what="the filter applied")
         await drawn(view, 3)
         assert len(view.plain_lines()) == 3
 

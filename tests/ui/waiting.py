@@ -25,9 +25,10 @@ ScreenType = TypeVar("ScreenType", bound=Screen)
 
 
 async def shown(app: App, screen_type: type[ScreenType]) -> ScreenType:
-    """The `screen_type` screen, once it is on top with all its widgets mounted."""
+    """The `screen_type` screen, once it is on top, resumed, with all its widgets mounted."""
     await eventually(
-        lambda: isinstance(app.screen, screen_type) and app.screen.is_mounted, what=f"the {screen_type.__name__}"
+        lambda: isinstance(app.screen, screen_type) and app.screen.is_mounted and app.screen.stack_updates > 0,
+        what=f"the {screen_type.__name__}",
     )
     screen = app.screen
     assert isinstance(screen, screen_type)
