@@ -217,8 +217,7 @@ async def test_save_as_user_template_then_pick_it():
 async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody):
     app = IqConsoleApp(account_for(prosody, "alice", "composer3"))
     async with app.run_test(size=SIZE) as pilot:
-        await online(app, pilot)
-        await eventually(lambda: app.server_features is not None, what="the disco answers")
+        await online(app, pilot)  # the disco answers included
         assert app.server_features.announcer("urn:xmpp:ping") == "localhost"
         await pilot.press("f8")
         table = (await shown(app, ServerFeaturesScreen)).query_one("#features-table", DataTable)

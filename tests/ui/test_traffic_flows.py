@@ -424,14 +424,14 @@ async def test_the_viewer_shows_every_request_state_as_the_console_did(tmp_path)
     console = IqConsoleApp(Account("alice@example.org/console"), store=store, connect_on_start=False)
     async with console.run_test(size=SIZE):
         live = console.query_one(TrafficView)
-        await eventually(lambda: len(live.rows) == len(store), what="the console's rows")
+        await drawn(live, len(store))
         recorded = live.plain_lines()
     path = tmp_path / "states.jsonl"
     write_jsonl(path, store)
     viewer = TrafficViewerApp(load_store(path).store, path)
     async with viewer.run_test(size=SIZE):
         view = viewer.query_one(TrafficView)
-        await eventually(lambda: len(view.rows) == len(store), what="the viewer's rows")
+        await drawn(view, len(store))
         assert view.plain_lines() == recorded
     assert any("[cancelled]" in line for line in recorded) and any("[answered late]" in line for line in recorded)
 
@@ -442,7 +442,8 @@ async def test_the_viewer_describes_its_file_and_cannot_compose_log_in_or_write_
     viewer = TrafficViewerApp(load_store(path).store, path)
     async with viewer.run_test(size=SIZE) as pilot:
         view = viewer.query_one(TrafficView)
-        await eventually(lambda: view.has_focus and len(view.rows) == 11, what="the recording")
+        await focused(view)
+        await drawn(view, 11)
         top = str(viewer.query_one("#recording").render())
         assert "states.jsonl · 11 stanzas · " in top and " → " in top, top
         assert "pending" not in top and "disconnected" not in top and "no account" not in top
