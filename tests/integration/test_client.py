@@ -198,12 +198,23 @@ async def test_message_and_presence_can_be_sent(prosody, alice):
 async def test_a_reply_from_someone_else_with_our_id_is_not_taken_for_the_answer(prosody, alice):
     bob = await plain_client(prosody, "bob", "quiet")
     carol = await plain_client(prosody, "carol", "spoofer")
-    bob.register_handler(Callback("swallow pings", StanzaPath("iq@type=get/ping"), lambda iq: None))
+    asked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def swallow(iq) -> None:
+        if not asked.done():
+            asked.set_result(iq["id"])
+
+    bob.register_handler(Callback("swallow pings", StanzaPath("iq@type=get/ping"), swallow))
     try:
         (outgoing,) = prepare(f"<iq type='get' to='{bob.boundjid}' id='spoof1'><ping xmlns='urn:xmpp:ping'/></iq>")
-        future = alice.send_outgoing(outgoing, 1.5)
-        await asyncio.sleep(0.3)
+        future = alice.send_outgoing(outgoing, 3.0)
+        assert await asyncio.wait_for(asked, 5) == "spoof1", "the request is out"
         carol.send_raw(f"<iq type='result' id='spoof1' to='{alice.boundjid}'/>")
+        await eventually(
+            lambda: any(entry.stanza_id == "spoof1" and entry.sender.startswith("carol@") for entry in alice.store),
+            what="the spoofed reply read",
+        )
+        assert future is not None and not future.done(), "read while the request waits, and not taken for its answer"
         with pytest.raises(ReplyTimeout):
             await future
         request = next(entry for entry in alice.store if entry.stanza_id == "spoof1" and entry.is_request)

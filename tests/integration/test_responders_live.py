@@ -27,6 +27,10 @@ from tests.xmpp_helpers import account_for, eventually, plain_client
 
 STANZAS = "{urn:ietf:params:xml:ns:xmpp-stanzas}"
 PING = "<ping xmlns='urn:xmpp:ping'/>"
+# No responder matches it, so the console answers it at once with an error. A client handles its
+# stanzas in order and the server keeps their order, so once this answer is in, every answer to
+# what was asked before it is in as well: the marker that proves an answer never came.
+UNKNOWN = "<query xmlns='urn:example:nobody'/>"
 IQCONSOLE = Path(sys.executable).with_name("iqconsole")
 
 
@@ -42,13 +46,17 @@ class Peer:
         if iq["type"] in ("result", "error"):
             self.replies.setdefault(iq["id"], []).append(copy.deepcopy(iq.xml))
 
-    async def ask(self, to: str, payload: str, iq_type: str = "get", timeout: float = 5.0) -> ET.Element | None:
+    def send(self, to: str, payload: str, iq_type: str = "get") -> str:
+        """Send a request without waiting; return its id."""
         stanza_id = new_id()
         self.client.send_raw(f"<iq type='{iq_type}' id='{stanza_id}' to='{to}'>{payload}</iq>")
-        deadline = time.monotonic() + timeout
-        while stanza_id not in self.replies and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        return self.replies.get(stanza_id, [None])[0]
+        return stanza_id
+
+    async def ask(self, to: str, payload: str, iq_type: str = "get") -> ET.Element:
+        """Send a request and wait for its (first) reply."""
+        stanza_id = self.send(to, payload, iq_type)
+        await eventually(lambda: stanza_id in self.replies, what=f"the reply to {payload}")
+        return self.replies[stanza_id][0]
 
     def count(self, stanza_id: str) -> int:
         return len(self.replies.get(stanza_id, []))
@@ -113,11 +121,15 @@ async def test_delay_and_silence(console, peer):
     started = time.monotonic()
     reply = await peer.ask(me, PING)
     assert reply.get("type") == "result" and time.monotonic() - started >= 0.4
-    assert await peer.ask(me, "<query xmlns='jabber:iq:version'/>", timeout=1.0) is None, (
-        "a silent responder never answers"
+    unanswered = peer.send(me, "<query xmlns='jabber:iq:version'/>")
+    assert condition_of(await peer.ask(me, UNKNOWN)) == "service-unavailable"
+    assert peer.count(unanswered) == 0, "a silent responder never answers"
+    requests = {
+        entry.stanza_id: entry for entry in console.store if entry.direction is Direction.IN and entry.is_request
+    }
+    assert [requests[stanza_id].responder for stanza_id in (reply.get("id"), unanswered)] == ["slow", "mute"], (
+        "hits are marked in the log"
     )
-    requests = [entry for entry in console.store if entry.direction is Direction.IN and entry.is_request]
-    assert [entry.responder for entry in requests[-2:]] == ["slow", "mute"], "hits are marked in the log"
 
 
 async def test_custom_namespace_xpath_and_mask(console, peer):
@@ -146,16 +158,14 @@ async def test_first_match_wins_exactly_once_and_unmatched_get_the_standard_erro
     console.responders.add("first", "iq@type=get/ping")
     console.responders.add("second", "iq/ping", error="conflict")
     reply = await peer.ask(me, PING)
-    await asyncio.sleep(0.5)
+    assert condition_of(await peer.ask(me, UNKNOWN)) == "service-unavailable"  # and any second answer is in
     assert reply.get("type") == "result" and peer.count(reply.get("id")) == 1
     assert console.responders.get("first").hits == 1 and console.responders.get("second").hits == 0
 
-    unknown = "<query xmlns='urn:example:nobody'/>"
-    assert condition_of(await peer.ask(me, unknown)) == "service-unavailable"
     console.responders.set_unmatched("item-not-found")
-    assert condition_of(await peer.ask(me, unknown)) == "item-not-found"
+    assert condition_of(await peer.ask(me, UNKNOWN)) == "item-not-found"
     console.responders.set_unmatched("")
-    assert condition_of(await peer.ask(me, unknown)) == "feature-not-implemented", "left to slixmpp"
+    assert condition_of(await peer.ask(me, UNKNOWN)) == "feature-not-implemented", "left to slixmpp"
     assert peer.count(reply.get("id")) == 1 and console.online
 
 

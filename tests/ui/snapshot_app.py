@@ -6,6 +6,9 @@ import os
 import time
 from typing import Any
 
+from textual.screen import Screen
+from textual.widgets._footer import FooterKey
+
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState
 from iqconsole.core.traffic import Direction, Kind
@@ -78,20 +81,31 @@ def make_app() -> IqConsoleApp:
     return app
 
 
+def footer_follows_focus(screen: Screen) -> bool:
+    """The footer lists the keys of the focused pane (it is rebuilt a moment after the focus moves)."""
+    keys = [key for key in screen.query(FooterKey) if not key.has_class("-command-palette")]
+    wanted = [binding.action for _node, binding, _enabled, _tooltip in screen.active_bindings.values() if binding.show]
+    return all(key.is_mounted for key in keys) and [key.action for key in keys] == list(dict.fromkeys(wanted))
+
+
 async def settle(pilot) -> None:
-    """Show the status of a logged-in console and stop the cursor blinking."""
+    """Show the status of a logged-in console, stop the cursor blinking, and wait until every pane
+    (log, responders, status bar, footer) shows the recorded state."""
     app = pilot.app
     status = app.query_one(StatusBar)
     status.account = "alice@localhost/console"
     status.state = ConnectionState.ONLINE
-    app.query_one("#editor").cursor_blink = False
+    editor = app.query_one("#editor")
+    editor.cursor_blink = False
     traffic, responders = app.query_one("#traffic"), app.query_one("#responders")
     await eventually(
         lambda: (
             traffic.virtual_size.height == len(app.store)
             and responders.row_count == len(app.responders)
-            and status.count_out == app.store.count_out
+            and (status.count_in, status.count_out, status.pending)
+            == (app.store.count_in, app.store.count_out, app.store.pending_out)
+            and editor.has_focus
+            and footer_follows_focus(app.screen)
         ),
         what="the panes showing the recorded state",
     )
-    await pilot.pause(0.3)

@@ -21,6 +21,7 @@ from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.ui.waiting import choose_path, click, closed, focused, shown
 from tests.xmpp_helpers import account_for, eventually, plain_client
 
 SIZE = (150, 45)
@@ -39,6 +40,7 @@ async def type_and_send(app: IqConsoleApp, pilot, text: str) -> None:
     editor = app.query_one(ComposerEditor)
     editor.text = text
     editor.focus()
+    await focused(editor)
     await pilot.press("ctrl+j")
 
 
@@ -48,13 +50,16 @@ async def test_send_an_iq_and_read_request_and_reply_in_the_log(prosody):
         await online(app, pilot)
         await type_and_send(app, pilot, '<iq type="get" to="localhost"><query xmlns="jabber:iq:version"/></iq>')
         await eventually(lambda: "Result" in outcome(app), what="the result")
-        await pilot.pause(0.1)
+        status = app.query_one(StatusBar)
+        await eventually(
+            lambda: (status.count_out, status.count_in) == (app.store.count_out, app.store.count_in),
+            what="the status bar counting the exchange",
+        )
         lines = app.query_one(TrafficView).plain_lines()
         request = [line for line in lines if "→" in line and "jabber:iq:version" in line]
         reply = [line for line in lines if "←" in line and "Prosody" in line]
         assert request and reply
         assert " ms]" in reply[0], "the reply line shows the round trip"
-        status = app.query_one(StatusBar)
         assert status.state is ConnectionState.ONLINE and status.count_out >= 1 and status.count_in >= 1
 
 
@@ -86,8 +91,8 @@ async def test_malformed_xml_is_refused_with_position_and_the_text_stays(prosody
         sent_before = app.store.count_out
         broken = '<iq type="get" to="localhost">\n  <query xmlns="jabber:iq:version">\n</iq>'
         await type_and_send(app, pilot, broken)
-        await pilot.pause()
-        assert "Not sent" in outcome(app) and "line 3" in outcome(app)
+        await eventually(lambda: "Not sent" in outcome(app), what="the refusal")
+        assert "line 3" in outcome(app)
         assert app.query_one(ComposerEditor).text == broken
         assert app.query_one(ComposerEditor).cursor_location[0] == 2, "the cursor jumps to the error"
         assert app.store.count_out == sent_before
@@ -99,8 +104,8 @@ async def test_error_reply_shows_its_condition(prosody):
         await online(app, pilot)
         sent_before = app.store.count_out
         await type_and_send(app, pilot, '<iq type="get" to="localhost"><query xmlns="urn:example:none"/></iq>')
-        await pilot.pause()
-        assert "unknown namespace urn:example:none" in outcome(app) and "again" in outcome(app)
+        await eventually(lambda: "unknown namespace urn:example:none" in outcome(app), what="the warning")
+        assert "again" in outcome(app)
         assert app.store.count_out == sent_before, "a warning holds the first press back"
         await pilot.press("ctrl+j")
         await eventually(lambda: "Error reply" in outcome(app), what="the error")
@@ -110,13 +115,12 @@ async def test_error_reply_shows_its_condition(prosody):
 async def test_wrong_password_asks_again_and_retry_works_without_restart(prosody):
     app = IqConsoleApp(account_for(prosody, "alice", "ui4", password="wrong"))
     async with app.run_test(size=SIZE) as pilot:
-        await eventually(lambda: isinstance(app.screen, LoginScreen), what="the login screen")
-        await pilot.pause()
-        assert "Authentication failed" in str(app.screen.query_one("#login-problem").render())
-        password = app.screen.query_one("#login-password", Input)
+        login = await shown(app, LoginScreen)
+        assert "Authentication failed" in str(login.query_one("#login-problem").render())
+        password = login.query_one("#login-password", Input)
         assert password.password, "the password stays masked"
         password.value = prosody.account("alice").password
-        await pilot.click("#login-connect")
+        await click(pilot, "#login-connect")
         await online(app, pilot)
         assert not isinstance(app.screen, LoginScreen)
 
@@ -124,9 +128,8 @@ async def test_wrong_password_asks_again_and_retry_works_without_restart(prosody
 async def test_no_password_prompts_in_the_app(prosody):
     app = IqConsoleApp(account_for(prosody, "alice", "ui5", password=""))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, LoginScreen)
-        assert app.screen.focused.id == "login-password"
+        login = await shown(app, LoginScreen)
+        await focused(login.query_one("#login-password"))
         await pilot.press(*prosody.account("alice").password, "enter")
         await online(app, pilot)
 
@@ -135,18 +138,23 @@ async def test_add_toggle_and_delete_a_responder_answering_another_client(prosod
     app = IqConsoleApp(account_for(prosody, "alice", "ui6"))
     async with app.run_test(size=SIZE) as pilot:
         await online(app, pilot)
-        app.query_one("#responders").focus()
+        table = app.query_one("#responders", ResponderTable)
+        table.focus()
+        await focused(table)
         await pilot.press("a")
-        await pilot.pause()
-        assert isinstance(app.screen, ResponderForm)
-        app.screen.query_one("#responder-match", Input).value = "iq@type"
-        await pilot.pause()
-        assert "bad step" in str(app.screen.query_one("#responder-problem").render())
-        assert app.screen.query_one("#responder-save").disabled
-        app.screen.query_one("#responder-match", Input).value = "iq@type=get/ping"
-        await pilot.pause()
+        form = await shown(app, ResponderForm)
+        form.query_one("#responder-match", Input).value = "iq@type"
+
+        def problem() -> str:
+            return str(form.query_one("#responder-problem").render())
+
+        await eventually(lambda: "bad step" in problem(), what="the bad path explained")
+        assert form.query_one("#responder-save").disabled
+        form.query_one("#responder-match", Input).value = "iq@type=get/ping"
+        await eventually(lambda: not form.query_one("#responder-save").disabled, what="the path accepted")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await closed(app, ResponderForm)
+        await eventually(lambda: len(app.responders) == 1, what="the responder added")
         assert [r.name for r in app.responders] == ["responder-1"]
 
         bob = await plain_client(prosody, "bob", "ui6")
@@ -154,38 +162,37 @@ async def test_add_toggle_and_delete_a_responder_answering_another_client(prosod
             ping = bob.make_iq_get(ito=app.session.own_jid)
             ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
             assert (await ping.send(timeout=5))["type"] == "result"
-            await pilot.pause(0.3)
-            table = app.query_one("#responders", ResponderTable)
-            assert table.get_row("responder-1")[5] == "1", "the hit is counted in the table"
+            await eventually(lambda: table.get_row("responder-1")[5] == "1", what="the hit counted in the table")
 
+            await focused(table)
             await pilot.press("space")
-            await pilot.pause()
-            assert not app.responders.get("responder-1").enabled
+            await eventually(lambda: not app.responders.get("responder-1").enabled, what="the responder off")
         finally:
             await bob.disconnect()
 
         await pilot.press("d")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await shown(app, ConfirmScreen)
         await pilot.press("y")
-        await pilot.pause()
-        assert len(app.responders) == 0
+        await closed(app, ConfirmScreen)
+        await eventually(lambda: len(app.responders) == 0, what="the responder deleted")
 
 
 async def test_f1_explains_the_focused_pane(prosody):
     app = IqConsoleApp(account_for(prosody, "alice", "ui7"))
     async with app.run_test(size=SIZE) as pilot:
         await online(app, pilot)
-        app.query_one(TrafficView).focus()
+        traffic, editor = app.query_one(TrafficView), app.query_one(ComposerEditor)
+        traffic.focus()
+        await focused(traffic)
         await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        assert "Traffic log" in app.screen._text
+        assert "Traffic log" in (await shown(app, HelpScreen))._text
         await pilot.press("escape")
-        app.query_one(ComposerEditor).focus()
+        await closed(app, HelpScreen)
+        await focused(traffic)  # given back when the help closed
+        editor.focus()
+        await focused(editor)
         await pilot.press("f1")
-        await pilot.pause()
-        assert "Composer" in app.screen._text
+        assert "Composer" in (await shown(app, HelpScreen))._text
 
 
 def test_every_binding_has_an_id_and_a_description():
@@ -221,39 +228,37 @@ async def test_responder_pane_edit_copy_reorder_save_and_open(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one("#responders", ResponderTable)
         table.focus()
+        await focused(table)
         await pilot.press("c")
-        await pilot.pause()
+        await eventually(lambda: len(app.responders) == 2, what="the copy")
         assert [r.name for r in app.responders] == ["pong", "pong-2"]
         await eventually(lambda: table.row_count == 2, what="the copy in the table")
         table.move_cursor(row=1)
         await pilot.press("ctrl+up")
-        await pilot.pause()
+        await eventually(lambda: app.responders.index("pong-2") == 0, what="the copy moved up")
         assert [r.name for r in app.responders] == ["pong-2", "pong"], "order decides who answers first"
         await eventually(lambda: str(table.get_row_at(0)[1]) == "pong-2", what="the new order in the table")
 
         await pilot.press("e")
-        await pilot.pause()
-        assert isinstance(app.screen, ResponderForm)
-        assert app.screen.query_one("#responder-name", Input).value == "pong-2"
-        app.screen.query_one("#responder-reply-kind", Select).value = "error"
-        app.screen.query_one("#responder-condition", Select).value = "policy-violation"
-        await pilot.pause()
+        form = await shown(app, ResponderForm)
+        assert form.query_one("#responder-name", Input).value == "pong-2"
+        form.query_one("#responder-reply-kind", Select).value = "error"
+        form.query_one("#responder-condition", Select).value = "policy-violation"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.responders.get("pong-2").error == "policy-violation"
+        await closed(app, ResponderForm)
+        await eventually(lambda: app.responders.get("pong-2").error == "policy-violation", what="the edit saved")
         await eventually(lambda: "error policy-violation" in table.get_row("pong-2"), what="the table shows the edit")
 
+        await focused(table)
         await pilot.press("s")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert (tmp_path / "set.toml").is_file()
+        await choose_path(app, pilot)
+        await eventually((tmp_path / "set.toml").is_file, what="the set saved")
         app.responders.remove("pong")
         app.responders.remove("pong-2")
+        await focused(table)
         await pilot.press("o")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_path(app, pilot)
+        await eventually(lambda: len(app.responders) == 2, what="the set opened")
         assert [(r.name, r.error) for r in app.responders] == [("pong-2", "policy-violation"), ("pong", "")]
 
 
@@ -283,24 +288,27 @@ async def test_a_new_responder_can_be_tried_on_the_selected_log_entry():
         sender="bob@localhost/x",
     )
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one(TrafficView).focus()
+        traffic, table = app.query_one(TrafficView), app.query_one("#responders")
+        traffic.focus()
+        await focused(traffic)
         await pilot.press("up")
-        app.query_one("#responders").focus()
+        await eventually(lambda: traffic.selected_entry is not None, what="the entry selected")
+        table.focus()
+        await focused(table)
         await pilot.press("a")
-        await pilot.pause()
-        form = app.screen
+        form = await shown(app, ResponderForm)
+
+        def trial() -> str:
+            return str(form.query_one("#responder-trial").render())
+
         form.query_one("#responder-match", Input).value = "iq@type=get/software_version"
-        await pilot.pause()
         await pilot.press("ctrl+t")
-        await pilot.pause()
-        assert "does not match" in str(form.query_one("#responder-trial").render())
+        await eventually(lambda: "does not match" in trial(), what="the trial")
         form.query_one("#responder-match", Input).value = "iq@type=get/ping"
         form.query_one("#responder-reply", TextArea).text = "<pong xmlns='urn:x'>${id}</pong>"
-        await pilot.pause()
         await pilot.press("ctrl+t")
-        await pilot.pause()
-        trial = str(form.query_one("#responder-trial").render())
-        assert "yes: it matches" in trial and '<pong xmlns="urn:x">q1</pong>' in trial
+        await eventually(lambda: "yes: it matches" in trial(), what="the second trial")
+        assert '<pong xmlns="urn:x">q1</pong>' in trial()
         assert len(app.responders) == 0, "trying changes nothing"
 
 

@@ -3,6 +3,8 @@ drafts, user templates, cancel and the server's features (Pilot, real Prosody wh
 
 from __future__ import annotations
 
+import re
+
 from textual import events
 from textual.dom import DOMNode
 from textual.widgets import DataTable, Input, OptionList
@@ -13,8 +15,11 @@ from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer import composer_editor
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.composer_pane import ComposerPane
+from iqconsole.ui.composer.preview_screen import PreviewScreen
+from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
 from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
+from tests.ui.waiting import closed, focused, search_templates, shown
 from tests.xmpp_helpers import account_for, eventually
 
 SIZE = (150, 45)
@@ -50,21 +55,20 @@ def mine(app: IqConsoleApp, after: int) -> list:
 async def test_picker_searches_previews_and_inserts():
     app = offline_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one(ComposerEditor).text = ""
+        editor = app.query_one(ComposerEditor)
+        editor.text = ""
+        await focused(editor)
         await pilot.press("ctrl+t")
-        await pilot.pause()
-        assert isinstance(app.screen, TemplatePicker)
-        await pilot.press(*"softw ver")
-        await pilot.pause()
-        preview = text_of(app.screen, "#picker-preview-text")
+        picker = await shown(app, TemplatePicker)
+        await search_templates(pilot, picker, "softw ver")
+        preview = text_of(picker, "#picker-preview-text")
         assert "Software version" in preview and "jabber:iq:version" in preview
         assert 'to="localhost"' in preview, "the preview has the variables filled in"
         await pilot.press("enter")
-        await pilot.pause()
-        assert not isinstance(app.screen, TemplatePicker)
-        editor = app.query_one(ComposerEditor)
-        assert "jabber:iq:version" in editor.text and "${id}" in editor.text, "inserted as written"
-        assert editor.has_focus
+        await closed(app, TemplatePicker)
+        await eventually(lambda: "jabber:iq:version" in editor.text, what="the template inserted")
+        assert "${id}" in editor.text, "inserted as written"
+        await focused(editor)
 
 
 async def test_picker_inserts_below_the_current_stanza_and_escape_inserts_nothing():
@@ -73,15 +77,25 @@ async def test_picker_inserts_below_the_current_stanza_and_escape_inserts_nothin
         editor = app.query_one(ComposerEditor)
         editor.text = PING
         editor.move_cursor((0, 3))
+        await focused(editor)
         await pilot.press("ctrl+t")
+        await shown(app, TemplatePicker)
         await pilot.press("escape")
-        await pilot.pause()
-        assert editor.text == PING
-        await pilot.press("ctrl+t", *"ping")
-        await pilot.press("down", "up", "enter")
-        await pilot.pause()
+        await closed(app, TemplatePicker)
+        await focused(editor)
+        await pilot.press("ctrl+t")
+        picker = await shown(app, TemplatePicker)
+        await search_templates(pilot, picker, "ping")
+        await pilot.press("down")
+        await eventually(lambda: picker.query_one("#picker-list", OptionList).highlighted == 1, what="the next one")
+        await pilot.press("up")
+        await eventually(lambda: picker.query_one("#picker-list", OptionList).highlighted == 0, what="the first again")
+        await pilot.press("enter")
+        await closed(app, TemplatePicker)
+        await eventually(lambda: editor.text != PING, what="the template inserted")
         lines = editor.text.splitlines()
         assert lines[0] == PING and lines[1].startswith("<iq") and "urn:xmpp:ping" in "\n".join(lines[1:])
+        assert editor.text.count("<iq") == 2, "Escape inserted nothing, Enter one stanza"
         assert editor.cursor_location == (1, 0)
 
 
@@ -89,21 +103,23 @@ async def test_live_check_shows_errors_and_warnings_after_typing(tmp_path):
     app = offline_app(variables={"service": "pubsub.localhost"})
     async with app.run_test(size=SIZE) as pilot:
         editor = app.query_one(ComposerEditor)
+
+        def check() -> str:
+            return text_of(app, "#composer-check")
+
         editor.text = '<iq type="get" to="${service}">\n  <query xmlns="jabber:iq:version">\n</iq>'
-        await pilot.pause(0.4)
-        assert "line 3" in text_of(app, "#composer-check") and "✖" in text_of(app, "#composer-check")
+        await eventually(lambda: "line 3" in check(), what="the error checked")
+        assert "✖" in check()
         editor.text = '<iq type="get" to="${nobody}"><ping xmlns="urn:xmpp:ping"/></iq>'
-        await pilot.pause(0.4)
-        assert "${nobody}" in text_of(app, "#composer-check")
+        await eventually(lambda: "${nobody}" in check(), what="the unknown variable checked")
         editor.text = '<iq type="get" to="${service}"><x xmlns="urn:example:x"/></iq>'
-        await pilot.pause(0.4)
-        assert "⚠" in text_of(app, "#composer-check") and "urn:example:x" in text_of(app, "#composer-check")
+        await eventually(lambda: "urn:example:x" in check(), what="the unknown namespace checked")
+        assert "⚠" in check()
         editor.text = VERSION + "\n" + PING
-        await pilot.pause(0.4)
-        assert "2 stanzas ready" in text_of(app, "#composer-check")
+        await eventually(lambda: "2 stanzas ready" in check(), what="both stanzas checked")
+        await focused(editor)
         await pilot.press("ctrl+o")
-        await pilot.pause()
-        preview = text_of(app.screen, "#preview-text")
+        preview = text_of(await shown(app, PreviewScreen), "#preview-text")
         assert 'to="localhost"' in preview and "${" not in preview
         await pilot.press("escape")
 
@@ -113,9 +129,10 @@ async def test_unknown_variable_refuses_the_send_with_its_name():
     async with app.run_test(size=SIZE) as pilot:
         editor = app.query_one(ComposerEditor)
         editor.text = '<iq type="get">\n  <ping xmlns="urn:xmpp:ping" a="${missing}"/></iq>'
+        await focused(editor)
         await pilot.press("ctrl+j")
-        await pilot.pause()
-        assert "Not sent" in text_of(app, "#composer-outcome") and "${missing}" in text_of(app, "#composer-outcome")
+        await eventually(lambda: "Not sent" in text_of(app, "#composer-outcome"), what="the refusal")
+        assert "${missing}" in text_of(app, "#composer-outcome")
         assert editor.cursor_location == (1, 33), "the cursor goes to the unknown variable"
 
 
@@ -127,6 +144,7 @@ async def test_send_the_stanza_under_the_cursor_then_all_and_walk_the_history(pr
         editor.text = PING + "\n\n" + VERSION
         editor.move_cursor((2, 5))
         before = app.store.entries[-1].seq
+        await focused(editor)
         await pilot.press("ctrl+j")
         await eventually(lambda: "Result" in text_of(app, "#composer-outcome"), what="the version result")
         sent = mine(app, before)
@@ -138,18 +156,21 @@ async def test_send_the_stanza_under_the_cursor_then_all_and_walk_the_history(pr
 
         editor.text = "my draft"
         await pilot.press("ctrl+up")
-        assert editor.text == PING + "\n\n" + VERSION, "send all keeps the whole text"
+        await eventually(lambda: editor.text == PING + "\n\n" + VERSION, what="send all keeps the whole text")
         await pilot.press("ctrl+up")
-        assert editor.text == VERSION
-        await pilot.press("ctrl+down", "ctrl+down")
-        assert editor.text == "my draft", "walking past the newest gives the draft back"
+        await eventually(lambda: editor.text == VERSION, what="the first send")
+        await pilot.press("ctrl+down")
+        await eventually(lambda: editor.text == PING + "\n\n" + VERSION, what="the newer send")
+        await pilot.press("ctrl+down")
+        await eventually(lambda: editor.text == "my draft", what="walking past the newest gives the draft back")
 
     again = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
     async with again.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert again.query_one(ComposerEditor).text == "my draft", "the draft survives a restart"
+        editor = again.query_one(ComposerEditor)
+        assert editor.text == "my draft", "the draft survives a restart"
+        await focused(editor)
         await pilot.press("ctrl+up")
-        assert again.query_one(ComposerEditor).text == PING + "\n\n" + VERSION, "so does the history"
+        await eventually(lambda: editor.text == PING + "\n\n" + VERSION, what="so does the history")
 
 
 async def test_countdown_and_cancel_a_pending_iq(prosody):
@@ -160,14 +181,16 @@ async def test_countdown_and_cancel_a_pending_iq(prosody):
         app.query_one("#composer-timeout", Input).value = "25"
         editor = app.query_one(ComposerEditor)
         editor.text = '<iq type="get" to="${jid}"><ping xmlns="urn:xmpp:ping"/></iq>'
+        await focused(editor)
         await pilot.press("ctrl+j")
-        await pilot.pause(0.2)
+        await eventually(lambda: "⧗ waiting" in text_of(app, "#composer-pending"), what="the countdown")
         pane = app.query_one(ComposerPane)
         assert pane.pending, text_of(app, "#composer-outcome")
-        assert "⧗ waiting" in text_of(app, "#composer-pending") and "25 s" in text_of(app, "#composer-pending")
+        left = int(re.search(r" (\d+) s ", text_of(app, "#composer-pending")).group(1))
+        assert 20 <= left <= 25, "counting down from the 25 s typed, not the default 30 s"
         await pilot.press("ctrl+g")
-        await pilot.pause()
-        assert not pane.pending and "cancelled" in text_of(app, "#composer-outcome")
+        await eventually(lambda: "cancelled" in text_of(app, "#composer-outcome"), what="the cancel")
+        assert not pane.pending
         assert app.session.client.waiting_count == 0 and not app.session.pending
 
 
@@ -175,35 +198,39 @@ async def test_save_as_user_template_then_pick_it():
     app = offline_app()
     async with app.run_test(size=SIZE) as pilot:
         app.query_one(ComposerEditor).text = VERSION
+        await focused(app.query_one(ComposerEditor))
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        dialog = await shown(app, SaveTemplateScreen)
+        await focused(dialog.query_one("#save-template-title"))
         await pilot.press(*"My version", "enter")
-        await pilot.pause()
         path = locations.templates_dir() / "my-version.xml"
-        assert path.is_file() and "title: My version" in path.read_text()
-        await pilot.press("ctrl+t", *"my version")
-        await pilot.pause()
-        assert "· yours" in str(app.screen.query_one("#picker-list", OptionList).get_option_at_index(0).prompt)
+        await eventually(path.is_file, what="the template saved")
+        assert "title: My version" in path.read_text()
+        await closed(app, SaveTemplateScreen)
+        await focused(app.query_one(ComposerEditor))
+        await pilot.press("ctrl+t")
+        picker = await shown(app, TemplatePicker)
+        await search_templates(pilot, picker, "my version")
+        assert "· yours" in str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt)
         await pilot.press("escape")
 
 
 async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody):
     app = IqConsoleApp(account_for(prosody, "alice", "composer3"))
     async with app.run_test(size=SIZE) as pilot:
-        await online(app, pilot)
-        await eventually(lambda: app.server_features is not None, what="the disco answers")
+        await online(app, pilot)  # the disco answers included
         assert app.server_features.announcer("urn:xmpp:ping") == "localhost"
         await pilot.press("f8")
-        await pilot.pause()
-        assert isinstance(app.screen, ServerFeaturesScreen)
-        rows = [
-            app.screen.query_one("#features-table", DataTable).get_row_at(n)
-            for n in range(app.screen.query_one("#features-table", DataTable).row_count)
-        ]
+        table = (await shown(app, ServerFeaturesScreen)).query_one("#features-table", DataTable)
+        rows = [table.get_row_at(n) for n in range(table.row_count)]
         assert ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"] in [list(map(str, row)) for row in rows]
-        await pilot.press("escape", "ctrl+t", *"ping")
-        await pilot.pause()
-        assert str(app.screen.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
+        await pilot.press("escape")
+        await closed(app, ServerFeaturesScreen)
+        await focused(app.query_one(ComposerEditor))
+        await pilot.press("ctrl+t")
+        picker = await shown(app, TemplatePicker)
+        await search_templates(pilot, picker, "ping")
+        assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
 
 
 async def test_send_all_says_how_many_went_when_one_cannot(prosody):
@@ -214,8 +241,9 @@ async def test_send_all_says_how_many_went_when_one_cannot(prosody):
         app.responders.add("mute", "iq@type=get/ping", silent=True)  # the first stays unanswered
         once = f'<iq type="get" to="{app.session.own_jid}" id="dup"><ping xmlns="urn:xmpp:ping"/></iq>'
         editor.text = once + "\n\n" + once
+        await focused(editor)
         await pilot.press("f5")
-        await pilot.pause()
+        await eventually(lambda: "sent 1 of 2" in text_of(app, "#composer-outcome"), what="the outcome")
         text = text_of(app, "#composer-outcome")
         assert "sent 1 of 2, then stopped" in text and "'dup' is still waiting" in text
 

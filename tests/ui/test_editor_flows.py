@@ -14,6 +14,7 @@ from iqconsole.core.stanza import parse_stanzas
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import STARTER, ComposerEditor
 from iqconsole.ui.composer.template_picker import TemplatePicker
+from tests.ui.waiting import closed, focused, search_templates, shown
 from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
@@ -53,17 +54,21 @@ class BareEditor(App[None]):
 
 async def test_the_footer_shows_the_send_key_that_works_in_every_terminal():
     app = offline_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        keys = {key.description: key.key_display for key in app.query(FooterKey)}
-        assert keys.get("Send") == "^j", keys
+    async with app.run_test(size=SIZE):
+
+        def keys() -> dict[str, str]:
+            return {key.description: key.key_display for key in app.query(FooterKey)}
+
+        await eventually(lambda: "Send" in keys(), what="the send key in the footer")
+        assert keys()["Send"] == "^j", keys()
 
 
 async def bare_coloured_columns(text: str, row: int) -> set[int]:
     bare = BareEditor(text)
-    async with bare.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        return coloured_columns(bare.query_one(TextArea), row)
+    async with bare.run_test(size=SIZE):
+        area = bare.query_one(TextArea)
+        await eventually(lambda: bool(coloured_columns(area, row)), what="the bare TextArea's colours")
+        return coloured_columns(area, row)
 
 
 async def test_a_line_typed_after_enter_is_coloured_at_once():
@@ -71,10 +76,13 @@ async def test_a_line_typed_after_enter_is_coloured_at_once():
     async with app.run_test(size=SIZE) as pilot:
         editor = app.query_one(ComposerEditor)
         editor.move_cursor((0, len(editor.document.get_line(0))))
+        await focused(editor)
         await pilot.press("enter", *TYPED)
         await eventually(lambda: editor.document.get_line(1) == TYPED, what="the typed line")
         tag_colour = Color.parse(app.theme_variables["xml-tag"])
-        assert colours(editor, 1)[1:5] == [tag_colour] * 4, "the tag name has the theme's tag colour"
+        await eventually(
+            lambda: colours(editor, 1)[1:5] == [tag_colour] * 4, what="the tag name in the theme's tag colour"
+        )
         reference = await bare_coloured_columns(editor.text, 1)
         assert reference and reference <= coloured_columns(editor, 1), "whatever a bare TextArea colours is coloured"
 
@@ -84,13 +92,14 @@ async def test_the_last_line_of_a_restored_draft_is_coloured():
     draft.parent.mkdir(parents=True, exist_ok=True)
     draft.write_text(STARTER.rstrip("\n"), encoding="utf-8")
     app = offline_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with app.run_test(size=SIZE):
         editor = app.query_one(ComposerEditor)
         last = editor.document.line_count - 1
         assert editor.document.get_line(last) == "</iq>"
         tag_colour = Color.parse(app.theme_variables["xml-tag"])
-        assert colours(editor, last)[2:4] == [tag_colour] * 2, "the closing tag's name has the tag colour"
+        await eventually(
+            lambda: colours(editor, last)[2:4] == [tag_colour] * 2, what="the closing tag's name in the tag colour"
+        )
         assert await bare_coloured_columns(editor.text, last) <= coloured_columns(editor, last)
 
 
@@ -99,11 +108,12 @@ async def test_a_template_lands_after_the_stanza_the_cursor_is_in():
     async with app.run_test(size=SIZE) as pilot:
         editor = app.query_one(ComposerEditor)
         editor.move_cursor((1, 4))  # inside <query …/>, inside the starter <iq>
+        await focused(editor)
         await pilot.press("ctrl+t")
-        await eventually(lambda: isinstance(app.screen, TemplatePicker), what="the template picker")
-        await pilot.press(*"ping")
+        await search_templates(pilot, await shown(app, TemplatePicker), "ping")
         await pilot.press("enter")
-        await eventually(lambda: not isinstance(app.screen, TemplatePicker), what="the picker to close")
+        await closed(app, TemplatePicker)
+        await eventually(lambda: editor.text != STARTER, what="the template inserted")
         assert editor.text.startswith(STARTER), "the stanza the cursor was in is left whole"
         stanzas = parse_stanzas(editor.text)
         assert len(stanzas) == 2 and stanzas[1].find("{urn:xmpp:ping}ping") is not None

@@ -14,6 +14,7 @@ from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.ui.waiting import focused, shown
 from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
@@ -39,7 +40,8 @@ async def test_controls_from_the_server_are_visible_in_the_log_and_the_detail_an
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(TrafficView)
         view.focus()
-        await eventually(lambda: len(view.rows) == 1, what="the stanza in the log")
+        await focused(view)
+        await eventually(lambda: view.virtual_size.height == 1, what="the stanza in the log")
         await pilot.press("up")
         detail = app.query_one(TrafficDetail)
         await eventually(lambda: "pwned" in detail.shown_text, what="the stanza in the detail pane")
@@ -67,9 +69,9 @@ async def test_server_words_in_the_status_bar_and_features_are_neither_controls_
             [DiscoInfo("evil.example", (f"server/im {HOSTILE_BODY}",), (f"urn:x:{HOSTILE_BODY}", "urn:xmpp:ping"))]
         )
         await pilot.press("f8")
-        await eventually(lambda: isinstance(app.screen, ServerFeaturesScreen), what="the feature list")
-        title = str(app.screen.query_one(Label).render())
-        table = app.screen.query_one(DataTable)
+        features = await shown(app, ServerFeaturesScreen)
+        title = str(features.query_one(Label).render())
+        table = features.query_one(DataTable)
         await eventually(lambda: table.row_count == 2, what="the features listed")
         cells = " ".join(str(cell) for row in range(table.row_count) for cell in table.get_row_at(row))
         assert "[/bold]" in title and "[@click=app.quit]" in cells, "shown as written, not as markup"
@@ -83,6 +85,7 @@ async def test_composer_messages_quoting_what_was_typed_are_not_markup():
         app.composer.editor.text = "<iq type='[/b]' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>"
         check = app.query_one("#composer-check", Static)
         await eventually(lambda: "[/b]" in str(check.render()), what="the check of the typed stanza")
+        await focused(app.composer.editor)
         await pilot.press("ctrl+j")
         outcome = app.query_one("#composer-outcome", Static)
         await eventually(lambda: "Not sent" in str(outcome.render()), what="the refusal")
@@ -97,6 +100,7 @@ async def test_a_huge_stanza_is_shown_from_its_start_with_its_size_and_copied_wh
     app.store.append(Direction.IN, Kind.IQ, xml, stanza_id="big", type="result", sender="localhost")
     async with app.run_test(size=SIZE) as pilot:
         app.query_one(TrafficView).focus()
+        await focused(app.query_one(TrafficView))
         await pilot.press("up")
         detail = app.query_one(TrafficDetail)
         await eventually(lambda: "characters in all" in detail.shown_text, what="the cut stanza in the detail")
@@ -111,6 +115,7 @@ async def test_a_huge_stanza_is_shown_from_its_start_with_its_size_and_copied_wh
         )
         assert len(app.composer.editor.text) < 10_000
         detail.focus()
+        await focused(detail)
         await pilot.press("r")
         await eventually(lambda: detail.shown_text.split("\n", 1)[0].endswith("· raw"), what="the raw view")
         assert detail.shown_text.endswith(f"… cut: {len(xml):,} characters in all")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.ui.snapshot_app import make_app, settle
+from tests.ui.snapshot_app import footer_follows_focus, make_app, settle
+from tests.ui.waiting import focused
 from tests.xmpp_helpers import eventually
 
 SIZE = (140, 40)
@@ -31,6 +32,7 @@ def test_responders_pane_with_every_kind(snap_compare):
             lambda: table.row_count == 5 and table.get_row("pong")[5] == "3" and table.get_row("black-hole")[4] == "✘",
             what="the table showing every change",
         )
-        await pilot.pause(0.2)
+        await focused(table)
+        await eventually(lambda: footer_follows_focus(pilot.app.screen), what="the responders' keys in the footer")
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

@@ -11,12 +11,14 @@ from iqconsole.core.account import Account
 from iqconsole.core.traffic_export import load_store, write_jsonl
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.traffic.filter_bar import TrafficFilterBar
 from iqconsole.ui.traffic.traffic_view import TrafficView
 from iqconsole.ui.viewer_app import TrafficViewerApp
 from tests.recorded_traffic import every_request_state
+from tests.ui.waiting import click, closed, focused, shown
 from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
@@ -39,20 +41,31 @@ async def test_a_rebound_key_works_and_the_old_one_no_longer_does():
     async with app.run_test(size=SIZE) as pilot:
         editor = app.query_one(ComposerEditor)
         editor.focus()
+        await focused(editor)
+
+        def outcome() -> str:
+            return text_of(app.screen_stack[0], "#composer-outcome")
+
         await pilot.press("ctrl+j")
-        await pilot.pause()
-        assert "Not sent" not in text_of(app.screen, "#composer-outcome"), "Ctrl+J no longer sends"
+        await pilot.press("f9")  # the help it opens comes after whatever Ctrl+J did
+        await shown(app, HelpScreen)
+        assert "Not sent" not in outcome(), "Ctrl+J no longer sends"
+        await pilot.press("escape")
+        await closed(app, HelpScreen)
+        await focused(editor)
         await pilot.press("f6")
-        await pilot.pause()
-        assert "Not sent: not connected" in text_of(app.screen, "#composer-outcome"), "F6 sends (and says why not)"
+        await eventually(lambda: "Not sent: not connected" in outcome(), what="F6 sending (and saying why not)")
 
         await pilot.press("f1")
-        await pilot.pause()
-        assert not isinstance(app.screen, HelpScreen), "F1 no longer opens the help"
+        await pilot.press("ctrl+t")  # the picker it opens comes after whatever F1 did
+        await shown(app, TemplatePicker)
+        assert len(app.screen_stack) == 2, "F1 no longer opens the help"
+        await pilot.press("escape")
+        await closed(app, TemplatePicker)
+        await focused(editor)
         await pilot.press("f9")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        help_text = app.screen.query_one(Markdown).source
+        help_screen = await shown(app, HelpScreen)
+        help_text = help_screen.query_one(Markdown).source
         assert "| `f9` | Help | `app.help` |" in help_text, "the help lists the user's key"
 
 
@@ -87,21 +100,28 @@ async def test_a_bad_timeout_is_explained_at_the_box_and_stops_the_send(typed, w
     async with app.run_test(size=SIZE) as pilot:
         box = app.query_one("#composer-timeout", Input)
         box.value = typed
-        await pilot.pause()
-        assert f"timeout: {words}; allowed: a number of seconds above 0" in text_of(
-            app.screen, "#composer-timeout-problem"
+        await eventually(
+            lambda: (
+                f"timeout: {words}; allowed: a number of seconds above 0"
+                in text_of(app.screen, "#composer-timeout-problem")
+            ),
+            what="the problem at the box",
         )
         assert box.has_class("-invalid")
-        app.query_one(ComposerEditor).focus()
+        editor = app.query_one(ComposerEditor)
+        editor.focus()
+        await focused(editor)
         await pilot.press("ctrl+j")
-        await pilot.pause()
+        await eventually(
+            lambda: "Not sent" in text_of(app.screen, "#composer-outcome"), what="the send refused at the box"
+        )
         assert f"Not sent: timeout: {words}" in text_of(app.screen, "#composer-outcome"), (
             "not sent with another timeout"
         )
 
         box.value = "12.5"
-        await pilot.pause()
-        assert text_of(app.screen, "#composer-timeout-problem") == "" and not box.has_class("-invalid")
+        await eventually(lambda: text_of(app.screen, "#composer-timeout-problem") == "", what="the problem gone")
+        assert not box.has_class("-invalid")
         assert app.composer.timeout == 12.5
 
 
@@ -124,16 +144,13 @@ async def test_the_login_form_says_what_is_wrong_at_the_field(field, typed, word
     app = offline_app()
     async with app.run_test(size=SIZE) as pilot:
         app.action_login()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, LoginScreen)
+        screen = await shown(app, LoginScreen)
         screen.query_one("#login-host", Input).value = "127.0.0.1"
         screen.query_one(f"#{field}", Input).value = typed
-        await pilot.click("#login-connect")
-        await pilot.pause()
+        await click(pilot, "#login-connect")
+        await eventually(lambda: words in text_of(screen, f"#{field}-problem"), what="the problem at the field")
         assert app.screen is screen, "the form stays open"
-        assert words in text_of(screen, f"#{field}-problem")
-        assert screen.focused is screen.query_one(f"#{field}", Input), "the cursor goes to the field"
+        await focused(screen.query_one(f"#{field}", Input))  # the cursor goes to the field
         others = [other for other in ("login-jid", "login-host", "login-port", "login-ca-file") if other != field]
         assert all(text_of(screen, f"#{other}-problem") == "" for other in others)
 
@@ -142,11 +159,12 @@ async def test_a_port_without_a_host_is_explained_at_the_port():
     app = offline_app()
     async with app.run_test(size=SIZE) as pilot:
         app.action_login()
-        await pilot.pause()
-        app.screen.query_one("#login-port", Input).value = "5222"
-        await pilot.click("#login-connect")
-        await pilot.pause()
-        assert "5222 is given without a host" in text_of(app.screen, "#login-port-problem")
+        screen = await shown(app, LoginScreen)
+        screen.query_one("#login-port", Input).value = "5222"
+        await click(pilot, "#login-connect")
+        await eventually(
+            lambda: "5222 is given without a host" in text_of(screen, "#login-port-problem"), what="the problem"
+        )
 
 
 # -- themes ----------------------------------------------------------------------------------------------
@@ -161,12 +179,12 @@ async def test_a_theme_with_a_bad_colour_is_reported_with_file_and_key_and_never
         '[variables]\nxml-tag = "hsl(210, 100%, 70%)"\nxml-text = "white"\n'
     )
     app = offline_app(theme_name="odd")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: bool(app._notifications), what="the theme problem reported")
         messages = [notification.message for notification in app._notifications]
         assert any("broken.toml: surface: '#12345' is not a colour; allowed:" in message for message in messages)
         assert "broken" not in app.available_themes
         assert app.theme == "odd", "any colour Textual reads works"
         app.action_help()
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen) and app.return_code is None, "the app is still running"
+        await shown(app, HelpScreen)
+        assert app.return_code is None, "the app is still running"

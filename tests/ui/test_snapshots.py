@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from iqconsole.core.server_features import DiscoInfo, ServerFeatures
+from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.responders.responder_form import ResponderForm
+from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
-from tests.ui.snapshot_app import make_app, settle
+from tests.ui.snapshot_app import footer_follows_focus, make_app, settle
+from tests.ui.waiting import focused, search_templates, shown
 from tests.xmpp_helpers import eventually
 
 SIZE = (140, 40)
@@ -18,9 +23,16 @@ def test_main_screen(snap_compare):
 def test_malformed_xml_refused(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
-        pilot.app.query_one("#editor").text = '<iq type="get">\n  <query xmlns="jabber:iq:version">\n</iq>\n'
+        app = pilot.app
+        app.query_one("#editor").text = '<iq type="get">\n  <query xmlns="jabber:iq:version">\n</iq>\n'
         await pilot.press("ctrl+j")
-        await pilot.pause(0.2)
+        await eventually(
+            lambda: (
+                "Not sent" in str(app.query_one("#composer-outcome").render())
+                and "line 3" in str(app.query_one("#composer-check").render())
+            ),
+            what="the refusal and the live check of the text",
+        )
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -28,18 +40,19 @@ def test_malformed_xml_refused(snap_compare):
 def test_responder_form_with_a_bad_path(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
-        pilot.app.query_one("#responders").focus()
-        await pilot.pause()
+        app = pilot.app
+        table = app.query_one("#responders")
+        table.focus()
+        await focused(table)
+        await eventually(lambda: footer_follows_focus(app.screen), what="the responders' keys in the footer")
         await pilot.press("a")
-        await eventually(lambda: isinstance(pilot.app.screen, ResponderForm), what="the form")
-        form = pilot.app.screen
-        form.query_one("#responder-match").value = "iq/query"
-        form.query_one("#responder-match").cursor_blink = False
-        form.query_one("#responder-name").cursor_blink = False
+        form = await shown(app, ResponderForm)
+        form.query_one("#responder-match", Input).value = "iq/query"
+        form.query_one("#responder-match", Input).cursor_blink = False
+        form.query_one("#responder-name", Input).cursor_blink = False
         await eventually(
             lambda: "unknown payload" in str(form.query_one("#responder-problem").render()), what="the check"
         )
-        await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -50,10 +63,10 @@ def test_login_after_a_failure(snap_compare):
         pilot.app.push_screen(
             LoginScreen(pilot.app.account, "Authentication failed for alice@localhost: wrong JID or password.")
         )
-        await pilot.pause(0.2)
-        for field in pilot.app.screen.query("Input"):
+        login = await shown(pilot.app, LoginScreen)
+        for field in login.query(Input):
             field.cursor_blink = False
-        await pilot.pause(0.1)
+        await focused(login.query_one("#login-password"))  # the field still empty
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -61,9 +74,13 @@ def test_login_after_a_failure(snap_compare):
 def test_help_for_the_traffic_log(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
-        pilot.app.query_one("#traffic").focus()
+        app = pilot.app
+        traffic = app.query_one("#traffic")
+        traffic.focus()
+        await focused(traffic)
+        await eventually(lambda: footer_follows_focus(app.screen), what="the log's keys in the footer")
         await pilot.press("f1")
-        await pilot.pause(0.3)
+        await shown(app, HelpScreen)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -75,9 +92,9 @@ def test_template_picker_with_a_preview(snap_compare):
         app.server_features = ServerFeatures(
             [DiscoInfo("localhost", ("server/im Prosody",), ("jabber:iq:version", "urn:xmpp:ping"))]
         )
-        await pilot.press("ctrl+t", *"vers")
-        await pilot.pause(0.2)
-        app.screen.query_one("#picker-search").cursor_blink = False
-        await pilot.pause(0.1)
+        await pilot.press("ctrl+t")
+        picker = await shown(app, TemplatePicker)
+        picker.query_one("#picker-search", Input).cursor_blink = False
+        await search_templates(pilot, picker, "vers")
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

@@ -17,11 +17,13 @@ from iqconsole.core.traffic_export import load_store, write_jsonl
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.commands import bound_actions
 from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_view import TrafficView
 from iqconsole.ui.viewer_app import TrafficViewerApp
 from tests.recorded_traffic import every_request_state
+from tests.ui.waiting import choose_path, closed, focused, shown
 from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
@@ -31,14 +33,25 @@ def offline_app() -> IqConsoleApp:
     return IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
 
 
+async def drawn(view: TrafficView, rows: int) -> None:
+    """Once the log has taken in `rows` rows (its scrollable height, as drawn)."""
+    await eventually(lambda: view.virtual_size.height == rows, what=f"{rows} rows in the log")
+
+
 @asynccontextmanager
 async def focused_log(app: IqConsoleApp):
     """The app running with the traffic log focused and up to date."""
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(TrafficView)
         view.focus()
-        await pilot.pause(0.1)
+        await focused(view)
+        await drawn(view, len(app.store))
         yield pilot, view
+
+
+def selected(view: TrafficView, stanza_id: str, type_: str | None = None) -> bool:
+    entry = view.selected_entry
+    return entry is not None and entry.stanza_id == stanza_id and (type_ is None or entry.type == type_)
 
 
 def app_with_pairs(prefix: str, count: int) -> IqConsoleApp:
@@ -78,16 +91,16 @@ async def test_scrolling_away_counts_new_stanzas_and_end_follows_again():
     app = app_with_pairs("a", 60)
     async with focused_log(app) as (pilot, view):
         await pilot.press("home")
-        await pilot.pause(0.1)
-        assert not view.following and view.selected_entry.stanza_id == "a0", "Home selects the oldest"
+        await eventually(lambda: selected(view, "a0"), what="Home selecting the oldest")
+        assert not view.following
         for number in range(5):
             add_request_and_reply(app, f"b{number}")
-        await pilot.pause(0.2)
+        await drawn(view, len(app.store))
         assert view.unseen == 15 and "15 new" in view.border_subtitle
         assert view.scroll_y == 0, "the view stays where the reader is"
         await pilot.press("end")
-        await pilot.pause(0.1)
-        assert view.following and view.unseen == 0 and view.scroll_y == view.max_scroll_y
+        await eventually(lambda: view.following and view.scroll_y == view.max_scroll_y, what="End following again")
+        assert view.unseen == 0 and "new" not in view.border_subtitle
 
 
 async def test_noise_is_hidden_with_one_key_and_counted():
@@ -95,11 +108,13 @@ async def test_noise_is_hidden_with_one_key_and_counted():
     async with focused_log(app) as (pilot, view):
         assert sum("keepalive" in line for line in view.plain_lines()) == 3
         await pilot.press("n")
-        await pilot.pause(0.1)
+        await eventually(lambda: "3 noise hidden" in view.border_subtitle, what="the noise hidden and counted")
+        await drawn(view, 6)
         assert not any("keepalive" in line for line in view.plain_lines())
-        assert len(view.plain_lines()) == 6 and "3 noise hidden" in view.border_subtitle
+        assert len(view.plain_lines()) == 6
         await pilot.press("n")
-        await pilot.pause(0.1)
+        await eventually(lambda: "noise hidden" not in view.border_subtitle, what="the noise shown again")
+        await drawn(view, 9)
         assert len(view.plain_lines()) == 9 and len(app.store) == 9
 
 
@@ -108,12 +123,12 @@ async def test_p_jumps_between_a_request_and_its_reply():
     add_request_and_reply(app, "r1")
     add_request_and_reply(app, "r2")
     async with focused_log(app) as (pilot, view):
-        await pilot.press("up")  # the newest: the reply to r2
-        assert view.selected_entry.stanza_id == "r2" and view.selected_entry.type == "result"
+        await pilot.press("up")
+        await eventually(lambda: selected(view, "r2", "result"), what="the newest: the reply to r2")
         await pilot.press("p")
-        assert view.selected_entry.stanza_id == "r2" and view.selected_entry.type == "get"
+        await eventually(lambda: selected(view, "r2", "get"), what="the jump to its request")
         await pilot.press("p")
-        assert view.selected_entry.type == "result"
+        await eventually(lambda: selected(view, "r2", "result"), what="the jump back to the reply")
         line = view.plain_lines()[0]
         assert "iq get to localhost id=r1 urn:xmpp:ping (XEP-0199)" in line, "each line leads with a summary"
 
@@ -122,28 +137,33 @@ async def test_filter_narrows_the_log_counts_and_explains_mistakes():
     app = app_with_pairs("f", 4)
     async with focused_log(app) as (pilot, view):
         await pilot.press("f")
-        await pilot.pause()
         bar = app.query_one("#traffic-filter", Input)
-        assert bar.has_focus
+        await focused(bar)
         bar.value = "kind:chat"
-        await pilot.pause()
-        problem = str(app.query_one("#traffic-filter-problem").render())
-        assert "unknown kind 'chat'" in problem and "character 6" in problem
+
+        def problem() -> str:
+            return str(app.query_one("#traffic-filter-problem").render())
+
+        await eventually(lambda: "unknown kind 'chat'" in problem(), what="the mistake explained")
+        assert "character 6" in problem()
         bar.value = "type:result or id:f0"
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await eventually(lambda: "5 of 12 match" in view.border_subtitle, what="the filter applied")
+        await drawn(view, 5)
         lines = view.plain_lines()
         assert len(lines) == 5 and not any("keepalive" in line for line in lines)
-        assert "5 of 12 match" in view.border_subtitle
         app.store.append(
             Direction.IN, Kind.IQ, '<iq type="result" id="late" from="localhost"/>', stanza_id="late", type="result"
         )
-        await pilot.pause(0.2)
+        await eventually(lambda: "6 of 13 match" in view.border_subtitle, what="the new stanza taken in")
         assert len(view.plain_lines()) == 6, "new traffic is filtered too"
+        await focused(view)  # Enter gave the focus back to the log
         await pilot.press("f")
+        await focused(bar)
         bar.value = ""
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await eventually(lambda: "match" not in view.border_subtitle, what="the filter cleared")
+        await drawn(view, 13)
         assert len(view.plain_lines()) == 13
 
 
@@ -151,16 +171,17 @@ async def test_search_selects_the_next_and_previous_match():
     app = app_with_pairs("s", 4)
     async with focused_log(app) as (pilot, view):
         await pilot.press("slash")
-        await pilot.pause()
-        app.query_one("#traffic-filter", Input).value = "type:get"
+        bar = app.query_one("#traffic-filter", Input)
+        await focused(bar)
+        bar.value = "type:get"
         await pilot.press("enter")
-        await pilot.pause()
-        assert view.selected_entry.stanza_id == "s0" and view.selected_entry.type == "get"
+        await eventually(lambda: selected(view, "s0", "get"), what="the first match selected")
         await pilot.press("escape")
+        await focused(view)
         await pilot.press("right_square_bracket")
-        assert view.selected_entry.stanza_id == "s1"
+        await eventually(lambda: selected(view, "s1", "get"), what="the next match selected")
         await pilot.press("left_square_bracket")
-        assert view.selected_entry.stanza_id == "s0"
+        await eventually(lambda: selected(view, "s0", "get"), what="the previous match selected")
         assert len(view.plain_lines()) == 12, "search leaves the log whole"
 
 
@@ -180,17 +201,19 @@ async def test_replay_and_reply_put_the_stanza_in_the_composer():
         before = editor.text.rstrip()
         view = app.query_one(TrafficView)
         view.focus()
-        await pilot.pause(0.1)
+        await focused(view)
+        await drawn(view, 1)
         await pilot.press("up", "R")
-        await pilot.pause()
-        assert editor.has_focus
+        await eventually(lambda: editor.has_focus and 'id="q7"' in editor.text, what="the reply in the composer")
         assert editor.text.startswith(before), "what the user wrote stays"
         reply = editor.text.rsplit("\n\n", 1)[1]
         assert 'type="result"' in reply and 'id="q7"' in reply and 'to="bob@localhost/x"' in reply
         assert editor.cursor_location[0] == editor.text.rsplit("\n\n", 1)[0].count("\n") + 2, "the cursor is on it"
         view.focus()
+        await focused(view)
+        with_reply = editor.text
         await pilot.press("r")
-        await pilot.pause()
+        await eventually(lambda: editor.has_focus and editor.text != with_reply, what="the replay in the composer")
         replayed = editor.text.rsplit("\n\n", 1)[1]
         assert 'type="get"' in replayed and 'id="q7"' not in replayed, "a replay gets a fresh id"
         assert "from=" not in replayed and reply in editor.text
@@ -206,34 +229,28 @@ async def test_copy_export_and_the_raw_detail(tmp_path, monkeypatch):
     add_request_and_reply(app, "e1")
     async with focused_log(app) as (pilot, _view):
         await pilot.press("up", "c")
-        await pilot.pause()
-        assert app.clipboard == app.store[2].xml
+        await eventually(lambda: app.clipboard == app.store[2].xml, what="the copy")
         clipboard_file = tmp_path / "state" / "iqconsole" / "clipboard.xml"
         assert clipboard_file.read_text() == app.store[2].xml + "\n"
         assert mode(clipboard_file) == 0o600 and mode(clipboard_file.parent) == 0o700, "private to the user"
         target = tmp_path / "log.jsonl"
         await pilot.press("x")
-        await pilot.pause()
-        app.screen.query_one("#path-input", Input).value = str(target)
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_path(app, pilot, target)
+        await eventually(target.exists, what="the export written")
         assert len(target.read_text().splitlines()) == 1 + 3, "a header and one line per stanza"
         assert mode(target) == 0o600
         await pilot.press("x")
-        await pilot.pause()
-        app.screen.query_one("#path-input", Input).value = str(target)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "ConfirmScreen", "an existing file is not replaced without asking"
+        await choose_path(app, pilot, target)
+        await shown(app, ConfirmScreen)  # an existing file is not replaced without asking
         await pilot.press("n")
-        await pilot.pause()
+        await closed(app, ConfirmScreen)
 
-        detail = app.query_one("#detail")
+        detail = app.query_one("#detail", TrafficDetail)
         detail.focus()
+        await focused(detail)
         await pilot.press("r")
-        await pilot.pause()
-        shown = app.query_one("#detail", TrafficDetail).shown_text
-        assert "raw" in shown and '<iq type="result" id="e1" from="localhost"/>' in shown
+        await eventually(lambda: "raw" in detail.shown_text, what="the raw detail")
+        assert '<iq type="result" id="e1" from="localhost"/>' in detail.shown_text
 
 
 async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp_path):
@@ -241,26 +258,28 @@ async def test_an_export_opens_again_offline_with_the_same_lines_and_filters(tmp
     target = tmp_path / "session.jsonl"
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(TrafficView)
-        await pilot.pause(0.1)
+        await drawn(view, 9)
         recorded = view.plain_lines()
         view.focus()
+        await focused(view)
         await pilot.press("x")
-        await pilot.pause()
-        app.screen.query_one("#path-input", Input).value = str(target)
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_path(app, pilot, target)
+        await eventually(target.exists, what="the export written")
 
     reopened = TrafficViewerApp(load_store(target).store, target)
     async with reopened.run_test(size=SIZE) as pilot:
         view = reopened.query_one(TrafficView)
-        await pilot.pause(0.1)
-        assert view.has_focus and view.region.width > 140, "the log has the whole width"
+        await focused(view)
+        await drawn(view, 9)
+        assert view.region.width > 140, "the log has the whole width"
         assert view.plain_lines() == recorded, "the same lines, pairing and round trips included"
-        view.focus()
         await pilot.press("f")
-        reopened.query_one("#traffic-filter", Input).value = "type:get"
+        bar = reopened.query_one("#traffic-filter", Input)
+        await focused(bar)
+        bar.value = "type:get"
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await eventually(lambda: "3 of 9 match" in str(view.border_subtitle), what="the filter applied")
+        await drawn(view, 3)
         assert len(view.plain_lines()) == 3
 
 
@@ -287,20 +306,22 @@ async def test_secrets_show_only_in_the_detail_pane_on_request():
     app.store.keep_secret(entry.seq, secret)
     async with focused_log(app) as (pilot, view):
         await pilot.press("up")
-        await pilot.pause()
+        detail = app.query_one("#detail", TrafficDetail)
 
         def body():
-            return app.query_one("#detail", TrafficDetail).shown_text
+            return detail.shown_text
 
-        assert "[redacted]" in body() and "AGFsaWNl" not in body()
-        app.query_one("#detail").focus()
+        await eventually(lambda: "[redacted]" in body(), what="the selected stanza in the detail")
+        assert "AGFsaWNl" not in body()
+        detail.focus()
+        await focused(detail)
         await pilot.press("S")
-        await pilot.pause()
-        assert "AGFsaWNlAHMzY3JldA==" in body() and "SECRETS SHOWN" in body()
+        await eventually(lambda: "SECRETS SHOWN" in body(), what="the secret shown on request")
+        assert "AGFsaWNlAHMzY3JldA==" in body()
         assert "AGFsaWNl" not in "".join(view.plain_lines()), "the log stays redacted"
         await pilot.press("S")
-        await pilot.pause()
-        assert "AGFsaWNl" not in body()
+        await eventually(lambda: "SECRETS SHOWN" not in body(), what="the secret hidden again")
+        assert "AGFsaWNl" not in body() and "[redacted]" in body()
 
 
 async def test_request_lines_say_what_became_of_them():
@@ -331,9 +352,10 @@ async def test_request_lines_say_what_became_of_them():
         type="get",
         recipient="localhost",
     )
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
-        lines = [line for line in app.query_one(TrafficView).plain_lines() if " get " in line]
+    async with app.run_test(size=SIZE):
+        view = app.query_one(TrafficView)
+        await drawn(view, len(app.store))
+        lines = [line for line in view.plain_lines() if " get " in line]
         assert "[answered]" in lines[0] and "[error item-not-found]" in lines[1] and "[pending]" in lines[2]
 
 
@@ -395,14 +417,14 @@ async def test_the_viewer_shows_every_request_state_as_the_console_did(tmp_path)
     console = IqConsoleApp(Account("alice@example.org/console"), store=store, connect_on_start=False)
     async with console.run_test(size=SIZE):
         live = console.query_one(TrafficView)
-        await eventually(lambda: len(live.rows) == len(store), what="the console's rows")
+        await drawn(live, len(store))
         recorded = live.plain_lines()
     path = tmp_path / "states.jsonl"
     write_jsonl(path, store)
     viewer = TrafficViewerApp(load_store(path).store, path)
     async with viewer.run_test(size=SIZE):
         view = viewer.query_one(TrafficView)
-        await eventually(lambda: len(view.rows) == len(store), what="the viewer's rows")
+        await drawn(view, len(store))
         assert view.plain_lines() == recorded
     assert any("[cancelled]" in line for line in recorded) and any("[answered late]" in line for line in recorded)
 
@@ -413,21 +435,24 @@ async def test_the_viewer_describes_its_file_and_cannot_compose_log_in_or_write_
     viewer = TrafficViewerApp(load_store(path).store, path)
     async with viewer.run_test(size=SIZE) as pilot:
         view = viewer.query_one(TrafficView)
-        await eventually(lambda: view.has_focus and len(view.rows) == 11, what="the recording")
+        await focused(view)
+        await drawn(view, 11)
         top = str(viewer.query_one("#recording").render())
         assert "states.jsonl · 11 stanzas · " in top and " → " in top, top
         assert "pending" not in top and "disconnected" not in top and "no account" not in top
         await eventually(lambda: bool(viewer.query(FooterKey)), what="the footer's keys")
-        shown = {key.description for key in viewer.query(FooterKey)}
-        assert "Filter…" in shown and not shown & {"Send", "Replay", "Account…", "Templates…"}, shown
+        in_footer = {key.description for key in viewer.query(FooterKey)}
+        assert "Filter…" in in_footer and not in_footer & {"Send", "Replay", "Account…", "Templates…"}, in_footer
         palette = {action.title for action in bound_actions(viewer.screen)}
         assert "Traffic: Export…" in palette and not any(
             title.startswith(("Composer", "App: Account")) for title in palette
         )
         assert "Traffic: Replay" not in palette
         await pilot.press("up", "r", "R", "E", "ctrl+l", "ctrl+t")
-        await pilot.pause()
-        assert view.has_focus and len(viewer.screen_stack) == 1, "no composer, no login form"
+        await pilot.press("f1")  # its help comes after whatever those keys brought
+        await shown(viewer, HelpScreen)
+        assert len(viewer.screen_stack) == 2, "no composer, no login form"
+        assert viewer.screen_stack[0].focused is view, "the focus stayed on the log"
     assert not locations.draft_file().exists() and not locations.history_file().exists()
 
 
