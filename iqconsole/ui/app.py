@@ -75,9 +75,9 @@ class IqConsoleApp(App[None]):
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Explain the focused pane and its keys"),
-        Binding("f2", "focus('editor')", "Composer", id="app.focus-composer", show=False),
-        Binding("f3", "focus('traffic')", "Traffic", id="app.focus-traffic", show=False),
-        Binding("f4", "focus('responders')", "Responders", id="app.focus-responders", show=False),
+        Binding("f2", "focus('editor')", "Focus composer", id="app.focus-composer", show=False),
+        Binding("f3", "focus('traffic')", "Focus traffic", id="app.focus-traffic", show=False),
+        Binding("f4", "focus('responders')", "Focus responders", id="app.focus-responders", show=False),
         Binding("ctrl+l", "login", "Account…", id="app.login", tooltip="Log in again or change account"),
         Binding(
             "f8",

@@ -323,13 +323,22 @@ async def pick_from_palette(app: IqConsoleApp, pilot, query: str, title: str) ->
     await pilot.press("ctrl+p")
     await eventually(lambda: isinstance(app.screen, CommandPalette), what="the palette")
     await pilot.press(*query)
+
+    def highlighted() -> str:
+        listed = app.screen.query_one(CommandList)
+        index = listed.highlighted
+        return "" if index is None else str(listed.get_option_at_index(index).prompt).splitlines()[0]
+
     await eventually(
         lambda: any(prompt.startswith(f"{title}  ") for prompt in palette_prompts(app)), what=f"{title!r} listed"
     )
-    prompts = palette_prompts(app)
-    line = next(prompt for prompt in prompts if prompt.startswith(f"{title}  "))
-    for _ in range(prompts.index(line) + 1):
+    for _ in range(len(palette_prompts(app)) + 1):  # the list may still be filling: move until it is ours
+        if highlighted().startswith(f"{title}  "):
+            break
         await pilot.press("down")
+        await pilot.pause()
+    line = highlighted()
+    assert line.startswith(f"{title}  "), (line, palette_prompts(app))
     await pilot.press("enter")
     await eventually(lambda: not isinstance(app.screen, CommandPalette), what="the palette to close")
     return line
@@ -354,11 +363,13 @@ async def test_the_palette_runs_a_pane_action_from_another_pane_and_shows_its_ke
         assert line.endswith("  x"), line
         await eventually(lambda: isinstance(app.screen, PathScreen), what="the export dialog")
         await pilot.press("escape")
-        app.traffic.focus()
+        line = await pick_from_palette(app, pilot, "focus traffic", "App: Focus traffic")
+        assert line.endswith("  f3"), line
+        await eventually(lambda: app.traffic.has_focus, what="the log focused from the palette")
         app.set_keymap({"composer.send": "ctrl+e"})
         line = await pick_from_palette(app, pilot, "send", "Composer: Send")
         assert line.endswith("  ^e"), "the key follows the keymap"
-        await eventually(lambda: "not connected" in outcome(app), what="the send, refused offline")
+        await eventually(lambda: "not connected" in outcome(app), what=f"the send, refused offline: {outcome(app)!r}")
 
 
 async def test_textuals_own_commands_stay_in_the_palette():
