@@ -359,7 +359,7 @@ def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) 
         )
         greeting = (
             f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
-            f"{peer.jid} answers ping, version, time and disco#info. Ctrl+J sends, F1 explains."
+            f"{peer.jid} answers ping, version, time and disco#info."
         )
         return _run_app(
             account,

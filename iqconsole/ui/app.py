@@ -164,7 +164,8 @@ class IqConsoleApp(App[None]):
         self.composer.context = self.composer_context()
         self._load_templates()
         if self.greeting:
-            self.notify(terminal_safe(self.greeting), title="iqconsole", timeout=15, markup=False)
+            keys = f"{self.key_label('composer.send', 'ctrl+j')} sends, {self.key_label('app.help', 'f1')} explains."
+            self.notify(f"{terminal_safe(self.greeting)} {keys}", title="iqconsole", timeout=15, markup=False)
         for companion in self.companions:
             self.run_worker(companion(), group="companions", exit_on_error=False)
         if not self.connect_on_start:
@@ -351,7 +352,9 @@ class IqConsoleApp(App[None]):
             editor.insert(insertion.text, editor.location_of(insertion.offset))
             editor.move_cursor(editor.location_of(insertion.stanza_start))
         editor.focus()
-        self.composer.report(f"Inserted the template {template.title!r}: Ctrl+J sends it.")
+        self.composer.report(
+            f"Inserted the template {template.title!r}: {self.key_label('composer.send', 'ctrl+j')} sends it."
+        )
 
     def _save_template(self, answer: tuple[str, str] | None, overwrite: bool = False) -> None:
         if answer is None:
@@ -386,7 +389,9 @@ class IqConsoleApp(App[None]):
             editor.insert("\n\n" + event.text, end)
             editor.move_cursor((end[0] + 2, 0))
         editor.focus()
-        self.composer.report("From the log: edit it, then Ctrl+J sends the stanza under the cursor.")
+        self.composer.report(
+            f"From the log: edit it, then {self.key_label('composer.send', 'ctrl+j')} sends the stanza under the cursor."
+        )
 
     @on(TrafficView.Selected)
     def show_selected(self, event: TrafficView.Selected) -> None:
@@ -463,6 +468,11 @@ class IqConsoleApp(App[None]):
         self.notify(f"{len(loaded)} responder(s) loaded from {path}", title="Responders")
 
     # -- help ------------------------------------------------------------------------------
+
+    def key_label(self, binding_id: str, default: str) -> str:
+        """The first key of a binding as the user must press it now (the keymap wins): 'Ctrl+J'."""
+        first = self.keymap.get(binding_id, default).split(",")[0].strip()
+        return "+".join(part.upper() if len(part) == 1 else part.capitalize() for part in first.split("+"))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -69,6 +69,14 @@ async def test_a_rebound_key_works_and_the_old_one_no_longer_does():
         assert "| `f9` | Help | `app.help` |" in help_text, "the help lists the user's key"
 
 
+async def test_the_greeting_names_the_keys_as_rebound():
+    app = offline_app(keymap={"composer.send": "ctrl+e", "app.help": "f9"}, greeting="Sandbox server.")
+    async with app.run_test(size=SIZE):
+        await eventually(lambda: bool(app._notifications), what="the greeting")
+        (greeting,) = [notification.message for notification in app._notifications]
+        assert greeting == "Sandbox server. Ctrl+E sends, F9 explains.", greeting
+
+
 async def test_the_viewer_takes_the_keymap_too(tmp_path):
     path = tmp_path / "states.jsonl"
     write_jsonl(path, every_request_state())
