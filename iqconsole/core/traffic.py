@@ -127,7 +127,6 @@ class TrafficStore:
     dropped: int = 0
     skipped: int = 0  # stanzas from the server read but not taken in (over a limit, or unhandleable)
     pairings: dict[int, Pairing] = field(default_factory=dict)
-    pairings_version: int = 0  # bumped whenever a request's state changes: views redraw its row
     _pending: dict[str, Pairing] = field(default_factory=dict)
     _reply_of: dict[int, int] = field(default_factory=dict)
     _secrets: dict[int, str] = field(default_factory=dict, repr=False)
@@ -201,12 +200,11 @@ class TrafficStore:
             self._forget(self.entries[0])
             self.dropped += 1
         self.entries.append(entry)
-        if kind is Kind.NOTICE:
-            pass
-        elif direction is Direction.IN:
-            self.count_in += 1
-        else:
-            self.count_out += 1
+        if kind is not Kind.NOTICE:  # the console's own words are not traffic in or out
+            if direction is Direction.IN:
+                self.count_in += 1
+            else:
+                self.count_out += 1
         if kind is Kind.IQ and stanza_id:
             self._pair(entry)
         self.changed.emit(None)
@@ -239,7 +237,6 @@ class TrafficStore:
         pairing.reply = entry
         pairing.state = PairState.ERROR if entry.type == "error" else PairState.ANSWERED
         self._reply_of[entry.seq] = pairing.request.seq
-        self.pairings_version += 1
 
     @staticmethod
     def _pending_key(direction: Direction, stanza_id: str) -> str:
@@ -277,7 +274,6 @@ class TrafficStore:
         if pairing is not None and pairing.state is PairState.PENDING:
             pairing.state = pairing.gave_up = state
             self._waiting_out.discard(pairing.request.seq)
-            self.pairings_version += 1
             self.changed.emit(None)
 
     def pairing_of(self, entry: TrafficEntry) -> Pairing | None:

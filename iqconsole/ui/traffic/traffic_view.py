@@ -146,7 +146,6 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
         self.user_filter: TrafficFilter | None = None
         self.search: TrafficFilter | None = None
         self._seen_total = -1
-        self._seen_pairings = -1  # the store's pairings_version last drawn
         self._last_take = 0.0
         self._row_style = Style()
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
@@ -177,8 +176,8 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
     def take_new_entries(self) -> None:
         """After the store changed: one refresh however many stanzas came."""
         total = self.store.total
-        if total == self._seen_total:
-            self._show_pairing_changes()
+        if total == self._seen_total:  # no new entry: a request stopped waiting, its row says so
+            self.refresh()
             return
         now = time.monotonic()
         if total - self._seen_total > FLOOD_BATCH and now - self._last_take < FLOOD_INTERVAL:
@@ -186,7 +185,6 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
             self._updates.notify_in(FLOOD_INTERVAL - (now - self._last_take))
             return
         self._seen_total, self._last_take = total, now
-        self._seen_pairings = self.store.pairings_version
         added = self.rows.update()
         self._show_rows()
         if self.following:
@@ -196,12 +194,6 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
         else:
             self.unseen += added
         self.refresh()
-
-    def _show_pairing_changes(self) -> None:
-        """A request timed out or was cancelled: redraw (only rows whose state changed miss the cache)."""
-        if self.store.pairings_version != self._seen_pairings:
-            self._seen_pairings = self.store.pairings_version
-            self.refresh()
 
     def _show_rows(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
