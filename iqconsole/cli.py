@@ -1,5 +1,6 @@
-"""Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole respond`
-(headless responders), `iqconsole view` (a recorded log), `iqconsole locate`.
+"""Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole learn`
+(lessons on the sandbox), `iqconsole respond` (headless responders), `iqconsole view` (a
+recorded log), `iqconsole locate`.
 
 slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
 `locate` answer at once."""
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
     from iqconsole.core.account import Account
     from iqconsole.core.config import Config
+    from iqconsole.core.lessons import Lesson
 
 EXIT_CRASHED = 1
 EXIT_USAGE = 2
@@ -81,6 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_ui_options(sandbox)
     _add_limit_options(sandbox)
+    learn = commands.add_parser(
+        "learn",
+        help="lessons on a throwaway local Prosody, each step checked on the live traffic",
+        description="Open the console on the sandbox (as `iqconsole sandbox`) with a lessons pane: the built-in "
+        "lessons and those of your lessons folder (`iqconsole locate`), or only those of DIR_OR_FILE. "
+        "A broken lesson file given here is refused with its file and line (exit code 2).",
+        argument_default=argparse.SUPPRESS,
+    )
+    learn.add_argument(
+        "lessons",
+        nargs="?",
+        type=Path,
+        metavar="DIR_OR_FILE",
+        help="your own lessons: a .toml file or a folder of them",
+    )
+    _add_ui_options(learn)
+    _add_limit_options(learn)
     respond = commands.add_parser(
         "respond",
         help="answer IQs with a responder file, without the UI (for a client's CI)",
@@ -187,7 +206,7 @@ def _run_command(args: argparse.Namespace) -> int:
         if account is None:
             raise UsageError("respond needs --jid and --password-env")
         return run_respond(args, account, responders)
-    if args.command in ("view", "sandbox"):
+    if args.command in ("view", "sandbox", "learn"):
         _refuse_options(
             args,
             ("jid", *CONNECTION_OPTIONS, *(CONSOLE_OPTIONS if args.command == "view" else ())),
@@ -197,9 +216,10 @@ def _run_command(args: argparse.Namespace) -> int:
     settings = ui_settings(args)
     if args.command == "view":
         return run_view(args, settings)
+    lessons = _load_lessons(getattr(args, "lessons", None)) if args.command == "learn" else None
     responders = _load_responders(args.responders)
-    if args.command == "sandbox":
-        return run_sandbox(settings, responders, args.responders)
+    if args.command in ("sandbox", "learn"):
+        return run_sandbox(settings, responders, args.responders, lessons)
     return _run_app(_account(args, settings.limits), settings, responders=responders, responders_file=args.responders)
 
 
@@ -219,6 +239,23 @@ def _load_responders(path: Path | None):
         return load_responders(path)
     except ResponderError as error:
         raise UsageError(f"--responders {error}", EXIT_RESPONDERS) from None
+
+
+def _load_lessons(source: Path | None) -> tuple[list[Lesson], list[str]]:
+    """The lessons of `source` (every problem refuses them), else the built-in and the user's
+    own (a broken file of the user's folder is skipped, and said in the app)."""
+    from iqconsole.core.lessons import discover_lessons, load_lessons
+
+    if source is None:
+        return discover_lessons(locations.lessons_dir())
+    if not source.exists():
+        raise UsageError(f"learn: {source}: no such file or folder")
+    lessons, problems = load_lessons([source])
+    if problems:
+        raise UsageError("learn: " + "\nlearn: ".join(problems))
+    if not lessons:
+        raise UsageError(f"learn: {source}: no lesson files (*.toml) in it")
+    return lessons, problems
 
 
 def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
@@ -330,7 +367,14 @@ def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
     return outcome or (EXIT_LINES_SKIPPED if loaded.skipped else 0)
 
 
-def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) -> int:
+def run_sandbox(
+    settings: UiSettings,
+    responders,
+    responders_file: Path | None,
+    lessons: tuple[list[Lesson], list[str]] | None = None,
+) -> int:
+    """The console as alice on a throwaway Prosody, with bob's demo client; with `lessons`
+    (and the problems of the files that could not be read), the lessons pane too."""
     from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
     from iqconsole.core.sandbox import ProsodySandbox, SandboxError
@@ -361,6 +405,10 @@ def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) 
             f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info."
         )
+        extras: dict[str, Any] = {}
+        if lessons is not None:
+            greeting += " F9 shows a working stanza for the lesson's step; F10 moves to the lessons."
+            extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": peer.jid}
         return _run_app(
             account,
             settings,
@@ -368,6 +416,7 @@ def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) 
             responders_file=responders_file,
             companions=(lambda: run_demo_peer(peer),),
             greeting=greeting,
+            **extras,
         )
     finally:
         sandbox.stop()
@@ -429,9 +478,11 @@ def reading_limits(args: argparse.Namespace, config: Config) -> Limits:
 
 
 def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> int:
+    """The console; with `lessons` among the extras, the one of `iqconsole learn`."""
     from iqconsole.ui.app import IqConsoleApp
+    from iqconsole.ui.lessons.learn_app import LearnApp
 
-    app = IqConsoleApp(
+    app = (LearnApp if "lessons" in extras else IqConsoleApp)(
         account,
         theme_name=settings.theme,
         reply_timeout=settings.timeout,

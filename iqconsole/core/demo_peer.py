@@ -1,7 +1,8 @@
 """A second account for the sandbox demo: a plain slixmpp client with the usual plugins.
 
 It gives a newcomer someone to talk to besides the server: bob@localhost/demo answers
-ping, software version, entity time and disco#info, like a typical client would.
+ping, software version, entity time and disco#info, like a typical client would, and does
+what the lessons ask of him (core/demo_lessons.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 from iqconsole.core.account import Account
+from iqconsole.core.demo_lessons import teach_lessons
 
 # Entity time is answered below: slixmpp 1.17's xep_0202 fails to format the time on a UTC host.
 DEMO_PLUGINS = ("xep_0030", "xep_0092", "xep_0199")
@@ -31,8 +33,9 @@ def _answer_time(iq: StanzaBase) -> None:
     reply.send()
 
 
-async def run_demo_peer(account: Account) -> None:
-    """Log in, answer until cancelled (the console exiting), then leave cleanly."""
+async def run_demo_peer(account: Account, online: asyncio.Event | None = None) -> None:
+    """Log in, answer until cancelled (the console exiting), then leave cleanly; `online` is
+    set once logged in and present."""
     peer = slixmpp.ClientXMPP(account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
     peer.enable_direct_tls = False
     if account.ca_file is not None:
@@ -42,11 +45,14 @@ async def run_demo_peer(account: Account) -> None:
     peer.plugin["xep_0092"].config["software_name"] = "iqconsole demo peer"
     peer.plugin["xep_0030"].add_feature(TIME_NS)
     peer.register_handler(Callback("entity time", MatchXPath(f"{{jabber:client}}iq/{{{TIME_NS}}}time"), _answer_time))
+    teach_lessons(peer)
     peer.add_event_handler("session_start", lambda _event: peer.send_presence())
     started = asyncio.ensure_future(peer.wait_until("session_start", 15))
     peer.connect(account.host, account.port)
     try:
         await started
+        if online is not None:
+            online.set()
         await asyncio.Event().wait()
     finally:
         peer.cancel_connection_attempt()

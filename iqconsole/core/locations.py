@@ -41,8 +41,18 @@ def draft_file() -> Path:
     return data_dir() / "draft.xml"
 
 
+def lessons_dir() -> Path:
+    """The user's own lessons (they override built-ins of the same file name)."""
+    return data_dir() / "lessons"
+
+
 def state_dir() -> Path:
     return user_state_path(APP)
+
+
+def lesson_progress_file() -> Path:
+    """How far the learner got in each lesson (`iqconsole learn`)."""
+    return state_dir() / "lesson-progress.json"
 
 
 def log_file() -> Path:
@@ -64,6 +74,8 @@ def all_locations() -> dict[str, Path]:
         "templates": templates_dir(),
         "history": history_file(),
         "draft": draft_file(),
+        "lessons": lessons_dir(),
+        "lesson-progress": lesson_progress_file(),
         "builtin-themes": builtin_themes_dir(),
         "log": log_file(),
     }

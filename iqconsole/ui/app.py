@@ -17,6 +17,7 @@ from textual.widgets import Footer
 from iqconsole.core import locations
 from iqconsole.core.account import Account
 from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT, ConnectionFailure, ConnectionState, StateChange
+from iqconsole.core.events import Listeners
 from iqconsole.core.history import History
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
@@ -39,7 +40,7 @@ from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
-from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.screens.help_screen import HelpScreen, declared_bindings
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.screens.redirect_screen import RedirectScreen
@@ -131,6 +132,7 @@ class IqConsoleApp(App[None]):
         self.templates: dict[str, Template] = {}
         self.server_features: ServerFeatures | None = None  # what the server announced at login
         self._warned: tuple[str, int | None] | None = None  # the send whose warnings were shown
+        self.sent_from_composer: Listeners[tuple[str, ...]] = Listeners()  # the ids of what the user sent
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -279,6 +281,9 @@ class IqConsoleApp(App[None]):
             composer.report("✖ Not sent: not connected: press Ctrl+L to log in", "error")
             return
         sent = session.send_all(checked.stanzas, composer.timeout)
+        self.sent_from_composer.emit(
+            tuple(outgoing.element.get("id", "") for outgoing in checked.stanzas[: sent.count])
+        )
         for reply in sent.replies:
             self.run_worker(self._report_reply(reply), group="replies", exit_on_error=False)
         if sent.error is not None:
@@ -381,17 +386,22 @@ class IqConsoleApp(App[None]):
 
     @on(ConsoleTrafficView.ComposeRequested)
     def compose_from_log(self, event: ConsoleTrafficView.ComposeRequested) -> None:
+        self.put_in_composer(
+            event.text,
+            f"From the log: edit it, then {self.key_label('composer.send', 'ctrl+j')} sends the stanza under the cursor.",
+        )
+
+    def put_in_composer(self, text: str, report: str) -> None:
+        """Put `text` in the editor, the cursor on it, and say `report` under it."""
         editor = self.composer.editor
         if not editor.text.strip():
-            editor.text = event.text
+            editor.text = text
         else:  # added after what is there (undoable), never replacing what the user wrote
             end = editor.document.end
-            editor.insert("\n\n" + event.text, end)
+            editor.insert("\n\n" + text, end)
             editor.move_cursor((end[0] + 2, 0))
         editor.focus()
-        self.composer.report(
-            f"From the log: edit it, then {self.key_label('composer.send', 'ctrl+j')} sends the stanza under the cursor."
-        )
+        self.composer.report(report)
 
     @on(TrafficView.Selected)
     def show_selected(self, event: TrafficView.Selected) -> None:
@@ -477,4 +487,4 @@ class IqConsoleApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.focused, list(self.BINDINGS), self.keymap))
+        self.push_screen(HelpScreen(self.focused, declared_bindings(self), self.keymap))

@@ -22,7 +22,7 @@ KEYS_ALLOWED = "key names such as f6, ctrl+j, alt+enter, shift+tab, question_mar
 
 def binding_ids() -> list[str]:
     """Every binding id of the app, its panes and its screens."""
-    import iqconsole.ui.app  # noqa: F401  (imports every pane and screen, so their classes exist)
+    import iqconsole.ui.lessons.learn_app  # noqa: F401  (imports the app, every pane and screen, so their classes exist)
 
     ids = {
         binding.id

@@ -1,0 +1,112 @@
+"""Driving `iqconsole learn` as a learner does: open a lesson from the list, type stanzas in the
+composer, send them, and wait for the lesson to say a step is done or what went wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from textual import events
+from textual.keys import _character_to_key
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from iqconsole.core.demo_peer import run_demo_peer
+from iqconsole.core.lessons import BUILTIN_LESSONS_DIR, load_lessons
+from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.lessons.learn_app import LearnApp
+from iqconsole.ui.lessons.lesson_list import LessonList
+from tests.ui.waiting import focused
+from tests.xmpp_helpers import account_for, eventually
+
+SIZE = (170, 50)
+WAIT = 20.0  # seconds: a login, a reply or a lesson's timeout on a busy machine
+_learners = itertools.count()
+
+
+def learn_app(prosody) -> tuple[LearnApp, asyncio.Event]:
+    """The console of `iqconsole learn` with the built-in lessons, for a new account (its roster
+    and private storage empty), and bob's demo client; the event is set once bob is online."""
+    learner = f"learner{next(_learners)}"
+    prosody.add_account(learner)
+    bob = account_for(prosody, "bob", "demo")
+    lessons, problems = load_lessons([BUILTIN_LESSONS_DIR])
+    assert not problems
+    online = asyncio.Event()
+    app = LearnApp(
+        account_for(prosody, learner, "learn"),
+        lessons=lessons,
+        bob=bob.jid,
+        companions=(lambda: run_demo_peer(bob, online),),
+    )
+    return app, online
+
+
+async def ready(app: LearnApp, online: asyncio.Event) -> None:
+    """Online, bob's client too, and the lessons pane drawn."""
+    await eventually(
+        lambda: app.session is not None and app.session.online and online.is_set() and bool(app.query(LessonList)),
+        timeout=WAIT,
+        what="the learner and bob online, the lessons shown",
+    )
+
+
+async def open_lesson(app: LearnApp, pilot: Pilot, number: int) -> None:
+    """F10 to the list, down to lesson `number`, Enter."""
+    await pilot.press("f10")
+    lesson_list = app.query_one(LessonList)
+    await focused(lesson_list)
+    await pilot.press("home", *["down"] * (number - 1), "enter")
+    wanted = app.tutor.lessons[number - 1]
+    await eventually(lambda: app.tutor.lesson is wanted, what=f"lesson {number} open")
+
+
+def type_burst(app: LearnApp, text: str) -> None:
+    """Each character as a key event, as fast as a terminal sends a quick typist's keys: through
+    the app's key handling like any key (Pilot's `press` waits for idle after each, ~0.1 s)."""
+    assert app._driver is not None
+    for character in text:
+        key = events.Key(_character_to_key(character), character)
+        key.set_sender(app)
+        app._driver.send_message(key)
+
+
+async def type_in_composer(app: LearnApp, pilot: Pilot, text: str) -> None:
+    """F2 to the composer, F7 to select all, then the stanza typed (replacing it)."""
+    editor = app.query_one(ComposerEditor)
+    await pilot.press("f2")
+    await focused(editor)
+    await pilot.press("f7")
+    type_burst(app, text)
+    await eventually(lambda: editor.text == text, what=f"{text!r} typed")
+
+
+async def send(app: LearnApp, pilot: Pilot, text: str, presses: int = 1) -> None:
+    """Type `text` and press Ctrl+J (twice to send past a warning, such as an unknown namespace)."""
+    await type_in_composer(app, pilot, text)
+    sent = app.store.count_out
+    for _press in range(presses):
+        await pilot.press("ctrl+j")
+    await eventually(lambda: app.store.count_out > sent, what=f"{text!r} sent")
+
+
+async def step_done(app: LearnApp, step: int) -> None:
+    """Step `step` (counted from 1) of the open lesson passed."""
+    await eventually(lambda: app.tutor.step >= step, timeout=WAIT, what=f"step {step} done ({app.tutor.hint})")
+
+
+async def hinted(app: LearnApp, *words: str) -> str:
+    """A wrong attempt's hint, holding every one of `words`, shown in the pane; returned."""
+    await eventually(lambda: all(word in app.tutor.hint for word in words), timeout=WAIT, what=f"a hint with {words}")
+    lesson_text = app.query_one("#lesson-text")
+    await eventually(lambda: "✖" in lesson_text.source, what="the hint in the lessons pane")
+    return app.tutor.hint
+
+
+async def set_timeout(app: LearnApp, pilot: Pilot, seconds: str) -> None:
+    """Click the timeout box under the composer and type a new number of seconds."""
+    box = app.query_one("#composer-timeout", Input)
+    await pilot.click(box)
+    await focused(box)
+    await pilot.press("end", *["backspace"] * len(box.value), *seconds)
+    await eventually(lambda: box.value == seconds, what=f"the timeout {seconds}")
