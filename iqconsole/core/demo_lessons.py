@@ -80,10 +80,10 @@ async def _ask_question(peer: slixmpp.ClientXMPP, caller: JID) -> None:
     try:
         reply = await question.send(timeout=ANSWER_TIMEOUT)
     except IqError as error:
-        heard = f"an error: {error.condition}"
+        heard = f"an error, {error.condition}"
     except IqTimeout:
-        heard = "no answer"
+        heard = "no answer at all"
     else:
         answer = reply.xml.find(f"{{{QUIZ_NS}}}answer")
-        heard = f"the answer {answer.text!r}" if answer is not None and answer.text else "a result without <answer>"
-    peer.send_message(mto=caller, mbody=f"bob asked {QUESTION!r} and got {heard}.", mtype="chat")
+        heard = answer.text if answer is not None and answer.text else "a result without an answer element"
+    peer.send_message(mto=caller, mbody=f"I asked you: {QUESTION} I got: {heard}", mtype="chat")

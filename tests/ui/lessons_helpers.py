@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import unicodedata
 
 from textual import events
-from textual.keys import _character_to_key
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Markdown
+from textual.widgets.text_area import Selection
 
 from iqconsole.core.demo_peer import run_demo_peer
 from iqconsole.core.lessons import BUILTIN_LESSONS_DIR, load_lessons
@@ -53,31 +55,38 @@ async def ready(app: LearnApp, online: asyncio.Event) -> None:
 
 async def open_lesson(app: LearnApp, pilot: Pilot, number: int) -> None:
     """F10 to the list, down to lesson `number`, Enter."""
-    await pilot.press("f10")
+    hit(app, "f10")
     lesson_list = app.query_one(LessonList)
     await focused(lesson_list)
-    await pilot.press("home", *["down"] * (number - 1), "enter")
+    hit(app, "home", *["down"] * (number - 1), "enter")
     wanted = app.tutor.lessons[number - 1]
     await eventually(lambda: app.tutor.lesson is wanted, what=f"lesson {number} open")
 
 
-def type_burst(app: LearnApp, text: str) -> None:
-    """Each character as a key event, as fast as a terminal sends a quick typist's keys: through
-    the app's key handling like any key (Pilot's `press` waits for idle after each, ~0.1 s)."""
+def hit(app: LearnApp, *keys: str) -> None:
+    """Keys (names such as "ctrl+j", or characters) as a terminal sends a quick typist's keys:
+    each a Key event through the app's key handling, as Pilot's `press` makes them, without its
+    wait for the CPU to go idle after each (~0.1 s a key here). Wait for what they do instead."""
     assert app._driver is not None
-    for character in text:
-        key = events.Key(_character_to_key(character), character)
-        key.set_sender(app)
-        app._driver.send_message(key)
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        try:
+            character: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(name, name)))
+        except KeyError:
+            character = key if len(key) == 1 else None
+        event = events.Key(name, character)
+        event.set_sender(app)
+        app._driver.send_message(event)
 
 
 async def type_in_composer(app: LearnApp, pilot: Pilot, text: str) -> None:
     """F2 to the composer, F7 to select all, then the stanza typed (replacing it)."""
     editor = app.query_one(ComposerEditor)
-    await pilot.press("f2")
+    hit(app, "f2")
     await focused(editor)
-    await pilot.press("f7")
-    type_burst(app, text)
+    hit(app, "f7")
+    await eventually(lambda: editor.selection == Selection((0, 0), editor.document.end), what="all selected")
+    hit(app, *text)
     await eventually(lambda: editor.text == text, what=f"{text!r} typed")
 
 
@@ -85,9 +94,22 @@ async def send(app: LearnApp, pilot: Pilot, text: str, presses: int = 1) -> None
     """Type `text` and press Ctrl+J (twice to send past a warning, such as an unknown namespace)."""
     await type_in_composer(app, pilot, text)
     sent = app.store.count_out
-    for _press in range(presses):
-        await pilot.press("ctrl+j")
+    hit(app, *["ctrl+j"] * presses)
     await eventually(lambda: app.store.count_out > sent, what=f"{text!r} sent")
+
+
+async def show_me_and_send(app: LearnApp, pilot: Pilot, presses: int = 1) -> None:
+    """F9 ("Show me"), then Ctrl+J on the stanza it put in the composer."""
+    step = app.tutor.current_step
+    assert step is not None
+    editor = app.query_one(ComposerEditor)
+    hit(app, "f9")
+    await eventually(
+        lambda: editor.text.rstrip().endswith(step.show.strip()) and editor.has_focus, what="the stanza shown"
+    )
+    sent = app.store.count_out
+    hit(app, *["ctrl+j"] * presses)
+    await eventually(lambda: app.store.count_out > sent, what="the stanza shown, sent")
 
 
 async def step_done(app: LearnApp, step: int) -> None:
@@ -98,9 +120,18 @@ async def step_done(app: LearnApp, step: int) -> None:
 async def hinted(app: LearnApp, *words: str) -> str:
     """A wrong attempt's hint, holding every one of `words`, shown in the pane; returned."""
     await eventually(lambda: all(word in app.tutor.hint for word in words), timeout=WAIT, what=f"a hint with {words}")
-    lesson_text = app.query_one("#lesson-text")
-    await eventually(lambda: "✖" in lesson_text.source, what="the hint in the lessons pane")
+    await pane_shows(app, "✖")
     return app.tutor.hint
+
+
+async def pane_shows(app: LearnApp, *words: str) -> None:
+    """The lessons pane shows every one of `words` (it redraws at the next frame)."""
+    await eventually(lambda: all(word in lesson_text(app) for word in words), what=f"{words} in the lessons pane")
+
+
+def lesson_text(app: LearnApp) -> str:
+    """What the lessons pane shows of the open lesson (its Markdown)."""
+    return app.query_one("#lesson-text", Markdown).source
 
 
 async def set_timeout(app: LearnApp, pilot: Pilot, seconds: str) -> None:
@@ -108,5 +139,7 @@ async def set_timeout(app: LearnApp, pilot: Pilot, seconds: str) -> None:
     box = app.query_one("#composer-timeout", Input)
     await pilot.click(box)
     await focused(box)
-    await pilot.press("end", *["backspace"] * len(box.value), *seconds)
+    hit(app, "end", *["backspace"] * len(box.value))
+    await eventually(lambda: box.value == "", what="the timeout box emptied")
+    hit(app, *seconds)
     await eventually(lambda: box.value == seconds, what=f"the timeout {seconds}")

@@ -19,7 +19,7 @@ from iqconsole.ui.lessons.lessons_pane import LessonsPane
 
 
 class LearnApp(IqConsoleApp):
-    CSS_PATH = Path(inspect.getfile(IqConsoleApp)).with_name("app.tcss")  # the one stylesheet
+    CSS_PATH = str(Path(inspect.getfile(IqConsoleApp)).with_name("app.tcss"))  # the one stylesheet
     BINDINGS = [
         Binding(
             "f9",
