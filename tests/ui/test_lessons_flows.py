@@ -146,7 +146,7 @@ async def test_lesson_6_timeouts_cancel_and_late_replies(prosody):
         await ready(app, online)
         await open_lesson(app, pilot, 6)
         await show_me_and_send(app, pilot, presses=2)
-        await eventually(lambda: app.session.pending, what="the request waiting")
+        await eventually(lambda: bool(app.session.pending), what="the request waiting")
         hit(app, "ctrl+g")
         await step_done(app, 1)
         await set_timeout(app, pilot, "1")
