@@ -155,9 +155,17 @@ def iq(store: TrafficStore, direction: Direction, stanza_id: str, type: str, pee
     namespace = payload.split("xmlns='")[1].split("'")[0] if payload else ""
     to_or_from = "to" if direction is Direction.OUT else "from"
     xml = f"<iq type='{type}' id='{stanza_id}' {to_or_from}='{peer}'>{payload}</iq>"
-    addresses = {"recipient": peer} if direction is Direction.OUT else {"sender": peer}
+    out = direction is Direction.OUT
     return store.append(
-        direction, Kind.IQ, xml, stanza_id=stanza_id, type=type, namespace=namespace, tag="iq", **addresses
+        direction,
+        Kind.IQ,
+        xml,
+        stanza_id=stanza_id,
+        type=type,
+        namespace=namespace,
+        tag="iq",
+        recipient=peer if out else "",
+        sender="" if out else peer,
     )
 
 
