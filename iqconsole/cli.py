@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         "lessons",
         nargs="?",
         type=Path,
+        default=None,  # else argparse hands its SUPPRESS marker to Path
         metavar="DIR_OR_FILE",
         help="your own lessons: a .toml file or a folder of them",
     )
@@ -216,7 +217,7 @@ def _run_command(args: argparse.Namespace) -> int:
     settings = ui_settings(args)
     if args.command == "view":
         return run_view(args, settings)
-    lessons = _load_lessons(getattr(args, "lessons", None)) if args.command == "learn" else None
+    lessons = _load_lessons(args.lessons) if args.command == "learn" else None
     responders = _load_responders(args.responders)
     if args.command in ("sandbox", "learn"):
         return run_sandbox(settings, responders, args.responders, lessons)

@@ -18,6 +18,7 @@ from iqconsole.core.lessons import BUILTIN_LESSONS_DIR, load_lessons
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.lessons.learn_app import LearnApp
 from iqconsole.ui.lessons.lesson_list import LessonList
+from iqconsole.ui.lessons.lesson_steps import PARTS
 from tests.ui.waiting import focused
 from tests.xmpp_helpers import account_for, eventually
 
@@ -130,8 +131,8 @@ async def pane_shows(app: LearnApp, *words: str) -> None:
 
 
 def lesson_text(app: LearnApp) -> str:
-    """What the lessons pane shows of the open lesson (its Markdown)."""
-    return app.query_one("#lesson-text", Markdown).source
+    """What the lessons pane shows of the open lesson (its Markdown: done, current, next)."""
+    return "\n\n".join(app.query_one(f"#{part}", Markdown).source for part in PARTS)
 
 
 async def set_timeout(app: LearnApp, pilot: Pilot, seconds: str) -> None:

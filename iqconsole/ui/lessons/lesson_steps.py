@@ -1,6 +1,8 @@
-"""The open lesson: its steps (done, current, to do), what happened at each step passed, and
-the hint after a wrong attempt. The lesson's own texts are Markdown; what came from the
-network is escaped, so a peer's error text is shown as written, never as formatting or links."""
+"""The open lesson: what is done (with what happened at each step), the current step with the
+hint after a wrong attempt, and what comes next; the current step is scrolled into view.
+
+The lesson's own texts are Markdown; what came from the network is escaped, so a peer's error
+text is shown as written, never as formatting or links."""
 
 from __future__ import annotations
 
@@ -17,6 +19,10 @@ from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.ui.app import IqConsoleApp
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+# A line break inside a paragraph (Textual's Markdown would keep it): not before a blank line,
+# an indented line, a quote, a heading, a list item or a table row.
+_SOFT_BREAK = re.compile(r"(?<!\n)\n(?![\n\s>#*+|-]|\d+\.)")
+PARTS = ("lesson-done", "lesson-current", "lesson-next")
 
 
 def escaped(text: str) -> str:
@@ -30,44 +36,56 @@ class LessonSteps(VerticalScroll):
         self.tutor = tutor
 
     def compose(self) -> ComposeResult:
-        yield Markdown(self.lesson_text(), id="lesson-text", open_links=False)
+        for part, text in zip(PARTS, self.lesson_parts(), strict=True):
+            yield Markdown(text, id=part, open_links=False)
 
     def show_progress(self) -> None:
-        self.query_one("#lesson-text", Markdown).update(self.lesson_text())
+        self.run_worker(self._redraw(), group="redraw", exclusive=True)
+
+    async def _redraw(self) -> None:
+        for part, text in zip(PARTS, self.lesson_parts(), strict=True):
+            await self.query_one(f"#{part}", Markdown).update(text)
+        self.call_after_refresh(self.scroll_to_widget, self.query_one("#lesson-current"), animate=False)
 
     def _filled(self, text: str) -> str:
+        """A text of the lesson, its variables filled in and its paragraphs joined up."""
         try:
-            return terminal_safe(fill(text, self.tutor.variables()))
+            text = fill(text.strip(), self.tutor.variables())
         except SubstitutionError:
-            return terminal_safe(text)
+            text = text.strip()
+        return _SOFT_BREAK.sub(" ", terminal_safe(text))
 
-    def lesson_text(self) -> str:
+    def lesson_parts(self) -> tuple[str, str, str]:
+        """Markdown for the steps done (after the title and introduction), the current step,
+        and the steps still to do."""
         tutor, lesson = self.tutor, self.tutor.lesson
-        problem = f"> ⚠ {escaped(tutor.problem)}\n\n" if tutor.problem else ""
+        problem = f"> ⚠ {escaped(tutor.problem)}" if tutor.problem else ""
         if lesson is None:
-            return problem + "No lessons: see `iqconsole learn --help`."
-        parts = [f"{problem}## {escaped(lesson.title)}", self._filled(lesson.about.strip())]
-        for index, step in enumerate(lesson.steps):
-            number = index + 1
-            do = self._filled(step.do.strip())
-            if index < tutor.step:
-                parts.append(f"**✔ {number}.** {do}")
-                happened = tutor.happened.get(index)
-                said = [f"✔ {escaped(happened)}"] if happened else []
-                if step.done.strip():
-                    said.append(self._filled(step.done.strip()))
-                parts.append("\n>\n".join("\n".join(f"> {line}" for line in text.splitlines()) for text in said))
-            elif index == tutor.step:
-                parts.append(f"**▶ {number}.** {do}")
-                if tutor.hint:
-                    parts.append(f"> ✖ {escaped(tutor.hint)}")
-            else:
-                parts.append(f"○ {number}. {do}")
-        if tutor.step >= len(lesson.steps):
-            following = tutor.lessons[tutor.lessons.index(lesson) + 1 :]
-            app = self.app
-            lessons_key = app.key_label("learn.focus-lessons", "f10") if isinstance(app, IqConsoleApp) else "F10"
-            keys = f"{lessons_key}, ↓, Enter"
-            after = f" Next: **{escaped(following[0].title)}** ({keys})." if following else ""
-            parts.append(f"**✔ Lesson complete.**{after}")
-        return "\n\n".join(part for part in parts if part)
+            return problem, "No lessons: see `iqconsole learn --help`.", ""
+        done = [problem, f"## {escaped(lesson.title)}", self._filled(lesson.about)]
+        for index, step in enumerate(lesson.steps[: tutor.step]):
+            done.append(f"**✔ {index + 1}.** {self._filled(step.do)}")
+            happened = tutor.happened.get(index)
+            said = [f"✔ {escaped(happened)}"] if happened else []
+            said += [self._filled(step.done)] if step.done.strip() else []
+            done.append("\n>\n".join("\n".join(f"> {line}" for line in text.splitlines()) for text in said))
+        step = tutor.current_step
+        if step is None:
+            current = f"**✔ Lesson complete.**{self._next_lesson()}"
+        else:
+            current = f"**▶ {tutor.step + 1}.** {self._filled(step.do)}"
+            current += f"\n\n> ✖ {escaped(tutor.hint)}" if tutor.hint else ""
+        following = [
+            f"○ {number}. {self._filled(step.do)}"
+            for number, step in enumerate(lesson.steps[tutor.step + 1 :], start=tutor.step + 2)
+        ]
+        return "\n\n".join(part for part in done if part), current, "\n\n".join(following)
+
+    def _next_lesson(self) -> str:
+        lessons, lesson = self.tutor.lessons, self.tutor.lesson
+        following = lessons[lessons.index(lesson) + 1 :] if lesson in lessons else []
+        if not following:
+            return ""
+        app = self.app
+        lessons_key = app.key_label("learn.focus-lessons", "f10") if isinstance(app, IqConsoleApp) else "F10"
+        return f" Next: **{escaped(following[0].title)}** ({lessons_key}, ↓, Enter)."
