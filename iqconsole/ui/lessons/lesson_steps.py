@@ -69,15 +69,15 @@ class LessonSteps(VerticalScroll):
             said = [f"✔ {escaped(happened)}"] if happened else []
             said += [self._filled(step.done)] if step.done.strip() else []
             done.append("\n>\n".join("\n".join(f"> {line}" for line in text.splitlines()) for text in said))
-        step = tutor.current_step
-        if step is None:
+        current_step = tutor.current_step
+        if current_step is None:
             current = f"**✔ Lesson complete.**{self._next_lesson()}"
         else:
-            current = f"**▶ {tutor.step + 1}.** {self._filled(step.do)}"
+            current = f"**▶ {tutor.step + 1}.** {self._filled(current_step.do)}"
             current += f"\n\n> ✖ {escaped(tutor.hint)}" if tutor.hint else ""
         following = [
-            f"○ {number}. {self._filled(step.do)}"
-            for number, step in enumerate(lesson.steps[tutor.step + 1 :], start=tutor.step + 2)
+            f"○ {number}. {self._filled(coming.do)}"
+            for number, coming in enumerate(lesson.steps[tutor.step + 1 :], start=tutor.step + 2)
         ]
         return "\n\n".join(part for part in done if part), current, "\n\n".join(following)
 
