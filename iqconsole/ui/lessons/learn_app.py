@@ -41,6 +41,7 @@ class LearnApp(IqConsoleApp):
         self.variables.setdefault("bob", bob)
         self.problems = problems
         self.tutor = Tutor(lessons, Progress.load(locations.lesson_progress_file()), self.store, self.lesson_variables)
+        self.tutor.open_where_left()
         self.sent_from_composer.subscribe(self.tutor.learner_sent)
 
     def lesson_variables(self) -> dict[str, str]:
@@ -49,7 +50,6 @@ class LearnApp(IqConsoleApp):
         return standard_variables(own, None, {"bob": self.bob})
 
     def on_mount(self) -> None:
-        self.tutor.open_where_left()
         self.query_one("#main").mount(LessonsPane(self.tutor, id="lessons"), before=0)
         for problem in self.problems:
             self.notify(problem, title="Lesson not loaded", severity="error", timeout=15, markup=False)

@@ -36,8 +36,11 @@ class LessonSteps(VerticalScroll):
         self.tutor = tutor
 
     def compose(self) -> ComposeResult:
-        for part, text in zip(PARTS, self.lesson_parts(), strict=True):
-            yield Markdown(text, id=part, open_links=False)
+        for part in PARTS:
+            yield Markdown(id=part, open_links=False)
+
+    def on_mount(self) -> None:
+        self.show_progress()
 
     def show_progress(self) -> None:
         self.run_worker(self._redraw(), group="redraw", exclusive=True)
