@@ -36,19 +36,22 @@ class LessonSteps(VerticalScroll):
         self.tutor = tutor
 
     def compose(self) -> ComposeResult:
-        for part in PARTS:
-            yield Markdown(id=part, open_links=False)
+        self._parts = [Markdown(id=part, open_links=False) for part in PARTS]
+        yield from self._parts
 
     def on_mount(self) -> None:
         self.show_progress()
 
     def show_progress(self) -> None:
-        self.run_worker(self._redraw(), group="redraw", exclusive=True)
+        self.run_worker(self._redraw(), group="redraw", exclusive=True, exit_on_error=False)
 
     async def _redraw(self) -> None:
-        for part, text in zip(PARTS, self.lesson_parts(), strict=True):
-            await self.query_one(f"#{part}", Markdown).update(text)
-        self.call_after_refresh(self.scroll_to_widget, self.query_one("#lesson-current"), animate=False)
+        for markdown, text in zip(self._parts, self.lesson_parts(), strict=True):
+            if not markdown.is_attached:  # the app is closing
+                return
+            await markdown.update(text)
+        if self.is_attached:  # not when the app closed meanwhile
+            self.call_after_refresh(self.scroll_to_widget, self._parts[1], animate=False)
 
     def _filled(self, text: str) -> str:
         """A text of the lesson, its variables filled in and its paragraphs joined up."""
