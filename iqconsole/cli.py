@@ -408,7 +408,6 @@ def run_sandbox(
         )
         extras: dict[str, Any] = {}
         if lessons is not None:
-            greeting += " F9 shows a working stanza for the lesson's step; F10 moves to the lessons."
             extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": peer.jid}
         return _run_app(
             account,

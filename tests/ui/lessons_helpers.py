@@ -4,8 +4,10 @@ composer, send them, and wait for the lesson to say a step is done or what went 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import unicodedata
+from collections.abc import AsyncIterator
 
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
@@ -45,6 +47,16 @@ def learn_app(prosody) -> tuple[LearnApp, asyncio.Event]:
     return app, online
 
 
+@contextlib.asynccontextmanager
+async def learning(prosody, number: int) -> AsyncIterator[LearnApp]:
+    """`iqconsole learn` running for a new learner, online with bob, lesson `number` open."""
+    app, online = learn_app(prosody)
+    async with app.run_test(size=SIZE):
+        await ready(app, online)
+        await open_lesson(app, number)
+        yield app
+
+
 async def ready(app: LearnApp, online: asyncio.Event) -> None:
     """Online, bob's client too, and the lessons pane drawn."""
     await eventually(
@@ -54,7 +66,7 @@ async def ready(app: LearnApp, online: asyncio.Event) -> None:
     )
 
 
-async def open_lesson(app: LearnApp, pilot: Pilot, number: int) -> None:
+async def open_lesson(app: LearnApp, number: int) -> None:
     """F10 to the list, down to lesson `number`, Enter."""
     hit(app, "f10")
     lesson_list = app.query_one(LessonList)
@@ -80,7 +92,7 @@ def hit(app: LearnApp, *keys: str) -> None:
         app._driver.send_message(event)
 
 
-async def type_in_composer(app: LearnApp, pilot: Pilot, text: str) -> None:
+async def type_in_composer(app: LearnApp, text: str) -> None:
     """F2 to the composer, F7 to select all, then the stanza typed (replacing it)."""
     editor = app.query_one(ComposerEditor)
     hit(app, "f2")
@@ -91,15 +103,15 @@ async def type_in_composer(app: LearnApp, pilot: Pilot, text: str) -> None:
     await eventually(lambda: editor.text == text, what=f"{text!r} typed")
 
 
-async def send(app: LearnApp, pilot: Pilot, text: str, presses: int = 1) -> None:
+async def send(app: LearnApp, text: str, presses: int = 1) -> None:
     """Type `text` and press Ctrl+J (twice to send past a warning, such as an unknown namespace)."""
-    await type_in_composer(app, pilot, text)
+    await type_in_composer(app, text)
     sent = app.store.count_out
     hit(app, *["ctrl+j"] * presses)
     await eventually(lambda: app.store.count_out > sent, what=f"{text!r} sent")
 
 
-async def show_me_and_send(app: LearnApp, pilot: Pilot, presses: int = 1) -> None:
+async def show_me_and_send(app: LearnApp, presses: int = 1) -> None:
     """F9 ("Show me"), then Ctrl+J on the stanza it put in the composer."""
     step = app.tutor.current_step
     assert step is not None
@@ -135,10 +147,10 @@ def lesson_text(app: LearnApp) -> str:
     return "\n\n".join(app.query_one(f"#{part}", Markdown).source for part in PARTS)
 
 
-async def set_timeout(app: LearnApp, pilot: Pilot, seconds: str) -> None:
+async def set_timeout(app: LearnApp, seconds: str) -> None:
     """Click the timeout box under the composer and type a new number of seconds."""
     box = app.query_one("#composer-timeout", Input)
-    await pilot.click(box)
+    await Pilot(app).click(box)
     await focused(box)
     hit(app, "end", *["backspace"] * len(box.value))
     await eventually(lambda: box.value == "", what="the timeout box emptied")

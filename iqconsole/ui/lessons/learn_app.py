@@ -38,6 +38,11 @@ class LearnApp(IqConsoleApp):
         `problems`: lesson files that could not be read (said at start)."""
         super().__init__(account, **kwargs)
         self.bob = bob
+        if self.greeting:
+            show_me, lessons_key = self.key_label("learn.show-me", "f9"), self.key_label("learn.focus-lessons", "f10")
+            self.greeting += (
+                f" {show_me} shows a working stanza for the lesson's step; {lessons_key} moves to the lessons."
+            )
         self.variables.setdefault("bob", bob)
         self.problems = problems
         self.tutor = Tutor(lessons, Progress.load(locations.lesson_progress_file()), self.store, self.lesson_variables)
