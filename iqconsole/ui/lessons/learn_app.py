@@ -61,7 +61,11 @@ class LearnApp(IqConsoleApp):
 
     def action_show_me(self) -> None:
         step = self.tutor.current_step
-        if step is None or not step.show:
+        if step is None:
+            lessons_key = self.key_label("learn.focus-lessons", "f10")
+            self.notify(f"This lesson is done: {lessons_key} picks another.", severity="warning")
+            return
+        if not step.show:
             self.notify("This step has nothing to show: its text says what to do.", severity="warning")
             return
         self.put_in_composer(
