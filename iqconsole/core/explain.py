@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from iqconsole.core.knowledge import Knowledge, LoginStep, knowledge
 from iqconsole.core.protocol import (
@@ -56,6 +56,7 @@ class Explanation:
     title: str
     specification: str  # the main specification, for a heading ('' when none applies)
     sections: tuple[Section, ...]
+    xml: str = ""  # what is explained, as captured or as written (secrets stay redacted)
 
     def section(self, title: str) -> Section | None:
         return next((section for section in self.sections if section.title == title), None)
@@ -85,6 +86,10 @@ class _Where:
 
 def explain_entry(entry: TrafficEntry, store: TrafficStore) -> Explanation:
     """The explanation of a traffic log entry, its pairing included."""
+    return replace(_explain_entry(entry, store), xml=entry.xml)
+
+
+def _explain_entry(entry: TrafficEntry, store: TrafficStore) -> Explanation:
     known = knowledge()
     if entry.kind in (Kind.NOTICE, Kind.KEEPALIVE):
         kind = known.kinds[entry.kind.value]
@@ -108,17 +113,16 @@ def explain_draft(text: str, cursor: int, context: Context) -> Explanation:
     except StanzaError as error:
         problem = str(Problem(error.message, error.line, error.column))
         lines = ("The composer's text is not well-formed XML yet, so it is not a stanza:", f"✖ {problem}")
-        return Explanation("Not a stanza yet", "", (Section("Problem", lines),))
+        return Explanation("Not a stanza yet", "", (Section("Problem", lines),), text)
     chunk = chunk_at(split_chunks(text), cursor)
     (element,) = parse_stanzas(chunk.text)
     checked = check(text, context, cursor)
     problems = tuple(f"✖ {problem}" for problem in checked.errors) + tuple(f"⚠ {p}" for p in checked.warnings)
     exchange = _draft_exchange(element)
     explanation = _explain(knowledge(), element, _Where(Direction.OUT, context.own_jid, draft=True), "draft", exchange)
-    if not problems:
-        return explanation
-    sections = (*explanation.sections, Section("Before sending", problems))
-    return Explanation(explanation.title, explanation.specification, sections)
+    if problems:
+        explanation = replace(explanation, sections=(*explanation.sections, Section("Before sending", problems)))
+    return replace(explanation, xml=chunk.text)
 
 
 def specification_of(entry: TrafficEntry) -> str:
@@ -155,23 +159,22 @@ def _explain_stanza(
     topics = [known.topic(split_tag(child.tag)[0]) for child in payloads]
     main = next((topic for topic in topics if topic is not None), None)
     specification = main.label if main is not None else kind.spec.cite(kind.section).split(":")[0]
-    what = [kind.about, f"type='{stanza_type}': {kind.types.get(stanza_type, 'not a type RFC 6120 defines')}"]
+    what = [kind.about]
     step = next((known.login_steps[topic.login] for topic in topics if topic is not None and topic.login), None)
     if step is not None:
         what.append(_step_line(known, step))
-    if kind.rules:
-        what.append(f"Rules ({kind.spec.key} {kind.section}):")
-        what.extend(f"• {rule}" for rule in kind.rules)
-    sections = [
-        Section("What it is", tuple(what)),
-        Section("Attributes", tuple(_stanza_attributes(known, element, where))),
-    ]
+    sections = [Section("What it is", tuple(what))]
+    error = _child(element, "error")
+    if stanza_type == "error" or error is not None:  # what went wrong comes first
+        sections.append(Section("Error", tuple(_stanza_error(known, error))))
+    sections.append(Section("Attributes", tuple(_stanza_attributes(known, element, where, kind.types))))
     sections.append(Section("Payload", tuple(_payload_lines(known, element, payloads, stanza_type))))
     if exchange:
         sections.append(Section("Exchange", exchange))
-    error = _child(element, "error")
-    if stanza_type == "error" or error is not None:
-        sections.append(Section("Error", tuple(_stanza_error(known, error))))
+    if kind.rules:
+        sections.append(
+            Section(f"Rules of {local} ({kind.spec.key} {kind.section})", tuple(f"• {rule}" for rule in kind.rules))
+        )
     title = f"{local} {stanza_type} · {label}" + (f" · {specification}" if specification else "")
     return Explanation(title.replace("  ", " "), specification, tuple(sections))
 
@@ -224,7 +227,7 @@ def _step_line(known: Knowledge, step: LoginStep) -> str:
 # -- attributes ---------------------------------------------------------------------------------
 
 
-def _stanza_attributes(known: Knowledge, element: ET.Element, where: _Where) -> Iterator[str]:
+def _stanza_attributes(known: Knowledge, element: ET.Element, where: _Where, types: Mapping[str, str]) -> Iterator[str]:
     for name in STANZA_ATTRIBUTES:
         attribute = known.attributes[name]
         value = element.get(XML_LANG if name == "xml:lang" else name)
@@ -234,7 +237,7 @@ def _stanza_attributes(known: Knowledge, element: ET.Element, where: _Where) -> 
                 absent = "the console gives it a fresh id when it is sent"
             yield f"{name}: absent: {absent}"
             continue
-        meaning = attribute.about
+        meaning = types.get(value, "not a type RFC 6120 defines") if name == "type" else attribute.about
         if "${" in value:
             meaning += "; a ${variable} here, filled in when it is sent"
         elif name in ("to", "from"):
@@ -292,7 +295,8 @@ def _payload_lines(
     for payload in payloads:
         namespace, local = split_tag(payload.tag)
         topic = known.topic(namespace)
-        yield f"<{local} xmlns='{namespace}'>"
+        echoed = " (the request's payload, repeated in the error reply)" if stanza_type == "error" else ""
+        yield f"<{local} xmlns='{namespace}'>{echoed}"
         if topic is None:
             yield "  iqconsole's knowledge has no entry for this namespace: an extension it does not know."
         else:

@@ -38,7 +38,8 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
 - An IQ `get`/`set` waits for its reply (the timeout is the box at the bottom right); a
   countdown shows while it waits, **Ctrl+G** stops waiting.
 - **Ctrl+T** picks a template, **Ctrl+S** saves the editor as your own template, **Ctrl+O**
-  previews the stanzas as they will be sent, **Ctrl+↑/↓** walk the history of sent stanzas.
+  previews the stanzas as they will be sent, **Ctrl+↑/↓** walk the history of sent stanzas,
+  **F6** explains the stanza under the cursor (its kind, attributes, payload, what would stop it).
   The text is saved as you type and comes back at the next start.
 """
 

@@ -14,11 +14,13 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 
+from iqconsole.core.explain import explain_draft
 from iqconsole.core.history import History, load_draft, save_draft
 from iqconsole.core.settings import SettingError, seconds
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.validation import Checked, Context, check
 from iqconsole.ui.composer.composer_editor import STARTER, ComposerEditor
+from iqconsole.ui.screens.explain_screen import ExplainScreen
 
 CHECK_DELAY = 0.25  # seconds of quiet typing before the text is checked
 DRAFT_DELAY = 1.0  # … and before it is saved
@@ -42,6 +44,13 @@ class ComposerPane(Vertical):
             id="composer.preview",
             show=False,
             tooltip="Show the stanzas as they will be sent",
+        ),
+        Binding(
+            "f6",
+            "explain",
+            "Explain",
+            id="composer.explain",
+            tooltip="Explain the stanza under the cursor: its kind, attributes, payload and what would stop it",
         ),
         Binding(
             "ctrl+g",
@@ -151,6 +160,10 @@ class ComposerPane(Vertical):
 
     def action_preview(self) -> None:
         self.post_message(self.PreviewRequested())
+
+    def action_explain(self) -> None:
+        editor = self.editor
+        self.app.push_screen(ExplainScreen(explain_draft(editor.text, editor.cursor_offset, self.context)))
 
     def action_cancel_wait(self) -> None:
         self.post_message(self.CancelWaitRequested())

@@ -24,6 +24,7 @@ from textual.strip import Strip
 from iqconsole.core.pretty import pretty_xml, raw_xml
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import Direction, TrafficEntry, TrafficStore
+from iqconsole.ui.screens.explain_screen import explain_in
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
 
@@ -67,12 +68,20 @@ The stanza selected in the traffic log (↑/↓ there), indented and highlighted
 captured, and back. With nothing selected it shows the reply to the last request you sent.
 Secrets stay redacted; **Shift+S** shows them in this pane only (a red warning says so), for
 debugging your own authentication. The log, copies and exports always stay redacted.
+**F6** explains the stanza beside its XML. The heading names the specification it belongs to.
 Control characters from the server are shown (`␛`, `\\x9b`), never sent to the terminal; a
 huge stanza is shown up to a cut that says its size (**c** in the log copies all of it).
 """
 
     BINDINGS = [
         Binding("r", "toggle_raw", "Raw/pretty", id="detail.raw", tooltip="Show the stanza as captured, or indented"),
+        Binding(
+            "f6",
+            "explain",
+            "Explain",
+            id="detail.explain",
+            tooltip="Explain this stanza: its kind, attributes, payload, exchange and error",
+        ),
         Binding(
             "S",
             "toggle_secrets",
@@ -177,6 +186,9 @@ huge stanza is shown up to a cut that says its size (**c** in the log copies all
 
     def action_toggle_secrets(self) -> None:
         self.show_secrets = not self.show_secrets
+
+    def action_explain(self) -> None:
+        explain_in(self.app, self.entry, self.store)
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
