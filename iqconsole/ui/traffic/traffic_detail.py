@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from iqconsole.core.explain import specification_of
 from iqconsole.core.pretty import pretty_xml, raw_xml
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import Direction, TrafficEntry, TrafficStore
@@ -197,6 +198,9 @@ huge stanza is shown up to a cut that says its size (**c** in the log copies all
         moment = time.strftime("%H:%M:%S", time.localtime(entry.wall))
         way = "received" if entry.direction is Direction.IN else "sent"
         parts = [f"#{entry.seq} {way} {moment}", entry.kind.value, f"{entry.size:,} chars"]
+        specification = specification_of(entry)
+        if specification:
+            parts.insert(2, specification)
         pairing = self.store.pairing_of(entry)
         if pairing is not None:
             if pairing.reply is entry and pairing.round_trip is not None:
