@@ -14,18 +14,70 @@ from iqconsole.core.stanza import parse_stanzas
 from iqconsole.core.templates import discover_templates, sample_variables
 
 # RFC 6120 §8.3.3, §4.9.3 and §6.5, in the RFC's order.
-STANZA_CONDITIONS = """bad-request conflict feature-not-implemented forbidden gone internal-server-error
-item-not-found jid-malformed not-acceptable not-allowed not-authorized policy-violation recipient-unavailable
-redirect registration-required remote-server-not-found remote-server-timeout resource-constraint
-service-unavailable subscription-required undefined-condition unexpected-request""".split()
-STREAM_CONDITIONS = """bad-format bad-namespace-prefix conflict connection-timeout host-gone host-unknown
-improper-addressing internal-server-error invalid-from invalid-namespace invalid-xml not-authorized
-not-well-formed policy-violation remote-connection-failed reset resource-constraint restricted-xml
-see-other-host system-shutdown undefined-condition unsupported-encoding unsupported-feature
-unsupported-stanza-type unsupported-version""".split()
-SASL_CONDITIONS = """aborted account-disabled credentials-expired encryption-required incorrect-encoding
-invalid-authzid invalid-mechanism malformed-request mechanism-too-weak not-authorized
-temporary-auth-failure""".split()
+STANZA_CONDITIONS = [
+    "bad-request",
+    "conflict",
+    "feature-not-implemented",
+    "forbidden",
+    "gone",
+    "internal-server-error",
+    "item-not-found",
+    "jid-malformed",
+    "not-acceptable",
+    "not-allowed",
+    "not-authorized",
+    "policy-violation",
+    "recipient-unavailable",
+    "redirect",
+    "registration-required",
+    "remote-server-not-found",
+    "remote-server-timeout",
+    "resource-constraint",
+    "service-unavailable",
+    "subscription-required",
+    "undefined-condition",
+    "unexpected-request",
+]
+STREAM_CONDITIONS = [
+    "bad-format",
+    "bad-namespace-prefix",
+    "conflict",
+    "connection-timeout",
+    "host-gone",
+    "host-unknown",
+    "improper-addressing",
+    "internal-server-error",
+    "invalid-from",
+    "invalid-namespace",
+    "invalid-xml",
+    "not-authorized",
+    "not-well-formed",
+    "policy-violation",
+    "remote-connection-failed",
+    "reset",
+    "resource-constraint",
+    "restricted-xml",
+    "see-other-host",
+    "system-shutdown",
+    "undefined-condition",
+    "unsupported-encoding",
+    "unsupported-feature",
+    "unsupported-stanza-type",
+    "unsupported-version",
+]
+SASL_CONDITIONS = [
+    "aborted",
+    "account-disabled",
+    "credentials-expired",
+    "encryption-required",
+    "incorrect-encoding",
+    "invalid-authzid",
+    "invalid-mechanism",
+    "malformed-request",
+    "mechanism-too-weak",
+    "not-authorized",
+    "temporary-auth-failure",
+]
 EJABBERD_FEATURES = Path(__file__).parent.parent / "data" / "ejabberd-23.01-features.txt"
 
 
