@@ -157,7 +157,7 @@ def _explain_stanza(
     stanza_type = element.get("type") or _DEFAULT_TYPES.get(local, "")
     payloads = [child for child in element if split_tag(child.tag)[1] != "error"]
     topics = [known.topic(split_tag(child.tag)[0]) for child in payloads]
-    main = next((topic for topic in topics if topic is not None), None)
+    main = next((topic for topic in topics if topic is not None and topic.key not in _STANZA_NAMESPACES), None)
     specification = main.label if main is not None else kind.spec.cite(kind.section).split(":")[0]
     what = [kind.about]
     step = next((known.login_steps[topic.login] for topic in topics if topic is not None and topic.login), None)
@@ -292,9 +292,15 @@ def _payload_lines(
         else:
             yield "None."
         return
+    stanza_namespace = split_tag(element.tag)[0]
     for payload in payloads:
         namespace, local = split_tag(payload.tag)
         topic = known.topic(namespace)
+        if namespace == stanza_namespace:  # <body>, <show>, <status>: parts of the stanza itself
+            meaning = known.namespaces[CLIENT_NS].children.get(local, "not a child RFC 6120 or 6121 defines")
+            text = (payload.text or "").strip()
+            yield f"<{local}>" + (f" = {_short(text)}" if text else "") + f": {meaning}"
+            continue
         echoed = " (the request's payload, repeated in the error reply)" if stanza_type == "error" else ""
         yield f"<{local} xmlns='{namespace}'>{echoed}"
         if topic is None:

@@ -48,6 +48,13 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         Binding(
             "f5", "send(True)", "Send all", id="composer.send-all", tooltip="Send every stanza in the editor, in order"
         ),
+        Binding(  # instead of TextArea's "select line" (Shift+Home/End still select)
+            "f6",
+            "explain",
+            "Explain",
+            id="composer.explain",
+            tooltip="Explain the stanza under the cursor: its kind, attributes, payload and what would stop it",
+        ),
     ]
 
     @dataclass
@@ -61,6 +68,13 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         @property
         def control(self) -> ComposerEditor:
             return self.editor
+
+    @dataclass
+    class ExplainRequested(Message):
+        """The user asked what the stanza at `cursor` (a character offset) is."""
+
+        text: str
+        cursor: int
 
     def __init__(self, text: str = STARTER, **kwargs):
         self._rest_timer: Timer | None = None
@@ -127,6 +141,9 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         """The (row, column) of a character offset in the text."""
         text = self.text
         return text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1)
+
+    def action_explain(self) -> None:
+        self.post_message(self.ExplainRequested(self.text, self.cursor_offset))
 
     def action_send(self, everything: bool = False) -> None:
         self.post_message(self.SendRequested(self, self.text, None if everything else self.cursor_offset))

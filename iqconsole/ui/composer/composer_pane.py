@@ -46,13 +46,6 @@ class ComposerPane(Vertical):
             tooltip="Show the stanzas as they will be sent",
         ),
         Binding(
-            "f6",
-            "explain",
-            "Explain",
-            id="composer.explain",
-            tooltip="Explain the stanza under the cursor: its kind, attributes, payload and what would stop it",
-        ),
-        Binding(
             "ctrl+g",
             "cancel_wait",
             "Cancel wait",
@@ -145,6 +138,10 @@ class ComposerPane(Vertical):
         self.query_one("#composer-timeout-problem", Static).display = bool(problem)
         self.query_one("#composer-timeout", Input).set_class(bool(problem), "-invalid")
 
+    @on(ComposerEditor.ExplainRequested)
+    def explain(self, event: ComposerEditor.ExplainRequested) -> None:
+        self.app.push_screen(ExplainScreen(explain_draft(event.text, event.cursor, self.context)))
+
     @on(ComposerEditor.SendRequested)
     def refuse_send_with_a_bad_timeout(self, event: ComposerEditor.SendRequested) -> None:
         """Never send with a timeout other than the one shown: a bad box stops the send here."""
@@ -160,10 +157,6 @@ class ComposerPane(Vertical):
 
     def action_preview(self) -> None:
         self.post_message(self.PreviewRequested())
-
-    def action_explain(self) -> None:
-        editor = self.editor
-        self.app.push_screen(ExplainScreen(explain_draft(editor.text, editor.cursor_offset, self.context)))
 
     def action_cancel_wait(self) -> None:
         self.post_message(self.CancelWaitRequested())
