@@ -53,6 +53,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             "explain",
             "Explain",
             id="composer.explain",
+            show=False,  # the footer keeps Send first; F1 and the README list it
             tooltip="Explain the stanza under the cursor: its kind, attributes, payload and what would stop it",
         ),
     ]
