@@ -9,6 +9,7 @@ from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.screens.explain_screen import ExplainScreen
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from iqconsole.ui.viewer_app import TrafficViewerApp
 from tests.ui.waiting import closed, focused, shown
 from tests.xmpp_helpers import account_for, eventually
 
@@ -112,3 +113,15 @@ async def test_f6_with_nothing_selected_says_what_to_do_and_the_key_can_be_rebou
         await pilot.press("f7")
         screen = await shown(app, ExplainScreen)
         assert screen.explanation.title.startswith("iq result · #1 received")
+
+
+async def test_f6_explains_a_recorded_session_in_the_viewer(tmp_path):
+    recorded = offline_app().store
+    app = TrafficViewerApp(recorded, tmp_path / "lesson.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(TrafficView)
+        await focused(view)
+        view.selected = 1
+        await pilot.press("f6")
+        screen = await shown(app, ExplainScreen)
+        assert "The reply to #0 (iq get," in screen.explanation.text
