@@ -38,6 +38,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 STANZA_ATTRIBUTES = ("to", "from", "id", "type", "xml:lang")
 MAX_VALUE_CHARS = 60  # a quoted value (a base64 blob, a long id) is cut to this
 MAX_CHILDREN_LISTED = 24
+MAX_LOOKED_AT = 2000  # elements walked to list the children present: a 100,000-item roster stays quick
+MAX_READ_CHARS = 256 * 1024  # a bigger stanza is explained from its start (and its last <error>)
 _STANZA_NAMESPACES = (CLIENT_NS, SERVER_NS, COMPONENT_NS, "")
 _DEFAULT_TYPES = {"message": "normal", "presence": "available"}
 _FIRST_TAG = re.compile(r"<([^\s/>]+)")
@@ -96,14 +98,18 @@ def _explain_entry(entry: TrafficEntry, store: TrafficStore) -> Explanation:
         lines = (kind.about, f"({kind.spec.cite(kind.section)})")
         said = (f"It says: {_short(entry.xml, 300)}",) if entry.kind is Kind.NOTICE else ()
         return Explanation(f"{entry.kind.value} #{entry.seq}", "", (Section("What it is", lines + said),))
-    element = _parse(entry.xml)
+    element = _parse(entry.xml) if len(entry.xml) <= MAX_READ_CHARS else _parse_start(entry.xml)
     if element is None:
         unreadable = ("The console could not read this entry as XML; the pane beside shows it as captured.",)
         return Explanation(f"{entry.kind.value} #{entry.seq}", "", (Section("What it is", unreadable),))
     where = _Where(entry.direction, store.own_jid)
     exchange = _entry_exchange(entry, store) if entry.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE) else ()
     way = "received" if entry.direction is Direction.IN else "sent"
-    return _explain(known, element, where, f"#{entry.seq} {way}", exchange)
+    explanation = _explain(known, element, where, f"#{entry.seq} {way}", exchange)
+    if len(entry.xml) <= MAX_READ_CHARS:
+        return explanation
+    note = f"Only its first {MAX_READ_CHARS // 1024} KB of {len(entry.xml):,} characters were read to explain it."
+    return replace(explanation, sections=(*explanation.sections, Section("Note", (note,))))
 
 
 def explain_draft(text: str, cursor: int, context: Context) -> Explanation:
@@ -321,7 +327,10 @@ def _contents(known: Knowledge, element: ET.Element) -> Iterator[str]:
     """Each distinct element inside `element` (three levels down at most), with what it means."""
     seen: set[tuple[str, str]] = set()
     parent_namespace = split_tag(element.tag)[0]
-    for depth, child in _descendants(element, 1):
+    for looked_at, (depth, child) in enumerate(_descendants(element, 1)):
+        if looked_at == MAX_LOOKED_AT:
+            yield f"  … (only the first {MAX_LOOKED_AT:,} elements were looked at)"
+            return
         namespace, local = split_tag(child.tag)
         if (namespace, local) in seen:
             continue
@@ -507,6 +516,30 @@ def _parse(xml: str) -> ET.Element | None:
             return parse_stanzas(f"{xml}</{match.group(1)}>")[0]
         except StanzaError:
             return None
+
+
+def _parse_start(xml: str) -> ET.Element | None:
+    """The element as far as its first MAX_READ_CHARS go, plus its last <error> (an error reply
+    carries it last): parsing all of a 50 MB stanza would freeze the screen."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
+    try:
+        parser.feed(f"<console-wrapper xmlns='{CLIENT_NS}'>")
+        parser.feed(xml[:MAX_READ_CHARS])
+        starts = [event[-1] for event in parser.read_events() if isinstance(event[-1], ET.Element)]
+    except ET.ParseError:
+        return None
+    if len(starts) < 2:  # the wrapper, then the stanza
+        return None
+    root = starts[1]
+    start = xml.rfind("<error")
+    end = xml.rfind("</")
+    if _child(root, "error") is None and 0 < start < end:
+        try:
+            (error,) = parse_stanzas(xml[start:end])
+        except StanzaError:
+            return root
+        root.append(error)
+    return root
 
 
 def _child(element: ET.Element, local: str) -> ET.Element | None:

@@ -227,3 +227,17 @@ def test_notices_and_keepalives_are_not_stanzas():
     assert "keep an idle connection open" in lines(explain_entry(store[0], store), "What it is")
     notice = lines(explain_entry(store[1], store), "What it is")
     assert "written by the console itself" in notice and "It says: a stanza over the size limit" in notice
+
+
+def test_a_huge_error_reply_is_explained_from_its_start_and_its_error():
+    items = "".join(f"<item jid='user{n}@example.org'><group>G</group></item>" for n in range(20_000))
+    xml = (
+        f"<iq type='error' id='r2' from='example.org'><query xmlns='jabber:iq:roster'>{items}</query>"
+        f"<error type='wait'><resource-constraint xmlns='{STANZAS_NS}'/></error></iq>"
+    )
+    store = store_with((IN, Kind.IQ, xml, {"stanza_id": "r2", "type": "error", "sender": "example.org"}))
+    explanation = explain_entry(store[0], store)
+    assert "Condition: resource-constraint (RFC 6120 §8.3.3.18" in lines(explanation, "Error")
+    assert "<item>: one contact" in lines(explanation, "Payload")
+    assert "only the first 2,000 elements were looked at" in lines(explanation, "Payload")
+    assert lines(explanation, "Note") == f"Only its first 256 KB of {len(xml):,} characters were read to explain it."
