@@ -52,7 +52,7 @@ def test_an_iq_result_says_what_it_answers_after_how_long_and_what_its_payload_i
     assert "to='alice@example.org/console': the recipient; here your own session" in attributes
     assert "xml:lang: absent" in attributes
     payload = lines(explanation, "Payload")
-    assert "<query xmlns='jabber:iq:version'>" in payload and "XEP-0092: Software Version (Stable)" in payload
+    assert "<query xmlns='jabber:iq:version'>" in payload and "XEP-0092: Software Version (Draft)" in payload
     assert "<name> = Prosody: the software's name" in payload
     exchange = lines(explanation, "Exchange")
     assert "The reply to #0 (iq get," in exchange and "after 12.5 ms" in exchange
