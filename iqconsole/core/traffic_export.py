@@ -67,29 +67,51 @@ def _gave_up(store: TrafficStore, entry: TrafficEntry) -> str | None:
     return pairing.gave_up.value if pairing is not None and pairing.gave_up is not None else None
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps builds one per call
+
+
+def header_line(own_jid: str, **more: Any) -> str:
+    """The first line of a file; `more` (the journal's session details) is ignored by readers."""
+    return _to_json({"format": FORMAT, "version": FORMAT_VERSION, "own_jid": own_jid, **more}) + "\n"
+
+
+def entry_line(store: TrafficStore, entry: TrafficEntry) -> str:
+    """One entry as a line of JSON: every TrafficEntry field, and how its request stopped waiting."""
+    record: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+    record["direction"] = entry.direction.value
+    record["kind"] = entry.kind.value
+    # Replies and round trips follow from the entries when they are appended again;
+    # giving up on a request does not, and it is what makes a later reply late.
+    record["gave_up"] = _gave_up(store, entry)
+    return _to_json(record) + "\n"
+
+
 def write_jsonl(path: Path, store: TrafficStore, traffic_filter: TrafficFilter | None = None) -> int:
     """Write the header and the entries (those the filter lets through); return how many."""
     written = 0
     with atomic_writer(path) as out:
-        header = {"format": FORMAT, "version": FORMAT_VERSION, "own_jid": store.own_jid}
-        out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        out.write(header_line(store.own_jid))
         for entry in _selected(store, traffic_filter):
-            record: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
-            record["direction"] = entry.direction.value
-            record["kind"] = entry.kind.value
-            # Replies and round trips follow from the entries when they are appended again;
-            # giving up on a request does not, and it is what makes a later reply late.
-            record["gave_up"] = _gave_up(store, entry)
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(entry_line(store, entry))
             written += 1
     return written
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def _lines(content: bytes) -> Iterator[tuple[int, bytes]]:
     """Numbered non-blank lines, as bytes: each is decoded (and may fail) on its own."""
-    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+    for number, raw in enumerate(content.splitlines(), start=1):
         if raw.strip():
             yield number, raw
+
+
+def _cut_short(path: Path, content: bytes, error: TrafficFileError) -> TrafficFileError:
+    """A last line without its newline that does not parse was being written when the writer
+    stopped (a journal when the console was killed): said so, rather than as a bad line."""
+    if content.endswith(b"\n") or error.line != content.count(b"\n") + 1:
+        return error
+    return TrafficFileError(
+        path, error.line, "cut short: the file ends inside this line (its writer stopped while writing it)"
+    )
 
 
 def _json_object(path: Path, number: int, raw: bytes) -> dict[str, Any]:
@@ -198,7 +220,8 @@ def _records(
     path: Path, skipped: list[TrafficFileError] | None
 ) -> tuple[str, list[tuple[TrafficEntry, PairState | None]]]:
     """The header's own JID and the entries; a bad entry line raises, or is added to `skipped`."""
-    lines = _lines(path)
+    content = path.read_bytes()
+    lines = _lines(content)
     own_jid = _check_header(path, lines)
     records = []
     for number, line in lines:
@@ -206,8 +229,8 @@ def _records(
             records.append(_record(path, number, line))
         except TrafficFileError as error:
             if skipped is None:
-                raise
-            skipped.append(error)
+                raise _cut_short(path, content, error) from None
+            skipped.append(_cut_short(path, content, error))
     return own_jid, records
 
 
@@ -224,16 +247,17 @@ class LoadedTraffic:
     skipped: list[TrafficFileError] = field(default_factory=list)
 
 
-def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> LoadedTraffic:
+def load_store(path: Path, capacity: int = DEFAULT_CAPACITY, *, into: LoadedTraffic | None = None) -> LoadedTraffic:
     """A store refilled from an export, with times kept and requests paired with replies again.
 
     Entries get fresh sequence numbers, as they would in any store. A bad entry line is
     skipped and reported, the others are loaded; a file that is not an export raises.
+    `into`: add to what an earlier file loaded (the parts of one journal, in order).
     """
-    loaded = LoadedTraffic(TrafficStore(capacity=capacity))
+    loaded = into if into is not None else LoadedTraffic(TrafficStore(capacity=capacity))
     own_jid, records = _records(path, loaded.skipped)
     store = loaded.store
-    store.own_jid = own_jid
+    store.own_jid = store.own_jid or own_jid
     for entry, gave_up in records:
         store.append(
             entry.direction,
