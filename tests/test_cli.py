@@ -116,7 +116,7 @@ def test_respond_refuses_a_jid_with_a_space_without_a_traceback(tmp_path):
         ("timeout = nan\n", "config.toml: timeout: nan is not a finite number"),
         (
             "timout = 5\n",
-            "config.toml: timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap",
+            "config.toml: timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap, journal",
         ),
         ("timeout = \n", "config.toml: not valid TOML"),
         (

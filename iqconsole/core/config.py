@@ -88,9 +88,9 @@ CONFIG_KEYS = {
     "theme": text,
     "max-stanza-size": stanza_size,
     "max-depth": nesting_depth,
-    "journal": flag,
     "variables": table_of(variable_value, variable_name),
     "keymap": table_of(key_list),
+    "journal": flag,
 }
 
 

@@ -189,15 +189,14 @@ class Journal:
         return name
 
     def _prune(self) -> None:
-        """Remove the oldest files (never the one written now) until the folder is within the cap."""
-        files = [(path, path.stat().st_size) for _order, path in _journal_files(self.folder)]
-        total = sum(size for _path, size in files)
-        for path, size in files:
+        """Remove the oldest other files until they and a full new file fit within the cap."""
+        others = [(path, path.stat().st_size) for _order, path in _journal_files(self.folder) if path != self.path]
+        total = sum(size for _path, size in others) + self.max_file_bytes
+        for path, size in others:
             if total <= self.max_total_bytes:
                 break
-            if path != self.path:
-                path.unlink(missing_ok=True)
-                total -= size
+            path.unlink(missing_ok=True)
+            total -= size
 
     def _close_file(self) -> None:
         descriptor, self._descriptor = self._descriptor, None

@@ -39,6 +39,7 @@ _ENTRY_FIELDS: dict[str, type] = get_type_hints(TrafficEntry)
 _TYPE_NAMES = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
 _REQUIRED_FIELDS = ("seq", "direction", "monotonic", "wall", "kind", "xml")
 # Wall-clock times a clock and a calendar can show: 1970 to the end of year 9999.
+_NOT_JSON = "not JSON"
 _LAST_WALL = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 
@@ -105,9 +106,10 @@ def _lines(content: bytes) -> Iterator[tuple[int, bytes]]:
 
 
 def _cut_short(path: Path, content: bytes, error: TrafficFileError) -> TrafficFileError:
-    """A last line without its newline that does not parse was being written when the writer
+    """A last line without its newline that is not JSON was being written when the writer
     stopped (a journal when the console was killed): said so, rather than as a bad line."""
-    if content.endswith(b"\n") or error.line != content.count(b"\n") + 1:
+    last = not content.endswith(b"\n") and error.line == content.count(b"\n") + 1
+    if not (last and error.message.startswith(_NOT_JSON)):
         return error
     return TrafficFileError(
         path, error.line, "cut short: the file ends inside this line (its writer stopped while writing it)"
@@ -122,7 +124,7 @@ def _json_object(path: Path, number: int, raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as error:
-        raise TrafficFileError(path, number, f"not JSON: {error.msg} at column {error.colno}") from None
+        raise TrafficFileError(path, number, f"{_NOT_JSON}: {error.msg} at column {error.colno}") from None
     except RecursionError:
         raise TrafficFileError(path, number, "not JSON this reader can follow: nested too deeply") from None
     if not isinstance(value, dict):
