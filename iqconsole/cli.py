@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         "With NUMBER: open that session as `iqconsole view` opens an export.",
         argument_default=argparse.SUPPRESS,
     )
-    journal.add_argument("number", type=int, nargs="?", metavar="NUMBER", help="the session to open, as listed")
+    journal.add_argument(
+        "number", type=int, nargs="?", default=None, metavar="NUMBER", help="the session to open, as listed"
+    )
     _add_theme_option(journal)
     commands.add_parser("locate", help="print where iqconsole keeps its files")
     return parser
@@ -357,7 +359,7 @@ def run_journal(args: argparse.Namespace, settings: UiSettings) -> int:
 
     folder = locations.journal_dir()
     sessions = past_sessions(folder)
-    number = getattr(args, "number", None)
+    number = args.number
     if number is None:
         if not sessions:
             print(f"No past sessions in {folder}.")

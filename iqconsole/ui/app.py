@@ -92,7 +92,7 @@ class IqConsoleApp(App[None]):
             tooltip="What the server and its components announce",
         ),
         Binding(
-            "f7",
+            "f12",
             "past_sessions",
             "Past sessions…",
             id="app.past-sessions",

@@ -1,4 +1,4 @@
-"""F7: the sessions in the journal, newest first; Enter opens one over the console."""
+"""F12: the sessions in the journal, newest first; Enter opens one over the console."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from iqconsole.core.terminal_safe import terminal_safe
 
 class JournalScreen(ModalScreen[PastSession | None]):
     BINDINGS = [
-        Binding("escape,f7", "dismiss(None)", "Close", id="journal.close", tooltip="Close the list of past sessions"),
+        Binding("escape,f12", "dismiss(None)", "Close", id="journal.close", tooltip="Close the list of past sessions"),
     ]
 
     def __init__(self, folder: Path | None, sessions: list[PastSession]):

@@ -1,5 +1,5 @@
 """A recorded log to read: the whole screen of `iqconsole view`, and a past session opened
-from the console's journal (F7), over the console until closed."""
+from the console's journal (F12), over the console until closed."""
 
 from __future__ import annotations
 
