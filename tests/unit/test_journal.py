@@ -138,7 +138,7 @@ async def test_a_disk_that_fills_up_stops_the_journal_once(tmp_path):
     journal.start()
     flood(journal.store, 1)
     await next_turn()
-    assert journal.path is not None
+    assert journal.path is not None and journal._descriptor is not None
     os.close(journal._descriptor)  # a full disk, without filling one: /dev/full refuses every write
     journal._descriptor = os.open("/dev/full", os.O_WRONLY)
     flood(journal.store, 2, start=1)
