@@ -26,8 +26,8 @@ from pathlib import Path
 
 from iqconsole.core.events import Listeners
 from iqconsole.core.private_files import FILE_MODE, make_private_folder
-from iqconsole.core.traffic import TrafficStore
-from iqconsole.core.traffic_export import LoadedTraffic, entry_line, header_line, load_store
+from iqconsole.core.traffic import Direction, PairState, TrafficEntry, TrafficStore
+from iqconsole.core.traffic_export import LoadedTraffic, entry_line, header_line, load_store, stopped_waiting_line
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -44,7 +44,9 @@ MAX_TOTAL_BYTES = 100 * 1024**2  # the whole folder; the oldest files are remove
 SUFFIX = ".jsonl"
 # 2026-12-02T21-33-01-4242.jsonl, its second part 2026-12-02T21-33-01-4242.2.jsonl
 _FILE_NAME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d+(?:-\d+)?)(?:\.(\d+))?\.jsonl$")
-_NOTICE = b'"kind": "notice"'  # only a record's own field can hold this: quotes in values are escaped
+# Only a record's own fields can hold these: quotes inside values are escaped.
+_NOTICE = b'"kind": "notice"'
+_STOPPED_WAITING = b'\n{"gave_up": '
 
 
 def _file_order(path: Path) -> tuple[str, int] | None:
@@ -84,6 +86,7 @@ class Journal:
         self.error = ""  # why the journal stopped, if it did
         self.failed: Listeners[str] = Listeners()
         self._written = store.first_seq  # the seq of the next entry to write
+        self._waiting: dict[int, TrafficEntry] = {}  # our requests written while they waited, by seq
         self._descriptor: int | None = None
         self._size = 0
         self._header_size = 0
@@ -113,14 +116,35 @@ class Journal:
         """Write the entries appended since the last flush."""
         self._flush = None
         store, end = self.store, self.store.total
-        if self._written >= end or self.error:
+        if self.error or (self._written >= end and not self._waiting):
             return
-        lines = [entry_line(store, entry) for seq in range(self._written, end) if (entry := store.by_seq(seq))]
+        lines = self._stopped_waiting()
+        for seq in range(self._written, end):
+            entry = store.by_seq(seq)
+            if entry is not None:
+                lines.append(entry_line(store, entry))
+                if entry.is_request and entry.direction is Direction.OUT:
+                    self._waiting[seq] = entry
         self._written = end
+        if not lines:
+            return
         try:
             self._write(lines)
         except OSError as error:
             self._stop(error)
+
+    def _stopped_waiting(self) -> list[str]:
+        """A line for each request written earlier that has stopped waiting since (timed out or
+        cancelled: an export says it on the request's line, a journal line is written once)."""
+        lines = []
+        for seq, request in list(self._waiting.items()):
+            pairing = self.store.pairings.get(seq)
+            if pairing is not None and pairing.state is PairState.PENDING:
+                continue
+            del self._waiting[seq]
+            if pairing is not None and pairing.gave_up is not None:
+                lines.append(stopped_waiting_line(request, pairing.gave_up))
+        return lines
 
     def close(self) -> None:
         """Write what is left and let go of the file (on exit)."""
@@ -268,7 +292,7 @@ def past_sessions(folder: Path) -> list[PastSession]:
             except OSError:
                 continue
             size += len(content)
-            stanzas += max(content.count(b"\n") - 1, 0) - content.count(_NOTICE)
+            stanzas += max(content.count(b"\n") - 1, 0) - content.count(_NOTICE) - content.count(_STOPPED_WAITING)
         header = _header(files[0])
         started = header.get("started")
         sessions.append(

@@ -213,14 +213,37 @@ def _gave_up_state(path: Path, number: int, record: dict[str, Any]) -> PairState
     return allowed[gave_up]
 
 
-def _record(path: Path, number: int, line: bytes) -> tuple[TrafficEntry, PairState | None]:
+@dataclass(frozen=True)
+class StoppedWaiting:
+    """A line of its own in a journal: a request written earlier stopped waiting (timed out or
+    cancelled), which an export says on the request's own line instead."""
+
+    direction: Direction
+    stanza_id: str
+    state: PairState
+
+
+_STOPPED_WAITING_FIELDS = {"gave_up", "direction", "stanza_id"}
+
+
+def stopped_waiting_line(entry: TrafficEntry, state: PairState) -> str:
+    return _to_json({"gave_up": state.value, "direction": entry.direction.value, "stanza_id": entry.stanza_id}) + "\n"
+
+
+_Record = tuple[TrafficEntry, PairState | None] | StoppedWaiting
+
+
+def _record(path: Path, number: int, line: bytes) -> _Record:
     record = _json_object(path, number, line)
+    if record.keys() == _STOPPED_WAITING_FIELDS:
+        direction, stanza_id = (_field_value(path, number, record, name) for name in ("direction", "stanza_id"))
+        state = _gave_up_state(path, number, record)
+        if state is not None:
+            return StoppedWaiting(direction, stanza_id, state)
     return _entry(path, number, record), _gave_up_state(path, number, record)
 
 
-def _records(
-    path: Path, skipped: list[TrafficFileError] | None
-) -> tuple[str, list[tuple[TrafficEntry, PairState | None]]]:
+def _records(path: Path, skipped: list[TrafficFileError] | None) -> tuple[str, list[_Record]]:
     """The header's own JID and the entries; a bad entry line raises, or is added to `skipped`."""
     content = path.read_bytes()
     lines = _lines(content)
@@ -238,7 +261,7 @@ def _records(
 
 def read_jsonl(path: Path) -> list[TrafficEntry]:
     """The entries of a JSON Lines export, exactly as they were written; the first bad line raises."""
-    return [entry for entry, _gave_up in _records(path, None)[1]]
+    return [record[0] for record in _records(path, None)[1] if isinstance(record, tuple)]
 
 
 @dataclass
@@ -260,7 +283,11 @@ def load_store(path: Path, capacity: int = DEFAULT_CAPACITY, *, into: LoadedTraf
     own_jid, records = _records(path, loaded.skipped)
     store = loaded.store
     store.own_jid = store.own_jid or own_jid
-    for entry, gave_up in records:
+    for record in records:
+        if isinstance(record, StoppedWaiting):
+            store.mark_timed_out(record.direction, record.stanza_id, record.state)
+            continue
+        entry, gave_up = record
         store.append(
             entry.direction,
             entry.kind,

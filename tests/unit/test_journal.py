@@ -8,7 +8,7 @@ import os
 import stat
 
 from iqconsole.core.journal import Journal, load_session, past_sessions
-from iqconsole.core.traffic import Direction, Kind, TrafficStore
+from iqconsole.core.traffic import Direction, Kind, PairState, TrafficStore
 from iqconsole.core.traffic_export import load_store, read_jsonl
 from tests.recorded_traffic import every_request_state
 
@@ -58,6 +58,38 @@ async def test_entries_are_written_once_per_batch_and_read_back_as_an_export(tmp
     )
     assert session.stanzas == len(store) and session.size == journal.path.stat().st_size
     assert [entry.xml for entry in load_session(session).store] == [*(entry.xml for entry in store), "connection lost"]
+
+
+def test_requests_that_stop_waiting_read_back_as_they_ended(tmp_path):
+    journal = Journal(tmp_path, TrafficStore(own_jid="alice@example.org/console"))
+    store = journal.store
+    for stanza_id in ("late", "cancelled", "answered"):
+        xml = f"<iq type='get' id='{stanza_id}' to='example.org'><ping xmlns='urn:xmpp:ping'/></iq>"
+        store.append(Direction.OUT, Kind.IQ, xml, stanza_id=stanza_id, recipient="example.org", type="get")
+    journal.flush()
+    store.mark_timed_out(Direction.OUT, "late")
+    store.mark_timed_out(Direction.OUT, "cancelled", PairState.CANCELLED)
+    journal.flush()
+    for stanza_id in ("late", "answered"):
+        xml = f"<iq type='result' id='{stanza_id}' from='example.org'/>"
+        store.append(Direction.IN, Kind.IQ, xml, stanza_id=stanza_id, sender="example.org", type="result")
+    journal.flush()
+    journal.close()
+    assert journal.path is not None
+    loaded = load_store(journal.path).store
+    assert not load_store(journal.path).skipped
+    ended = {entry.stanza_id: loaded.pairings[entry.seq] for entry in loaded if entry.is_request}
+    assert ended["late"].late and ended["late"].gave_up is PairState.TIMED_OUT
+    assert ended["cancelled"].state is PairState.CANCELLED
+    assert ended["answered"].state is PairState.ANSWERED and not ended["answered"].late
+    assert [entry.stanza_id for entry in read_jsonl(journal.path)] == [
+        "late",
+        "cancelled",
+        "answered",
+        "late",
+        "answered",
+    ]
+    assert past_sessions(tmp_path)[0].stanzas == 5
 
 
 def test_a_long_session_goes_on_in_parts_and_the_oldest_files_go_first(tmp_path):
