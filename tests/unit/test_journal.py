@@ -4,12 +4,14 @@ size (oldest sessions removed first), private, and a write error stops it with o
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
+from typing import get_type_hints
 
 from iqconsole.core.journal import Journal, load_session, past_sessions
-from iqconsole.core.traffic import Direction, Kind, PairState, TrafficStore
-from iqconsole.core.traffic_export import load_store, read_jsonl
+from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
+from iqconsole.core.traffic_export import entry_line, load_store, read_jsonl
 from tests.recorded_traffic import every_request_state
 
 STANZA = "<message to='bob@example.org' type='headline' id='m{}'><body>{}</body></message>"
@@ -58,6 +60,17 @@ async def test_entries_are_written_once_per_batch_and_read_back_as_an_export(tmp
     )
     assert session.stanzas == len(store) and session.size == journal.path.stat().st_size
     assert [entry.xml for entry in load_session(session).store] == [*(entry.xml for entry in store), "connection lost"]
+
+
+def test_an_entry_line_is_the_json_of_every_field_and_how_its_request_ended():
+    store = every_request_state()
+    store.append(Direction.IN, Kind.NOTICE, 'quotes " \\ and \u2028, \x01 and é', tag="note", redacted=True)
+    for entry in store:
+        record = {name: getattr(entry, name) for name in get_type_hints(TrafficEntry)}
+        pairing = store.pairings.get(entry.seq)
+        record |= {"direction": entry.direction.value, "kind": entry.kind.value}
+        record["gave_up"] = pairing.gave_up.value if pairing is not None and pairing.gave_up is not None else None
+        assert entry_line(store, entry) == json.dumps(record, ensure_ascii=False) + "\n"
 
 
 def test_requests_that_stop_waiting_read_back_as_they_ended(tmp_path):
