@@ -159,6 +159,11 @@ class Journal:
     # -- files -----------------------------------------------------------------------------
 
     def _write(self, lines: list[str]) -> None:
+        """Append the lines, in one write when they fit in the file, else going on in new parts."""
+        data = "".join(lines).encode()
+        if self._descriptor is not None and self._size + len(data) <= self.max_file_bytes:
+            self._write_all(data)
+            return
         batch: list[bytes] = []
         pending = 0
         for line in lines:
