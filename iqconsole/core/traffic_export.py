@@ -71,6 +71,7 @@ def _gave_up(store: TrafficStore, entry: TrafficEntry) -> str | None:
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps builds one per call
 _string = encode_basestring  # a JSON string, as _to_json writes it
+_NAME_OF: dict[Direction | Kind, str] = {member: member.value for member in (*Direction, *Kind)}  # faster than .value
 
 
 def header_line(own_jid: str, **more: Any) -> str:
@@ -87,8 +88,8 @@ def entry_line(store: TrafficStore, entry: TrafficEntry) -> str:
     # giving up on a request does not, and it is what makes a later reply late.
     gave_up = _gave_up(store, entry)
     return (
-        f'{{"seq": {entry.seq}, "direction": "{entry.direction.value}", "monotonic": {entry.monotonic!r}, '
-        f'"wall": {entry.wall!r}, "kind": "{entry.kind.value}", "xml": {_string(entry.xml)}, '
+        f'{{"seq": {entry.seq}, "direction": "{_NAME_OF[entry.direction]}", "monotonic": {entry.monotonic!r}, '
+        f'"wall": {entry.wall!r}, "kind": "{_NAME_OF[entry.kind]}", "xml": {_string(entry.xml)}, '
         f'"tag": {_string(entry.tag)}, "stanza_id": {_string(entry.stanza_id)}, "sender": {_string(entry.sender)}, '
         f'"recipient": {_string(entry.recipient)}, "type": {_string(entry.type)}, '
         f'"namespace": {_string(entry.namespace)}, "redacted": {"true" if entry.redacted else "false"}, '
