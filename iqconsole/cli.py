@@ -373,8 +373,9 @@ def run_journal(args: argparse.Namespace, settings: UiSettings) -> int:
             )
         return 0
     if not 1 <= number <= len(sessions):
-        allowed = f"a number from 1 to {len(sessions)}" if sessions else "none: the journal is empty"
-        raise UsageError(str(SettingError(f"there is no session {number}", where="journal", allowed=allowed)))
+        problem = f"there is no session {number}" + ("" if sessions else f" (no past sessions in {folder})")
+        allowed = f"a number from 1 to {len(sessions)}" if sessions else ""
+        raise UsageError(str(SettingError(problem, where="journal", allowed=allowed)))
     session = sessions[number - 1]
     return run_view(session.files[0], settings, session)
 
