@@ -279,7 +279,7 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
 
 
 CONNECTION_OPTIONS = ("host", "port", "password_env", "ca_file", "insecure", "direct_tls")
-CONSOLE_OPTIONS = ("timeout", "var", "responders", "no_journal")  # for sending and answering: not in `view`
+CONSOLE_OPTIONS = ("timeout", "var", "responders", "no_journal")  # the live console's: not in `view`, `journal`
 
 
 def _refuse_options(args: argparse.Namespace, names: tuple[str, ...], problem: str, allowed: str) -> None:
