@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from iqconsole.core.client import ConsoleClient
+from iqconsole.core.knowledge import knowledge
 from iqconsole.core.stanza import error_condition, prepare
 from iqconsole.core.templates import Template, discover_templates, sample_variables, standard_variables
 from iqconsole.core.traffic import TrafficEntry, TrafficStore
@@ -23,31 +24,8 @@ in_module_loop = pytest.mark.asyncio(loop_scope="module")  # one login for the w
 REPLY_TIMEOUT = 5.0
 BOB_RESOURCE = "templates"
 
-# RFC 6120 §8.3.3: an error reply must carry one of these.
-STANZA_ERROR_CONDITIONS = {
-    "bad-request",
-    "conflict",
-    "feature-not-implemented",
-    "forbidden",
-    "gone",
-    "internal-server-error",
-    "item-not-found",
-    "jid-malformed",
-    "not-acceptable",
-    "not-allowed",
-    "not-authorized",
-    "policy-violation",
-    "recipient-unavailable",
-    "redirect",
-    "registration-required",
-    "remote-server-not-found",
-    "remote-server-timeout",
-    "resource-constraint",
-    "service-unavailable",
-    "subscription-required",
-    "undefined-condition",
-    "unexpected-request",
-}
+# RFC 6120 §8.3.3: an error reply must carry one of these (tests/unit/test_knowledge.py checks the list).
+STANZA_ERROR_CONDITIONS = {name for group, name in knowledge().conditions if group == "stanza"}
 
 BUILTINS, LOAD_ERRORS = discover_templates(None)
 

@@ -39,7 +39,7 @@ class LearnApp(IqConsoleApp):
         super().__init__(account, **kwargs)
         self.bob = bob
         if self.greeting:
-            show_me, lessons_key = self.key_label("learn.show-me", "f9"), self.key_label("learn.focus-lessons", "f10")
+            show_me, lessons_key = self.key_label("learn.show-me"), self.key_label("learn.focus-lessons")
             self.greeting += (
                 f" {show_me} shows a working stanza for the lesson's step; {lessons_key} moves to the lessons."
             )
@@ -62,12 +62,10 @@ class LearnApp(IqConsoleApp):
     def action_show_me(self) -> None:
         step = self.tutor.current_step
         if step is None:
-            lessons_key = self.key_label("learn.focus-lessons", "f10")
+            lessons_key = self.key_label("learn.focus-lessons")
             self.notify(f"This lesson is done: {lessons_key} picks another.", severity="warning")
             return
         if not step.show:
             self.notify("This step has nothing to show: its text says what to do.", severity="warning")
             return
-        self.put_in_composer(
-            step.show.strip(), f"A working stanza: {self.key_label('composer.send', 'ctrl+j')} sends it."
-        )
+        self.put_in_composer(step.show.strip(), f"A working stanza: {self.key_label('composer.send')} sends it.")

@@ -93,5 +93,5 @@ class LessonSteps(VerticalScroll):
         if not following:
             return ""
         app = self.app
-        lessons_key = app.key_label("learn.focus-lessons", "f10") if isinstance(app, IqConsoleApp) else "F10"
+        lessons_key = app.key_label("learn.focus-lessons") if isinstance(app, IqConsoleApp) else "F10"
         return f" Next: **{escaped(following[0].title)}** ({lessons_key}, ↓, Enter)."
