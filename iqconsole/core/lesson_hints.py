@@ -3,6 +3,7 @@ for a wrong attempt, what the step waits for instead, then the lesson's own hint
 
 from __future__ import annotations
 
+from iqconsole.core.knowledge import knowledge
 from iqconsole.core.lesson_check import Attempt, Miss
 from iqconsole.core.lessons import Step
 from iqconsole.core.protocol import CLIENT_NS
@@ -13,9 +14,13 @@ __all__ = ["error_words", "hint_for", "what_happened"]
 
 
 def error_words(reply: TrafficEntry) -> str:
-    """An error reply's condition, type and text: 'item-not-found (cancel): Node does not exist'.
-    The one place to add what a condition means and what to do about it."""
-    return error_condition(reply.xml)
+    """An error reply's condition, type and text ('item-not-found (cancel): Node does not exist'),
+    then what the condition means and what to do about it, from the protocol knowledge."""
+    words = error_condition(reply.xml)
+    condition = knowledge().condition(words.partition(" ")[0])  # the words start with the condition
+    if condition is None:
+        return words
+    return f"{words}. {condition.about} What to do: {condition.action}"
 
 
 def hint_for(step: Step, attempt: Attempt, miss: Miss, wanted: str) -> str:

@@ -184,6 +184,7 @@ def test_a_wrong_attempt_gets_a_hint_from_the_error_reply_then_a_right_one_passe
     iq(store, Direction.IN, "p1", "error", "bob@localhost/phone", ERROR)
     assert "an error came back from bob@localhost/phone" in tutor.hint
     assert "service-unavailable (cancel): gone" in tutor.hint
+    assert "What to do:" in tutor.hint, "the condition explained from the protocol knowledge"
     assert f"a reply matching `type:result from:{BOB}`" in tutor.hint and tutor.hint.endswith("Ask bob.")
     iq(store, Direction.OUT, "p2", "get", BOB, PING)
     iq(store, Direction.IN, "p2", "result", BOB)
