@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from iqconsole import __version__
 from iqconsole.core import locations
+from iqconsole.core.sandbox_servers import SERVERS
 from iqconsole.core.settings import (
     DEFAULT_REPLY_TIMEOUT,
     SECONDS_ALLOWED,
@@ -76,8 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     # (`iqconsole --theme x sandbox`); a default here would silently replace it.
     sandbox = commands.add_parser(
         "sandbox",
-        help="start a throwaway local Prosody and open the console as alice",
+        help="start a throwaway local Prosody (or ejabberd) and open the console as alice",
         argument_default=argparse.SUPPRESS,
+    )
+    sandbox.add_argument(
+        "--server",
+        choices=tuple(SERVERS),
+        default="prosody",
+        help="which XMPP server to start (default: prosody)",
     )
     _add_ui_options(sandbox)
     _add_limit_options(sandbox)
@@ -199,7 +206,7 @@ def _run_command(args: argparse.Namespace) -> int:
         return run_view(args, settings)
     responders = _load_responders(args.responders)
     if args.command == "sandbox":
-        return run_sandbox(settings, responders, args.responders)
+        return run_sandbox(settings, responders, args.responders, args.server)
     return _run_app(_account(args, settings.limits), settings, responders=responders, responders_file=args.responders)
 
 
@@ -330,13 +337,14 @@ def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
     return outcome or (EXIT_LINES_SKIPPED if loaded.skipped else 0)
 
 
-def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) -> int:
+def run_sandbox(settings: UiSettings, responders, responders_file: Path | None, server: str) -> int:
     from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
-    from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+    from iqconsole.core.sandbox import SandboxError
+    from iqconsole.core.sandbox_servers import make_sandbox
 
     try:
-        sandbox = ProsodySandbox(("alice", "bob")).start()
+        sandbox = make_sandbox(server, ("alice", "bob")).start()
     except SandboxError as error:
         print(f"iqconsole sandbox: {error}", file=sys.stderr)
         return EXIT_SANDBOX
@@ -358,7 +366,7 @@ def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) 
             f"{bob.jid}/demo", Secret(bob.password), host=sandbox.host, port=sandbox.port, ca_file=sandbox.ca_file
         )
         greeting = (
-            f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
+            f"Sandbox {server} on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info."
         )
         return _run_app(

@@ -47,6 +47,7 @@ MODULES = (
     "register",
     "smacks",
     "mam",
+    "adhoc",
 )
 # Auto-loaded by Prosody unless disabled. offline: a flood to an offline account would fill the disk
 # (and flood tests message online accounts anyway); s2s: loopback-only, no federation.

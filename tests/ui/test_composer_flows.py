@@ -7,7 +7,7 @@ import re
 
 from textual import events
 from textual.dom import DOMNode
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from iqconsole.core import locations
 from iqconsole.core.account import Account
@@ -219,11 +219,13 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
     app = IqConsoleApp(account_for(prosody, "alice", "composer3"))
     async with app.run_test(size=SIZE) as pilot:
         await online(app, pilot)  # the disco answers included
-        assert app.server_features.announcer("urn:xmpp:ping") == "localhost"
+        assert app.server_features.announces("localhost", "urn:xmpp:ping")
         await pilot.press("f8")
         table = (await shown(app, ServerFeaturesScreen)).query_one("#features-table", DataTable)
-        rows = [table.get_row_at(n) for n in range(table.row_count)]
-        assert ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"] in [list(map(str, row)) for row in rows]
+        rows = [list(map(str, table.get_row_at(n))) for n in range(table.row_count)]
+        assert ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"] in rows
+        assert rows[-1][0] == "alice@localhost", "the account's own features are listed after the server's"
+        assert ["alice@localhost", "urn:xmpp:mam:2", "XEP-0313 Message Archive Management"] in rows
         await pilot.press("escape")
         await closed(app, ServerFeaturesScreen)
         await focused(app.query_one(ComposerEditor))
@@ -231,6 +233,18 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
         picker = await shown(app, TemplatePicker)
         await search_templates(pilot, picker, "ping")
         assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
+        for query, announcer in (
+            ("messages with a contact", "alice@localhost"),
+            ("pubsub publish", "pubsub.localhost"),
+        ):
+            search = picker.query_one("#picker-search", Input)
+            await pilot.press(*["backspace"] * len(search.value))
+            await eventually(lambda search=search: search.value == "", what="the search cleared")
+            await search_templates(pilot, picker, query)
+            assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
+            preview = picker.query_one("#picker-preview-text", Static)
+            seen = f"(announced by {announcer})"
+            await eventually(lambda seen=seen, preview=preview: seen in str(preview.render()), what=seen)
 
 
 async def test_send_all_says_how_many_went_when_one_cannot(prosody):
