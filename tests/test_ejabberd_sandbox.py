@@ -25,7 +25,8 @@ def _children(process_id: int) -> set[int]:
                 continue
             if fields[0] not in ("Z", "X"):
                 parents[int(entry.name)] = int(fields[1])
-    found, frontier = set(), {process_id}
+    found: set[int] = set()
+    frontier = {process_id}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
         found |= frontier
@@ -55,15 +56,6 @@ def test_the_session_ejabberd_listens_on_loopback_only_without_fail2ban_or_distr
     assert os.getsid(ejabberd.pid) == ejabberd.pid != os.getsid(0)
 
 
-async def test_alice_logs_in_over_verified_starttls(ejabberd):
-    events: list[str] = []
-    client, outcome = await login(ejabberd, "alice", events=events)
-    try:
-        assert outcome == "session_start" and "tls_success" in events
-    finally:
-        await close(client)
-
-
 async def test_many_wrong_passwords_never_ban_loopback(ejabberd):
     """ejabberd's mod_fail2ban would ban 127.0.0.1 for an hour after 10 failed logins."""
     for _attempt in range(11):
@@ -71,15 +63,6 @@ async def test_many_wrong_passwords_never_ban_loopback(ejabberd):
         await close(client)
         assert outcome in ("failed_auth", "failed_all_auth")
     client, outcome = await login(ejabberd, "carol")
-    try:
-        assert outcome == "session_start"
-    finally:
-        await close(client)
-
-
-async def test_an_account_added_while_running_can_log_in(ejabberd):
-    ejabberd.add_account("dora", 'a "quoted" <&> pässword')
-    client, outcome = await login(ejabberd, "dora")
     try:
         assert outcome == "session_start"
     finally:

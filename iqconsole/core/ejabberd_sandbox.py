@@ -28,7 +28,6 @@ from iqconsole.core.sandbox import (
     SandboxError,
     _answers_stream,
     _check_username,
-    _die_with_parent_hook,
     _free_port,
     _read,
 )
@@ -204,21 +203,7 @@ modules:
             "ERL_CRASH_DUMP_BYTES": "0",
             "ERL_INETRC": str(self._write_inetrc()),
         }
-        output = open(self.output_file, "ab")  # noqa: SIM115 (handed to the child, closed below)
-        try:
-            self._process = subprocess.Popen(
-                [erl, "-noinput", "-mnesia", "dir", f'"{spool}"', "-s", "ejabberd"],
-                cwd=self.directory,
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent_hook(),
-            )
-        finally:
-            output.close()
-        return self._process
+        return self._spawn([erl, "-noinput", "-mnesia", "dir", f'"{spool}"', "-s", "ejabberd"], environment)
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> bool:
         """True once ejabberd listens on our c2s port and answers a stream; False when a port was

@@ -282,11 +282,16 @@ Component {q("upload." + self.domain)} "http_file_share"
         and, on Linux, told by the kernel to die with us (so a SIGKILLed console leaves no server)."""
         for stale in (self.log_file, self.pid_file):
             stale.unlink(missing_ok=True)
+        return self._spawn([prosody, "--config", str(self.config_file), "-F"])
+
+    def _spawn(self, command: list[str], environment: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """Start the server's process in the sandbox's directory, its output to `output_file`."""
         output = open(self.output_file, "ab")  # noqa: SIM115 (handed to the child, closed below)
         try:
             self._process = subprocess.Popen(
-                [prosody, "--config", str(self.config_file), "-F"],
+                command,
                 cwd=self.directory,
+                env=environment,
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
