@@ -18,10 +18,12 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from iqconsole.core.sandbox import (
+    PORT_ATTEMPTS,
     READY_TIMEOUT,
     ProsodySandbox,
     SandboxAccount,
@@ -86,8 +88,10 @@ class EjabberdSandbox(ProsodySandbox):
 
     server = "ejabberd"
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, usernames: Iterable[str] = ("alice", "bob"), *, domain: str = "localhost", directory: Path | None = None
+    ):
+        super().__init__(usernames, domain=domain, directory=directory)
         self.config_file = self.directory / "ejabberd.yml"
         self.pem_file = self.cert_dir / f"{self.domain}.pem"  # ejabberd wants certificate and key in one file
         self.log_file = self.directory / "ejabberd.log"
@@ -97,7 +101,8 @@ class EjabberdSandbox(ProsodySandbox):
     # -- accounts -----------------------------------------------------------------------------
 
     def add_account(self, username: str, password: str | None = None) -> SandboxAccount:
-        """Remember the account; it is registered in-band once the server runs (now, if it does)."""
+        """Remember the account; it is registered in-band once the server runs (now, if it does).
+        Unlike Prosody's, an account that exists on the running server cannot be reset (SandboxError)."""
         account = SandboxAccount(_check_username(username), password or secrets.token_urlsafe(18), self.domain)
         if self.running:
             self._register(account)
@@ -126,7 +131,7 @@ class EjabberdSandbox(ProsodySandbox):
         self._make_certificate()
         self.pem_file.write_bytes(self.ca_file.read_bytes() + self.key_file.read_bytes())
         self.pem_file.chmod(0o600)
-        for _attempt in range(5):
+        for _attempt in range(PORT_ATTEMPTS):
             self.port, self.http_port = _free_port(), _free_port()
             self._write_config()
             if self._wait_until_ready(self._launch_erl(erl, libraries)):
@@ -134,7 +139,7 @@ class EjabberdSandbox(ProsodySandbox):
                     self._register(account)
                 return
             self._terminate()  # another program took a port between our check and ejabberd's bind
-        raise SandboxError(f"ejabberd could not bind free ports after 5 attempts.\n{self.log_tail()}")
+        raise SandboxError(f"ejabberd could not bind free ports after {PORT_ATTEMPTS} attempts.\n{self.log_tail()}")
 
     def _write_config(self) -> None:
         q = _yaml_string
@@ -210,12 +215,11 @@ modules:
         taken. ejabberd opens its port 2–4 s after start."""
         deadline = time.monotonic() + READY_TIMEOUT + 20  # the Erlang VM starts slowly on a busy machine
         bound = f"Start accepting TCP connections at {self.host}:{self.port} for ejabberd_c2s"
-        refused = re.compile(rf"{re.escape(self.host)}:({self.port}|{self.http_port})\b.*(eaddrinuse|Failed)")
         listening = False
         while time.monotonic() < deadline:
             log = "" if listening else _read(self.log_file)
             if process.poll() is not None or "Failed to start ejabberd" in log:
-                if refused.search(log + _read(self.output_file)):
+                if "eaddrinuse" in log + _read(self.output_file):  # only our two ports are configured
                     return False
                 raise SandboxError(
                     f"ejabberd exited during start-up (exit status {process.poll()}).\n{self.log_tail()}"
