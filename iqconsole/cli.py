@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="prosody",
         help="which XMPP server to start (default: prosody)",
     )
-    _add_ui_options(sandbox)
+    _add_ui_options(sandbox, var_dest="command_var")
     _add_limit_options(sandbox)
     respond = commands.add_parser(
         "respond",
@@ -146,7 +146,8 @@ def _add_theme_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", help="theme name (built-in: iqconsole-dark, iqconsole-light)")
 
 
-def _add_ui_options(parser: argparse.ArgumentParser) -> None:
+def _add_ui_options(parser: argparse.ArgumentParser, var_dest: str = "var") -> None:
+    """`var_dest`: a command's --var values go apart, to be added to those given before the command."""
     _add_theme_option(parser)
     parser.add_argument(
         "--timeout",
@@ -157,6 +158,7 @@ def _add_ui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--var",
         action="append",
+        dest=var_dest,
         metavar="NAME=VALUE",
         help="a ${NAME} for the composer and templates (repeatable; overrides [variables] of the config file)",
     )
@@ -266,6 +268,11 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
 
 CONNECTION_OPTIONS = ("host", "port", "password_env", "ca_file", "insecure", "direct_tls")
 CONSOLE_OPTIONS = ("timeout", "var", "responders")  # for sending and answering: not in `view`
+
+
+def _var_options(args: argparse.Namespace) -> list[str]:
+    """--var given before the command, then those given after it (later ones win)."""
+    return [*(getattr(args, "var", None) or []), *(getattr(args, "command_var", None) or [])]
 
 
 def _refuse_options(args: argparse.Namespace, names: tuple[str, ...], problem: str, allowed: str) -> None:
@@ -401,7 +408,7 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
     config = _config()
     try:
         check_keymap(config.keymap, str(locations.config_file()))
-        variables = {**config.variables, **parse_var_options(getattr(args, "var", None) or [])}
+        variables = {**config.variables, **parse_var_options(_var_options(args))}
         theme = args.theme or config.theme
         if theme is not None:
             try:

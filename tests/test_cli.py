@@ -182,3 +182,17 @@ def test_respond_reads_the_limits_of_the_config_file_and_refuses_a_bad_one(tmp_p
     )
     assert result.returncode == 2, result.stderr
     assert "config.toml: max-stanza-size: 1KB is out of range; allowed: a size from 10KB to 1GB" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "variables"),
+    [
+        (["--var", "peer=bob@localhost", "sandbox", "--var", "node=x"], {"peer": "bob@localhost", "node": "x"}),
+        (["--var", "node=before", "sandbox", "--var", "node=after"], {"node": "after"}),
+        (["sandbox", "--var", "node=x"], {"node": "x"}),
+    ],
+)
+def test_vars_before_and_after_the_command_add_up_and_the_later_wins(args, variables):
+    from iqconsole.cli import build_parser, ui_settings
+
+    assert ui_settings(build_parser().parse_args(args)).variables == variables

@@ -37,6 +37,7 @@ from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.composer.preview_screen import PreviewScreen
 from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
 from iqconsole.ui.composer.template_picker import TemplatePicker
+from iqconsole.ui.keymap import default_keys
 from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
@@ -165,7 +166,7 @@ class IqConsoleApp(App[None]):
         self.composer.context = self.composer_context()
         self._load_templates()
         if self.greeting:
-            keys = f"{self.key_label('composer.send', 'ctrl+j')} sends, {self.key_label('app.help', 'f1')} explains."
+            keys = f"{self.key_label('composer.send')} sends, {self.key_label('app.help')} explains."
             self.notify(f"{terminal_safe(self.greeting)} {keys}", title="iqconsole", timeout=15, markup=False)
         for companion in self.companions:
             self.run_worker(companion(), group="companions", exit_on_error=False)
@@ -355,9 +356,7 @@ class IqConsoleApp(App[None]):
             editor.insert(insertion.text, editor.location_of(insertion.offset))
             editor.move_cursor(editor.location_of(insertion.stanza_start))
         editor.focus()
-        self.composer.report(
-            f"Inserted the template {template.title!r}: {self.key_label('composer.send', 'ctrl+j')} sends it."
-        )
+        self.composer.report(f"Inserted the template {template.title!r}: {self.key_label('composer.send')} sends it.")
 
     def _save_template(self, answer: tuple[str, str] | None, overwrite: bool = False) -> None:
         if answer is None:
@@ -393,7 +392,7 @@ class IqConsoleApp(App[None]):
             editor.move_cursor((end[0] + 2, 0))
         editor.focus()
         self.composer.report(
-            f"From the log: edit it, then {self.key_label('composer.send', 'ctrl+j')} sends the stanza under the cursor."
+            f"From the log: edit it, then {self.key_label('composer.send')} sends the stanza under the cursor."
         )
 
     @on(TrafficView.Selected)
@@ -472,9 +471,10 @@ class IqConsoleApp(App[None]):
 
     # -- help ------------------------------------------------------------------------------
 
-    def key_label(self, binding_id: str, default: str) -> str:
+    def key_label(self, binding_id: str) -> str:
         """The first key of a binding as the user must press it now (the keymap wins): 'Ctrl+J'."""
-        first = self.keymap.get(binding_id, default).split(",")[0].strip()
+        first = self.keymap.get(binding_id) or default_keys()[binding_id]
+        first = first.split(",")[0].strip()
         return "+".join(part.upper() if len(part) == 1 else part.capitalize() for part in first.split("+"))
 
     def action_help(self) -> None:
