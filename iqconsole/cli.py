@@ -1,5 +1,6 @@
 """Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole respond`
-(headless responders), `iqconsole view` (a recorded log), `iqconsole locate`.
+(headless responders), `iqconsole view` (a recorded log), `iqconsole journal` (past sessions),
+`iqconsole locate`.
 
 slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
 `locate` answer at once."""
@@ -32,12 +33,14 @@ from iqconsole.core.settings import (
     stanza_size,
 )
 from iqconsole.core.stream_reader import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STANZA_BYTES, Limits
+from iqconsole.core.terminal_safe import terminal_safe
 
 if TYPE_CHECKING:
     from textual.app import App
 
     from iqconsole.core.account import Account
     from iqconsole.core.config import Config
+    from iqconsole.core.journal import PastSession
 
 EXIT_CRASHED = 1
 EXIT_USAGE = 2
@@ -107,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
     _add_theme_option(view)
+    journal = commands.add_parser(
+        "journal",
+        help="list the past sessions in the journal, or open one (by its number) offline",
+        description="Without NUMBER: list the journaled sessions, newest first (number 1). "
+        "With NUMBER: open that session as `iqconsole view` opens an export.",
+        argument_default=argparse.SUPPRESS,
+    )
+    journal.add_argument(
+        "number", type=int, nargs="?", default=None, metavar="NUMBER", help="the session to open, as listed"
+    )
+    _add_theme_option(journal)
     commands.add_parser("locate", help="print where iqconsole keeps its files")
     return parser
 
@@ -163,6 +177,11 @@ def _add_ui_options(parser: argparse.ArgumentParser, var_dest: str = "var") -> N
         help="a ${NAME} for the composer and templates (repeatable; overrides [variables] of the config file)",
     )
     parser.add_argument("--responders", type=Path, metavar="FILE", help="load this responder set (TOML) at start")
+    parser.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="do not journal this session's traffic (default: journal = true in the config file)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,16 +215,18 @@ def _run_command(args: argparse.Namespace) -> int:
         if account is None:
             raise UsageError("respond needs --jid and --password-env")
         return run_respond(args, account, responders)
-    if args.command in ("view", "sandbox"):
+    if args.command in ("view", "journal", "sandbox"):
         _refuse_options(
             args,
-            ("jid", *CONNECTION_OPTIONS, *(CONSOLE_OPTIONS if args.command == "view" else ())),
+            ("jid", *CONNECTION_OPTIONS, *(CONSOLE_OPTIONS if args.command != "sandbox" else ())),
             f"not used by `iqconsole {args.command}`",
             f"the options of `iqconsole {args.command} --help`",
         )
     settings = ui_settings(args)
     if args.command == "view":
-        return run_view(args, settings)
+        return run_view(args.file, settings)
+    if args.command == "journal":
+        return run_journal(args, settings)
     responders = _load_responders(args.responders)
     if args.command == "sandbox":
         return run_sandbox(settings, responders, args.responders, args.server)
@@ -267,7 +288,7 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
 
 
 CONNECTION_OPTIONS = ("host", "port", "password_env", "ca_file", "insecure", "direct_tls")
-CONSOLE_OPTIONS = ("timeout", "var", "responders")  # for sending and answering: not in `view`
+CONSOLE_OPTIONS = ("timeout", "var", "responders", "no_journal")  # the live console's: not in `view`, `journal`
 
 
 def _var_options(args: argparse.Namespace) -> list[str]:
@@ -326,22 +347,51 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
         notices.close()
 
 
-def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
+def run_view(path: Path, settings: UiSettings, session: PastSession | None = None) -> int:
+    """Open an export, or all the files of a journaled session."""
+    from iqconsole.core.journal import load_session
     from iqconsole.core.traffic_export import TrafficFileError, load_store
     from iqconsole.ui.viewer_app import TrafficViewerApp
 
     try:
-        loaded = load_store(args.file)
+        loaded = load_store(path) if session is None else load_session(session)
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
     for problem in loaded.skipped:
         print(f"iqconsole view: skipped {problem}", file=sys.stderr)
     app = TrafficViewerApp(
-        loaded.store, args.file, theme_name=settings.theme, skipped=loaded.skipped, keymap=settings.keymap
+        loaded.store, path, theme_name=settings.theme, skipped=loaded.skipped, keymap=settings.keymap
     )
     outcome = _run_until_quit(app)
     return outcome or (EXIT_LINES_SKIPPED if loaded.skipped else 0)
+
+
+def run_journal(args: argparse.Namespace, settings: UiSettings) -> int:
+    """The listing (headless), or the session numbered `args.number` in the viewer."""
+    from iqconsole.core.journal import human_size, past_sessions
+
+    folder = locations.journal_dir()
+    sessions = past_sessions(folder)
+    number = args.number
+    if number is None:
+        if not sessions:
+            print(f"No past sessions in {folder}.")
+            return 0
+        print(f"{'#':>3}  {'started':19}  {'account':30}  {'server':24}  {'stanzas':>8}  {'size':>8}  file")
+        for index, session in enumerate(sessions, start=1):
+            print(
+                f"{index:>3}  {session.when:19}  {terminal_safe(session.account):30}  "
+                f"{terminal_safe(session.server):24}  {session.stanzas:>8,}  {human_size(session.size):>8}  "
+                f"{session.files[0]}"
+            )
+        return 0
+    if not 1 <= number <= len(sessions):
+        problem = f"there is no session {number}" + ("" if sessions else f" (no past sessions in {folder})")
+        allowed = f"a number from 1 to {len(sessions)}" if sessions else ""
+        raise UsageError(str(SettingError(problem, where="journal", allowed=allowed)))
+    session = sessions[number - 1]
+    return run_view(session.files[0], settings, session)
 
 
 def run_sandbox(settings: UiSettings, responders, responders_file: Path | None, server: str) -> int:
@@ -397,6 +447,7 @@ class UiSettings:
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    journal: bool = True
 
 
 def ui_settings(args: argparse.Namespace) -> UiSettings:
@@ -423,6 +474,7 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
         theme=theme,
         keymap=config.keymap,
         limits=reading_limits(args, config),
+        journal=config.journal and not getattr(args, "no_journal", False),
     )
 
 
@@ -453,6 +505,7 @@ def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> in
         variables=settings.variables,
         keymap=settings.keymap,
         limits=settings.limits,
+        journal_folder=locations.journal_dir() if settings.journal else None,
         **extras,
     )
     return _run_until_quit(app)

@@ -4,6 +4,7 @@
     theme = "iqconsole-light"
     max-stanza-size = "20MB"              # larger stanzas from the server are skipped
     max-depth = 64                        # so are stanzas nested deeper
+    journal = false                       # do not journal sessions (core/journal.py)
 
     [variables]
     node = "urn:xmpp:microblog:0"
@@ -25,6 +26,7 @@ from typing import Any
 
 from iqconsole.core.settings import (
     SettingError,
+    flag,
     nesting_depth,
     read_table,
     read_toml,
@@ -50,6 +52,7 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     max_stanza_size: int | None = None
     max_depth: int | None = None
+    journal: bool = True
 
 
 def variable_name(value: Any) -> str:
@@ -87,6 +90,7 @@ CONFIG_KEYS = {
     "max-depth": nesting_depth,
     "variables": table_of(variable_value, variable_name),
     "keymap": table_of(key_list),
+    "journal": flag,
 }
 
 

@@ -49,6 +49,11 @@ def log_file() -> Path:
     return state_dir() / "iqconsole.log"
 
 
+def journal_dir() -> Path:
+    """Each session's traffic, appended as it happens (JSON Lines, rotated by size)."""
+    return state_dir() / "journal"
+
+
 def builtin_themes_dir() -> Path:
     """Inside the wheel the themes are packaged; in a source checkout they sit at the top."""
     packaged = PACKAGE_DIR / "themes"
@@ -66,4 +71,5 @@ def all_locations() -> dict[str, Path]:
         "draft": draft_file(),
         "builtin-themes": builtin_themes_dir(),
         "log": log_file(),
+        "journal": journal_dir(),
     }

@@ -19,6 +19,7 @@ from iqconsole.core.account import Account
 from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT, ConnectionFailure, ConnectionState, StateChange
 from iqconsole.core.discovered_services import discovered_services
 from iqconsole.core.history import History
+from iqconsole.core.journal import Journal, PastSession, load_session, past_sessions
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.server_features import ServerFeatures
@@ -30,6 +31,7 @@ from iqconsole.core.templates import Template, TemplateError, discover_templates
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficStore
+from iqconsole.core.traffic_export import TrafficFileError
 from iqconsole.core.validation import Context, check
 from iqconsole.ui.commands import BindingCommands
 from iqconsole.ui.composer.composer_editor import ComposerEditor
@@ -42,8 +44,10 @@ from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.screens.journal_screen import JournalScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
+from iqconsole.ui.screens.recording_screen import RecordingScreen
 from iqconsole.ui.screens.redirect_screen import RedirectScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
@@ -89,6 +93,14 @@ class IqConsoleApp(App[None]):
             show=False,
             tooltip="What the server and its components announce",
         ),
+        Binding(
+            "f12",
+            "past_sessions",
+            "Past sessions…",
+            id="app.past-sessions",
+            show=False,
+            tooltip="List the sessions in the journal and open one",
+        ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -108,12 +120,14 @@ class IqConsoleApp(App[None]):
         variables: dict[str, str] | None = None,
         keymap: dict[str, str] | None = None,
         limits: Limits | None = None,
+        journal_folder: Path | None = None,
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
         `greeting` is shown once at start; `variables` are the user's own `${name}`s;
         `store` is where the traffic is recorded (a new one when None);
         `keymap` rebinds keys by binding id (checked by ui/keymap.py);
-        `limits` are for an account entered in the login form (`account` has its own)."""
+        `limits` are for an account entered in the login form (`account` has its own);
+        `journal_folder`: where the session's traffic is journaled (None: not journaled)."""
         super().__init__()
         self.keymap = dict(keymap or {})
         self.set_keymap(self.keymap)
@@ -122,6 +136,8 @@ class IqConsoleApp(App[None]):
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
         self.store = store if store is not None else TrafficStore(capacity)
+        self.journal_folder = journal_folder
+        self.journal = Journal(journal_folder, self.store) if journal_folder is not None else None
         self.responders = responders if responders is not None else ResponderSet()
         self.responders_file = responders_file or locations.responders_dir() / "responders.toml"
         self.session: Session | None = None
@@ -156,6 +172,9 @@ class IqConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(calm_garbage_collector)
+        if self.journal is not None:
+            self.journal.failed.subscribe(self._journal_failed)
+            self.journal.start()
         use_themes(self, self.requested_theme)
         self.composer.border_title = "Composer"
         self.traffic.border_title = "Traffic"
@@ -193,6 +212,8 @@ class IqConsoleApp(App[None]):
         status = self.status_bar
         status.account = account.jid
         status.insecure = account.insecure
+        if self.journal is not None:
+            self.journal.begin(account.jid, account.address)
         self.run_worker(self._connect(account), exclusive=True, group="connect", exit_on_error=False)
 
     async def _connect(self, account: Account) -> None:
@@ -248,6 +269,29 @@ class IqConsoleApp(App[None]):
     async def on_unmount(self) -> None:
         if self.session is not None:
             await self.session.close()
+        if self.journal is not None:
+            self.journal.close()
+
+    # -- journal ---------------------------------------------------------------------------
+
+    def _journal_failed(self, message: str) -> None:
+        self.notify(terminal_safe(message), title="Journal", severity="error", timeout=20, markup=False)
+
+    def action_past_sessions(self) -> None:
+        sessions = past_sessions(self.journal_folder) if self.journal_folder is not None else []
+        self.push_screen(JournalScreen(self.journal_folder, sessions), self._open_past_session)
+
+    def _open_past_session(self, session: PastSession | None) -> None:
+        if session is None:
+            return
+        if self.journal is not None:
+            self.journal.flush()  # the session being written is read up to now
+        try:
+            loaded = load_session(session)
+        except (OSError, TrafficFileError) as error:
+            self.notify(terminal_safe(str(error)), title="Session not opened", severity="error", markup=False)
+            return
+        self.push_screen(RecordingScreen(loaded.store, session.files[0], loaded.skipped))
 
     # -- sending ---------------------------------------------------------------------------
 

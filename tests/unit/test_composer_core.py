@@ -230,7 +230,10 @@ def test_a_stanza_size_is_written_in_bytes_or_with_a_unit(written, size):
         ("timeout = nan", "timeout: nan is not a finite number"),
         ("timeout = inf", "timeout: inf is not a finite number"),
         ("timeout = 'x'", "timeout: x is not a number"),
-        ("timout = 3", "timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap"),
+        (
+            "timout = 3",
+            "timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap, journal",
+        ),
         ("[keymap]\n'composer.send' = 5", 'keymap."composer.send": 5 is not a string'),
         ("theme = true", "theme: True is not a string"),
         ("[variables]\n'bad name' = 'x'", "bad variable"),
