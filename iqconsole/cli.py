@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from iqconsole import __version__
 from iqconsole.core import locations
+from iqconsole.core.sandbox_servers import SERVERS
 from iqconsole.core.settings import (
     DEFAULT_REPLY_TIMEOUT,
     SECONDS_ALLOWED,
@@ -80,8 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     # (`iqconsole --theme x sandbox`); a default here would silently replace it.
     sandbox = commands.add_parser(
         "sandbox",
-        help="start a throwaway local Prosody and open the console as alice",
+        help="start a throwaway local Prosody (or ejabberd) and open the console as alice",
         argument_default=argparse.SUPPRESS,
+    )
+    sandbox.add_argument(
+        "--server",
+        choices=tuple(SERVERS),
+        default="prosody",
+        help="which XMPP server to start (default: prosody)",
     )
     _add_ui_options(sandbox, var_dest="command_var")
     _add_limit_options(sandbox)
@@ -242,7 +249,8 @@ def _run_command(args: argparse.Namespace) -> int:
     lessons = _load_lessons(args.lessons) if args.command == "learn" else None
     responders = _load_responders(args.responders)
     if args.command in ("sandbox", "learn"):
-        return run_sandbox(settings, responders, args.responders, lessons)
+        server = args.server if args.command == "sandbox" else "prosody"  # the lessons are written for Prosody
+        return run_sandbox(settings, responders, args.responders, server, lessons)
     return _run_app(_account(args, settings.limits), settings, responders=responders, responders_file=args.responders)
 
 
@@ -428,16 +436,18 @@ def run_sandbox(
     settings: UiSettings,
     responders,
     responders_file: Path | None,
+    server: str = "prosody",
     lessons: tuple[list[Lesson], list[str]] | None = None,
 ) -> int:
-    """The console as alice on a throwaway Prosody, with bob's demo client; with `lessons`
-    (and the problems of the files that could not be read), the lessons pane too."""
+    """The console as alice on a throwaway `server` (prosody or ejabberd), with bob's demo client;
+    with `lessons` (and the problems of the files that could not be read), the lessons pane too."""
     from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
-    from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+    from iqconsole.core.sandbox import SandboxError
+    from iqconsole.core.sandbox_servers import make_sandbox
 
     try:
-        sandbox = ProsodySandbox(("alice", "bob")).start()
+        sandbox = make_sandbox(server, ("alice", "bob")).start()
     except SandboxError as error:
         print(f"iqconsole sandbox: {error}", file=sys.stderr)
         return EXIT_SANDBOX
@@ -459,7 +469,7 @@ def run_sandbox(
             f"{bob.jid}/demo", Secret(bob.password), host=sandbox.host, port=sandbox.port, ca_file=sandbox.ca_file
         )
         greeting = (
-            f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
+            f"Sandbox {server} on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info."
         )
         extras: dict[str, Any] = {}

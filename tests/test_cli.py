@@ -56,6 +56,10 @@ def recording(tmp_path) -> Path:
         (["--max-stanza-size", "huge"], "argument --max-stanza-size: huge is not a size"),
         (["sandbox", "--max-depth", "0"], "argument --max-depth: 0 is out of range; allowed: a whole number of levels"),
         (["respond", "--max-depth", "300"], "argument --max-depth: 300 is out of range"),
+        (
+            ["sandbox", "--server", "openfire"],
+            "argument --server: invalid choice: 'openfire' (choose from 'prosody', 'ejabberd')",
+        ),
     ],
 )
 def test_bad_arguments_end_with_exit_2_and_say_why(args, words):

@@ -1,9 +1,10 @@
-"""What the server and its components announce (XEP-0030), and which XEP each namespace is.
+"""What the server, its components and the account announce (XEP-0030), and which XEP each namespace is.
 
 After login the console asks the server for disco#info and disco#items, then disco#info of each
-item (its components: MUC, pubsub, upload, proxies). `parse_disco_info`/`parse_disco_items`
-read the replies; `ServerFeatures` collects them, answers "does anyone announce this feature?"
-(the template picker marks those templates) and lists every feature with its XEP name (from
+item (its components: MUC, pubsub, upload, proxies), and disco#info of the account's own bare JID
+(where servers announce PEP and MAM). `parse_disco_info`/`parse_disco_items` read the replies;
+`ServerFeatures` collects them, answers "does this entity announce this feature?" (the template
+picker marks the templates whose target does) and lists every feature with its XEP name (from
 the knowledge files, core/knowledge.py).
 """
 
@@ -70,17 +71,23 @@ def parse_disco_items(xml: str) -> list[str]:
 
 @dataclass
 class ServerFeatures:
-    """The server's answer and its components' answers, in the order they came."""
+    """The server's answer and its components' answers, in the order they came, and apart from
+    them the account's own (its bare JID: PEP, MAM), which is not a component of the server."""
 
     entities: list[DiscoInfo] = field(default_factory=list)
+    account: DiscoInfo | None = None
 
     def add(self, info: DiscoInfo) -> None:
         self.entities.append(info)
 
-    def announcer(self, feature: str) -> str | None:
-        """The first entity announcing `feature` (the server comes first), or None."""
-        return next((info.jid for info in self.entities if feature in info.features), None)
+    def announces(self, jid: str, feature: str) -> bool:
+        """Whether the entity `jid` (the server, a component or the account) announced `feature`."""
+        return any(info.jid == jid and feature in info.features for info in self.groups())
+
+    def groups(self) -> list[DiscoInfo]:
+        """The server and its components, then the account."""
+        return [*self.entities, *([self.account] if self.account is not None else [])]
 
     def rows(self) -> list[tuple[str, str, str]]:
-        """(entity, feature, XEP name) for every announced feature, entity by entity."""
-        return [(info.jid, feature, describe_namespace(feature)) for info in self.entities for feature in info.features]
+        """(entity, feature, XEP name) for every announced feature, entity by entity, the account last."""
+        return [(info.jid, feature, describe_namespace(feature)) for info in self.groups() for feature in info.features]

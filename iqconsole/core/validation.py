@@ -44,10 +44,11 @@ class Context:
     peer: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
     stream_features: frozenset[str] | None = None  # what the server announced (None: unknown)
+    services: Mapping[str, str] = field(default_factory=dict)  # ${muc}, ${pubsub}… found by discovery
 
     def variables(self) -> dict[str, str]:
         """Every variable, with a fresh `${id}` on each call."""
-        return standard_variables(self.own_jid or "me@localhost", self.peer, self.extra)
+        return standard_variables(self.own_jid or "me@localhost", self.peer, self.extra, self.services)
 
 
 @dataclass(frozen=True)

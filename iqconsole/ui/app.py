@@ -17,6 +17,7 @@ from textual.widgets import Footer
 from iqconsole.core import locations
 from iqconsole.core.account import Account
 from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT, ConnectionFailure, ConnectionState, StateChange
+from iqconsole.core.discovered_services import discovered_services
 from iqconsole.core.events import Listeners
 from iqconsole.core.history import History
 from iqconsole.core.journal import Journal, PastSession, load_session, past_sessions
@@ -261,6 +262,7 @@ class IqConsoleApp(App[None]):
 
     def _features_found(self, features: ServerFeatures) -> None:
         self.server_features = features
+        self.composer.context = self.composer_context()  # ${muc}, ${pubsub}… now name the services found
 
     def _show_pending(self, session: Session) -> None:
         if session is self.session:
@@ -302,7 +304,8 @@ class IqConsoleApp(App[None]):
             own = self.account.jid
         selected = self.traffic.selected_entry
         features = self.session.stream_features if self.session is not None else None
-        return Context(own, selected.sender if selected is not None else "", self.variables, features)
+        services = discovered_services(self.server_features)
+        return Context(own, selected.sender if selected is not None else "", self.variables, features, services)
 
     @on(ComposerEditor.SendRequested)
     def send_from_editor(self, event: ComposerEditor.SendRequested) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -166,11 +168,15 @@ def test_type_an_iq_send_it_and_read_the_reply(prosody, terminal):
     term.wait_for("IQCONSOLE-EXITED-0")
 
 
-def test_sandbox_demo_starts_and_stops_its_own_server(terminal):
-    term = terminal([str(IQCONSOLE), "sandbox"], {})
+@pytest.mark.parametrize("kind", ["prosody", "ejabberd"])
+def test_sandbox_demo_starts_and_stops_its_own_server(terminal, kind):
+    term = terminal([str(IQCONSOLE), "sandbox", "--server", kind], {})
     screen = term.wait_for("online")
     assert "alice@localhost/console" in screen
+    port = int(re.search(rf"Sandbox {kind} on 127\.0\.0\.1:(\d+)", screen.replace("\n", "")).group(1))
     term.keys("C-j")
     term.wait_for("✔ Result")
     term.keys("C-q")
     term.wait_for("IQCONSOLE-EXITED-0")
+    with pytest.raises(OSError):  # the server stopped with the console
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

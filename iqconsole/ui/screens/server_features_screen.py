@@ -45,7 +45,7 @@ class ServerFeaturesScreen(ModalScreen[None]):
                 yield Label("The server has not been asked yet: it is asked once, right after login.", classes="title")
                 return
             entities = ", ".join(
-                f"{info.jid} ({'; '.join(info.identities) or 'no identity'})" for info in self._features.entities
+                f"{info.jid} ({'; '.join(info.identities) or 'no identity'})" for info in self._features.groups()
             )
             yield Label(f"Announced by {terminal_safe(entities)}", classes="title", markup=False)
             yield DataTable(id="features-table", cursor_type="row", zebra_stripes=True)
