@@ -49,7 +49,11 @@ WARMUP_COUNT = 2_000
 
 GOAL_RATIO = 1.3  # at 20,000 stanzas
 GOAL_RATIO_COUNT = 20_000
-GOAL_KEY_P95_MS = 100.0
+GOAL_KEY_P95_MS = {20_000: 50.0}  # per count; 100 ms for any other count (issue 14)
+GOAL_KEY_P95_DEFAULT_MS = 100.0
+GOAL_KEY_MAX_MS = 150.0
+GOAL_CPU_RATIO = 2.0  # iqconsole's CPU per stanza against plain slixmpp's
+GOAL_FRAME_P95_MS = 16.0
 GOAL_RSS_MB = 200.0  # at 100,000 stanzas
 GOAL_RSS_COUNT = 100_000
 
@@ -670,10 +674,11 @@ async def parent_main(args) -> int:
     if args.profile:
         Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
     server = ProsodySandbox(("console", "flooder")).start()
+    hog = await start_hog() if args.load else None
     print(
         f"Prosody sandbox on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms; "
-        f"load average {load_average()}",
+        f"load average {load_average()}" + ("; with a process keeping one core busy (--load)" if hog else ""),
         flush=True,
     )
     rows = []
@@ -696,10 +701,18 @@ async def parent_main(args) -> int:
                         print(f"  ! {result['role']}: {result['error']}", flush=True)
     finally:
         server.stop()
+        if hog is not None:
+            hog.kill()  # our own child, by its handle
+            await hog.wait()
     print(f"load average at the end: {load_average()}")
     print()
     print(EXPLANATION)
     return report(rows, counts, args)
+
+
+async def start_hog() -> asyncio.subprocess.Process:
+    """What a compiler next to the console does to it: one core kept busy for the whole run."""
+    return await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
 
 
 def load_average() -> str:
@@ -839,11 +852,28 @@ def report(rows, counts, args) -> int:
         count = s["count"]
         if count == GOAL_RATIO_COUNT:
             goals.append((f"ingest ratio <= {GOAL_RATIO} at {count:,}", s["ratio"] <= GOAL_RATIO, f"{s['ratio']:.2f}"))
+        key_goal = GOAL_KEY_P95_MS.get(count, GOAL_KEY_P95_DEFAULT_MS)
         goals.append(
             (
-                f"keypress p95 < {GOAL_KEY_P95_MS:g} ms at {count:,}",
-                s["key_p95"] < GOAL_KEY_P95_MS and not s["unhandled"],
+                f"keypress p95 < {key_goal:g} ms and none over {GOAL_KEY_MAX_MS:g} ms at {count:,}",
+                s["key_p95"] < key_goal and s["key_max"] <= GOAL_KEY_MAX_MS and not s["unhandled"],
                 f"{s['key_p95']:.1f} ms (max {s['key_max']:.1f} ms, {len(s['delays'])} presses)",
+            )
+        )
+        cpu_ratio = s["cpu_console"] / s["cpu_plain"]
+        goals.append(
+            (
+                f"CPU per stanza <= {GOAL_CPU_RATIO:g}x plain slixmpp at {count:,}",
+                cpu_ratio <= GOAL_CPU_RATIO,
+                f"{cpu_ratio:.2f}x ({s['cpu_console']:.0f} vs {s['cpu_plain']:.0f} us)",
+            )
+        )
+        frame_p95 = s["loop_console"].get("frame_ms_p95", float("nan"))
+        goals.append(
+            (
+                f"screen updates p95 < {GOAL_FRAME_P95_MS:g} ms at {count:,}",
+                frame_p95 < GOAL_FRAME_P95_MS,
+                f"{frame_p95:.1f} ms",
             )
         )
         if count == GOAL_RSS_COUNT:
@@ -893,6 +923,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--no-warmup", action="store_true", help=f"skip the unreported {WARMUP_COUNT:,}-stanza warm-up flood"
+    )
+    parser.add_argument(
+        "--load", action="store_true", help='keep one core busy beside the run (python3 -c "while True: pass")'
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the console child during the flood")
     parser.add_argument(
