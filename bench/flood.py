@@ -501,9 +501,12 @@ def child_main(role: str) -> None:
 
 
 class Child:
-    def __init__(self, role: str, config: dict):
+    """A receiver: `script --role ROLE` (this file unless said), fed its config on stdin."""
+
+    def __init__(self, role: str, config: dict, script: Path | None = None):
         self.role = role
         self.config = config
+        self.script = script or Path(__file__).resolve()
         self.process: asyncio.subprocess.Process | None = None
         self.stderr = bytearray()
         self._stderr_task: asyncio.Task | None = None
@@ -511,7 +514,7 @@ class Child:
     async def start(self) -> dict:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
-            str(Path(__file__).resolve()),
+            str(self.script),
             "--role",
             self.role,
             stdin=asyncio.subprocess.PIPE,
