@@ -641,7 +641,7 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
         t0 = time.monotonic()
         await send_flood(flooder, batches)
         t_sent = time.monotonic()
-        result = await child.expect("RESULT", IDLE_TIMEOUT + 30 + count / 1000)
+        result = await child.expect("RESULT", IDLE_TIMEOUT + 60 + count / 100)  # a busy machine is slow
         prosody_cpu = process_cpu(server.pid) - prosody_cpu
         parent_cpu = time.process_time() - parent_cpu
         busy_now, total_now = machine_jiffies()
