@@ -89,7 +89,7 @@ def _hidden_token(attributes: str) -> str:
 
 def redact(xml: str) -> tuple[str, bool]:
     """Return the text with secrets replaced, and whether anything was replaced."""
-    if not any(map(xml.__contains__, _MARKERS)):
+    if not any(marker in xml for marker in _MARKERS):
         return xml, False
     pieces: list[str] = []
     copied = 0  # xml[:copied] is already in pieces
