@@ -570,14 +570,15 @@ class Child:
 _FLOODERS: list = []  # kept until the loop ends, so slixmpp's send task is cancelled, not garbage-collected
 
 
-async def connect_flooder(server):
+async def connect_plain(server, username: str = "flooder", resource: str = "flood"):
+    """A plain slixmpp client of the sandbox's account `username`, logged in."""
     import logging
 
     import slixmpp
 
     logging.getLogger("slixmpp").addHandler(logging.NullHandler())
-    user = server.account("flooder")
-    xmpp = slixmpp.ClientXMPP(f"{user.jid}/flood", user.password)
+    user = server.account(username)
+    xmpp = slixmpp.ClientXMPP(f"{user.jid}/{resource}", user.password)
     xmpp.enable_direct_tls = False
     xmpp.ca_certs = server.ca_file
     started = asyncio.ensure_future(xmpp.wait_until("session_start", 20))
@@ -631,7 +632,7 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
     child = Child(role, config)
     try:
         ready = await child.start()
-        flooder = await connect_flooder(server)
+        flooder = await connect_plain(server)
         batches = flood_batches(config["jid"], prefix, count)
         await asyncio.sleep(0.3)  # let both sessions settle (presence, roster) before the clock starts
         prosody_cpu = process_cpu(server.pid)

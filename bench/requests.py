@@ -44,7 +44,7 @@ from flood import (  # noqa: E402 (bench/ on the path first)
     ChildChannel,
     LoopStats,
     Typist,
-    connect_flooder,
+    connect_plain,
     load_average,
     percentile,
     process_cpu,
@@ -298,7 +298,7 @@ async def parent_main(args) -> int:
     )
     rounds: list[dict[str, dict]] = []
     try:
-        pinger = Pinger(await connect_flooder(server))
+        pinger = Pinger(await connect_plain(server))
         for repeat in range(args.repeat):
             results = {}
             for role in ("plain", "respond", "console"):
