@@ -50,7 +50,11 @@ WARMUP_COUNT = 2_000
 
 GOAL_RATIO = 1.3  # at 20,000 stanzas
 GOAL_RATIO_COUNT = 20_000
-GOAL_KEY_P95_MS = 100.0
+GOAL_KEY_P95_MS = {20_000: 50.0}  # per count; 100 ms for any other count (issue 14)
+GOAL_KEY_P95_DEFAULT_MS = 100.0
+GOAL_KEY_MAX_MS = 150.0
+GOAL_CPU_RATIO = 2.0  # iqconsole's CPU per stanza against plain slixmpp's
+GOAL_FRAME_P95_MS = 16.0
 GOAL_RSS_MB = 200.0  # at 100,000 stanzas
 GOAL_RSS_COUNT = 100_000
 
@@ -505,9 +509,12 @@ def child_main(role: str) -> None:
 
 
 class Child:
-    def __init__(self, role: str, config: dict):
+    """A receiver: `script --role ROLE` (this file unless said), fed its config on stdin."""
+
+    def __init__(self, role: str, config: dict, script: Path | None = None):
         self.role = role
         self.config = config
+        self.script = script or Path(__file__).resolve()
         self.process: asyncio.subprocess.Process | None = None
         self.stderr = bytearray()
         self._stderr_task: asyncio.Task | None = None
@@ -515,7 +522,7 @@ class Child:
     async def start(self) -> dict:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
-            str(Path(__file__).resolve()),
+            str(self.script),
             "--role",
             self.role,
             stdin=asyncio.subprocess.PIPE,
@@ -571,14 +578,15 @@ class Child:
 _FLOODERS: list = []  # kept until the loop ends, so slixmpp's send task is cancelled, not garbage-collected
 
 
-async def connect_flooder(server):
+async def connect_plain(server, username: str = "flooder", resource: str = "flood"):
+    """A plain slixmpp client of the sandbox's account `username`, logged in."""
     import logging
 
     import slixmpp
 
     logging.getLogger("slixmpp").addHandler(logging.NullHandler())
-    user = server.account("flooder")
-    xmpp = slixmpp.ClientXMPP(f"{user.jid}/flood", user.password)
+    user = server.account(username)
+    xmpp = slixmpp.ClientXMPP(f"{user.jid}/{resource}", user.password)
     xmpp.enable_direct_tls = False
     xmpp.ca_certs = server.ca_file
     started = asyncio.ensure_future(xmpp.wait_until("session_start", 20))
@@ -633,7 +641,7 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
     child = Child(role, config)
     try:
         ready = await child.start()
-        flooder = await connect_flooder(server)
+        flooder = await connect_plain(server)
         batches = flood_batches(config["jid"], prefix, count)
         await asyncio.sleep(0.3)  # let both sessions settle (presence, roster) before the clock starts
         prosody_cpu = process_cpu(server.pid)
@@ -643,7 +651,7 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
         t0 = time.monotonic()
         await send_flood(flooder, batches)
         t_sent = time.monotonic()
-        result = await child.expect("RESULT", IDLE_TIMEOUT + 30 + count / 1000)
+        result = await child.expect("RESULT", IDLE_TIMEOUT + 60 + count / 100)  # a busy machine is slow
         prosody_cpu = process_cpu(server.pid) - prosody_cpu
         parent_cpu = time.process_time() - parent_cpu
         busy_now, total_now = machine_jiffies()
@@ -679,10 +687,11 @@ async def parent_main(args) -> int:
     if args.profile:
         Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
     server = ProsodySandbox(("console", "flooder")).start()
+    hog = await start_hog() if args.load else None
     print(
         f"Prosody sandbox on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms; "
-        f"load average {load_average()}",
+        f"load average {load_average()}" + ("; with a process keeping one core busy (--load)" if hog else ""),
         flush=True,
     )
     rows = []
@@ -705,10 +714,18 @@ async def parent_main(args) -> int:
                         print(f"  ! {result['role']}: {result['error']}", flush=True)
     finally:
         server.stop()
+        if hog is not None:
+            hog.kill()  # our own child, by its handle
+            await hog.wait()
     print(f"load average at the end: {load_average()}")
     print()
     print(EXPLANATION)
     return report(rows, counts, args)
+
+
+async def start_hog() -> asyncio.subprocess.Process:
+    """What a compiler next to the console does to it: one core kept busy for the whole run."""
+    return await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
 
 
 def load_average() -> str:
@@ -848,11 +865,28 @@ def report(rows, counts, args) -> int:
         count = s["count"]
         if count == GOAL_RATIO_COUNT:
             goals.append((f"ingest ratio <= {GOAL_RATIO} at {count:,}", s["ratio"] <= GOAL_RATIO, f"{s['ratio']:.2f}"))
+        key_goal = GOAL_KEY_P95_MS.get(count, GOAL_KEY_P95_DEFAULT_MS)
         goals.append(
             (
-                f"keypress p95 < {GOAL_KEY_P95_MS:g} ms at {count:,}",
-                s["key_p95"] < GOAL_KEY_P95_MS and not s["unhandled"],
+                f"keypress p95 < {key_goal:g} ms and none over {GOAL_KEY_MAX_MS:g} ms at {count:,}",
+                s["key_p95"] < key_goal and s["key_max"] <= GOAL_KEY_MAX_MS and not s["unhandled"],
                 f"{s['key_p95']:.1f} ms (max {s['key_max']:.1f} ms, {len(s['delays'])} presses)",
+            )
+        )
+        cpu_ratio = s["cpu_console"] / s["cpu_plain"]
+        goals.append(
+            (
+                f"CPU per stanza <= {GOAL_CPU_RATIO:g}x plain slixmpp at {count:,}",
+                cpu_ratio <= GOAL_CPU_RATIO,
+                f"{cpu_ratio:.2f}x ({s['cpu_console']:.0f} vs {s['cpu_plain']:.0f} us)",
+            )
+        )
+        frame_p95 = s["loop_console"].get("frame_ms_p95", float("nan"))
+        goals.append(
+            (
+                f"screen updates p95 < {GOAL_FRAME_P95_MS:g} ms at {count:,}",
+                frame_p95 < GOAL_FRAME_P95_MS,
+                f"{frame_p95:.1f} ms",
             )
         )
         if count == GOAL_RSS_COUNT:
@@ -902,6 +936,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--no-warmup", action="store_true", help=f"skip the unreported {WARMUP_COUNT:,}-stanza warm-up flood"
+    )
+    parser.add_argument(
+        "--load", action="store_true", help='keep one core busy beside the run (python3 -c "while True: pass")'
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the console child during the flood")
     parser.add_argument(

@@ -1,5 +1,5 @@
 import sys
 
-from iqconsole.cli import main
+from iqconsole.launcher import main
 
 sys.exit(main())

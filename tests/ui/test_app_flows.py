@@ -383,3 +383,26 @@ async def test_textuals_own_commands_stay_in_the_palette():
         await eventually(lambda: isinstance(app.screen, CommandPalette), what="the palette")
         await pilot.press(*"theme")
         await eventually(lambda: "Theme" in palette_prompts(app), what="Textual's theme command")
+
+
+async def test_hits_show_in_the_table_and_the_cursor_stays_on_its_responder():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for name, payload in (("pong", "ping"), ("version", "software_version"), ("time", "entity_time")):
+            app.responders.add(name, f"iq@type=get/{payload}")
+        table = app.query_one("#responders", ResponderTable)
+        table.focus()
+        await focused(table)
+        await eventually(lambda: table.row_count == 3, what="three responders listed")
+        await pilot.press("down")
+        await eventually(lambda: table.cursor_row == 1, what="the second responder selected")
+        for hits in range(1, 40):  # a flood of requests answered by "version"
+            version = app.responders.get("version")
+            version.hits, version.last_hit = hits, 1_700_000_000.0 + hits
+            app.responders.set_enabled("version", True)  # announces the change, as a hit does
+        await eventually(lambda: table.get_row("version")[5] == "39", what="the last hit count shown")
+        assert table.cursor_row == 1 and table.get_row("pong")[5] == "0"
+        drawn = app.export_screenshot()
+        table._shown = []  # the next change rebuilds every row, as before any hit
+        table.show_changes()
+        assert app.export_screenshot() == drawn, "the updated cells draw what a rebuilt table draws"

@@ -118,3 +118,33 @@ async def test_a_template_lands_after_the_stanza_the_cursor_is_in():
         stanzas = parse_stanzas(editor.text)
         assert len(stanzas) == 2 and stanzas[1].find("{urn:xmpp:ping}ping") is not None
         assert editor.cursor_location == (STARTER.count("\n"), 0), "the cursor is on the template"
+
+
+async def test_moving_the_cursor_and_the_selection_draws_what_a_full_repaint_draws():
+    """A cursor move repaints only the rows it touches: no row may keep an old cursor line,
+    gutter mark, selection or matched bracket."""
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(ComposerEditor)
+        editor.text = (
+            '<iq type="get">\n  <query xmlns="jabber:iq:version"/>\n</iq>\n<message><body>hi</body></message>\n'
+        )
+        editor.focus()
+        await focused(editor)
+        editor.cursor_blink = False  # a steady caret: both pictures have it
+        moves = (
+            ("down",),
+            ("end",),
+            ("shift+down", "shift+down"),
+            ("shift+up",),
+            ("left",),
+            ("ctrl+end",),
+            ("up", "up", "up", "home"),  # onto a '<' whose '>' is matched on another row
+            ("shift+ctrl+end",),
+            ("ctrl+home",),
+        )
+        for keys in moves:
+            await pilot.press(*keys)
+            drawn = app.export_screenshot()
+            editor.refresh()  # everything drawn anew
+            assert app.export_screenshot() == drawn, f"stale rows after {keys}"

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from iqconsole import __version__
+
 PROBE = """
 import sys
 from iqconsole.cli import main
@@ -25,3 +27,14 @@ def test_version_and_help_load_no_xmpp_and_no_ui(argument):
     )
     assert "iqconsole" in completed.stdout
     assert completed.stdout.strip().endswith("loaded: []")
+
+
+def test_the_command_answers_version_without_loading_the_cli():
+    probe = (
+        "import sys; sys.argv = ['iqconsole', '--version']\n"
+        "from iqconsole.launcher import main\n"
+        "main()\n"
+        "print('loaded:', sorted(name for name in ('argparse', 'platformdirs', 'iqconsole.cli') if name in sys.modules))"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert completed.stdout.splitlines() == [f"iqconsole {__version__}", "loaded: []"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult, LanguageDoesNotExist, Selection
@@ -58,6 +59,10 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         ),
     ]
 
+    # A moved cursor repaints the rows it left and reached (watch_selection), not the whole
+    # editor: under a flood, every key otherwise redrew ~40 rows (a fifth of the console's CPU).
+    selection = reactive(Selection(), init=False, always_update=True, repaint=False)
+
     @dataclass
     class SendRequested(Message):
         """The user asked to send the stanza at `cursor` (a character offset), or all (None)."""
@@ -80,6 +85,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
     def __init__(self, text: str = STARTER, **kwargs):
         self._rest_timer: Timer | None = None
         self._resting = False  # the caret stopped blinking because nothing happened
+        self._bracket_row: int | None = None  # the row of the bracket matched last, repainted when it moves
         try:
             super().__init__(
                 text, language="xml", soft_wrap=False, tab_behavior="indent", show_line_numbers=True, **kwargs
@@ -96,8 +102,36 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
     def on_focus(self) -> None:
         self._stay_awake()
 
-    def watch_selection(self, _previous: Selection, _selection: Selection) -> None:
+    def watch_selection(self, previous: Selection, selection: Selection) -> None:
         self._stay_awake()
+        self._repaint_moved(previous, selection)
+
+    def _repaint_moved(self, previous: Selection, selection: Selection) -> None:
+        """Repaint what a selection change shows differently: the rows of the old and the new
+        selection (cursor line, gutter, highlight) and of the old and the new matched bracket."""
+        if self.soft_wrap:  # rows on screen are not document rows: repaint it all
+            self.refresh()
+            return
+        bracket = self._matching_bracket_location
+        bracket_rows = {row for row in (self._bracket_row, bracket[0] if bracket else None) if row is not None}
+        self._bracket_row = bracket[0] if bracket else None
+        spans = sorted(
+            (min(start[0], end[0]), max(start[0], end[0]))
+            for start, end in ((previous.start, previous.end), (selection.start, selection.end))
+        )
+        if spans[0][1] + 1 >= spans[1][0]:  # overlapping or adjacent: one range
+            spans = [(spans[0][0], max(spans[0][1], spans[1][1]))]
+        for first, last in spans:
+            self.refresh_lines(first, last - first + 1)
+        for row in bracket_rows:
+            if not any(first <= row <= last for first, last in spans):
+                self.refresh_lines(row)
+
+    def _build_highlight_map(self) -> None:
+        """Runs after every change of the text (edits, undo, a new document): all rows repaint,
+        since lines below an edit may have moved (the selection alone no longer repaints)."""
+        super()._build_highlight_map()
+        self.refresh()
 
     def _stay_awake(self) -> None:
         if not self.is_mounted:

@@ -9,10 +9,13 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
-from iqconsole.core.responders import MatchKind, ResponderSet
+from iqconsole.core.responders import MatchKind, Responder, ResponderSet
 from iqconsole.ui.frame_updates import FrameUpdates
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
+
+_HIT_COLUMNS = (5, 6)  # "hits" and "last hit"
 
 
 class ResponderTable(DataTable):
@@ -86,9 +89,11 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.responders = responders
         self._updates = FrameUpdates(self, self.show_changes)
+        self._shown: list[tuple[str, tuple[str | Text, ...]]] = []  # (name, cells) of each row drawn
+        self._columns: list[ColumnKey] = []
 
     def on_mount(self) -> None:
-        self.add_columns("#", "name", "match", "reply", "on", "hits", "last hit", "last error")
+        self._columns = self.add_columns("#", "name", "match", "reply", "on", "hits", "last hit", "last error")
         self.show_changes()
         self._updates.follow(self.responders.changed)
 
@@ -96,30 +101,55 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         self._updates.stop()
 
     def show_changes(self) -> None:
-        """Redraw the set (it changed: an edit, or a hit from the XMPP side)."""
-        row, name = self.cursor_row, self._selected_name()
+        """Redraw the set (it changed: an edit, or a hit from the XMPP side). Hits change only
+        their cells: rebuilding the table for each of a flood of requests kept the loop busy."""
+        rows = [(responder.name, self._cells(order, responder)) for order, responder in enumerate(self.responders, 1)]
+        if self._only_hits_changed(rows):
+            for (name, cells), (_, before) in zip(rows, self._shown, strict=True):
+                for column in _HIT_COLUMNS:
+                    if cells[column] != before[column]:
+                        self.update_cell(name, self._columns[column], cells[column], update_width=True)
+            self._shown = rows
+            return
+        row, selected = self.cursor_row, self._selected_name()
         self.clear()
-        for order, responder in enumerate(self.responders, start=1):
-            last_hit = time.strftime("%H:%M:%S", time.localtime(responder.last_hit)) if responder.last_hit else "—"
-            self.add_row(
-                str(order),
-                Text(responder.name),  # Text: user strings such as [@type='get'] are not markup
-                Text(
-                    responder.match
-                    if responder.match_kind is MatchKind.STANZA_PATH
-                    else f"{responder.match_kind.value}: {responder.match}"
-                ),
-                responder.reply_kind
-                + (f" after {responder.delay_ms} ms" if responder.delay_ms and not responder.silent else ""),
-                "✔" if responder.enabled else "✘",
-                str(responder.hits),
-                last_hit,
-                Text(responder.last_error),
-                key=responder.name,
-            )
-        names = [responder.name for responder in self.responders]
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        self._shown = rows
+        names = [key for key, _ in rows]
         if self.row_count:  # the cursor follows its responder when the order changes
-            self.move_cursor(row=names.index(name) if name in names else min(row, self.row_count - 1))
+            self.move_cursor(row=names.index(selected) if selected in names else min(row, self.row_count - 1))
+
+    def _only_hits_changed(self, rows: list[tuple[str, tuple[str | Text, ...]]]) -> bool:
+        """Same responders, same order, same settings: only the hit counters moved. Their cells are
+        as wide as their headers, so updating them in place draws what a rebuilt table would."""
+        if [name for name, _ in rows] != [name for name, _ in self._shown]:
+            return False
+        return all(
+            cells[column] == before[column]
+            for (_, cells), (_, before) in zip(rows, self._shown, strict=True)
+            for column in range(len(cells))
+            if column not in _HIT_COLUMNS
+        )
+
+    @staticmethod
+    def _cells(order: int, responder: Responder) -> tuple[str | Text, ...]:
+        last_hit = time.strftime("%H:%M:%S", time.localtime(responder.last_hit)) if responder.last_hit else "—"
+        return (
+            str(order),
+            Text(responder.name),  # Text: user strings such as [@type='get'] are not markup
+            Text(
+                responder.match
+                if responder.match_kind is MatchKind.STANZA_PATH
+                else f"{responder.match_kind.value}: {responder.match}"
+            ),
+            responder.reply_kind
+            + (f" after {responder.delay_ms} ms" if responder.delay_ms and not responder.silent else ""),
+            "✔" if responder.enabled else "✘",
+            str(responder.hits),
+            last_hit,
+            Text(responder.last_error),
+        )
 
     def _selected_name(self) -> str | None:
         if not self.row_count:
