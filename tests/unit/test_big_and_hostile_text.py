@@ -31,9 +31,10 @@ MB = 1024 * 1024
 
 
 def seconds(work) -> float:
-    started = time.perf_counter()
+    """CPU seconds of this process: another process keeping the machine busy does not count."""
+    started = time.process_time()
     work()
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def entry(xml: str, **fields) -> TrafficEntry:
@@ -62,9 +63,9 @@ def test_a_50_mb_stanza_is_indented_from_its_start_only():
     text = "<message><body>" + "A" * 50 * MB + "</body></message>"
     children = "<iq type='result'><query xmlns='jabber:iq:roster'>" + "<item jid='a@b'/>" * (3 * MB) + "</query></iq>"
     for xml in (text, children):
-        started = time.perf_counter()
+        took = seconds(lambda xml=xml: pretty_xml(xml))
+        assert took < 2
         shown = pretty_xml(xml)
-        assert time.perf_counter() - started < 2
         assert len(shown) <= MAX_SHOWN_CHARS + 100
         assert shown.endswith(f"{len(xml):,} characters in all")
     assert "[1,048,561+ chars folded]" in pretty_xml(text), "a cut text says it is longer still"
@@ -216,8 +217,8 @@ def test_the_text_of_a_sasl_element_never_leaks_whatever_surrounds_it(secret, ta
 def test_redaction_time_grows_linearly():
     """Twice the input costs about twice the time, not four times (the quadratic case)."""
     unit = f"<success xmlns='{SASL}'><x>" * 500
-    small = min(seconds(lambda: redact(unit)) for _ in range(3))
-    large = min(seconds(lambda: redact(unit * 16)) for _ in range(2))
+    small = min(seconds(lambda: redact(unit * 2)) for _ in range(5))
+    large = min(seconds(lambda: redact(unit * 32)) for _ in range(3))
     assert large < small * 16 * 4, "quadratic time would be 16 times more again"
 
 
