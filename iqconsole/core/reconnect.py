@@ -104,12 +104,11 @@ class Reconnector:
         try:
             while True:
                 attempt += 1
-                left = self.backoff.delay(attempt)
-                while left > 0:
-                    self._on_status(Retry(RetryPhase.WAITING, attempt, math.ceil(left), failure))
-                    step = left - math.ceil(left) + 1  # whole seconds shown: wait down to the next one
-                    await self._sleep(step)
-                    left -= step
+                delay = self.backoff.delay(attempt)
+                seconds = math.ceil(delay)
+                for shown in range(seconds, 0, -1):  # whole seconds shown: the fraction is waited first
+                    self._on_status(Retry(RetryPhase.WAITING, attempt, shown, failure))
+                    await self._sleep(delay - (seconds - 1) if shown == seconds else 1.0)
                 self._on_status(Retry(RetryPhase.CONNECTING, attempt, 0, failure))
                 failure = await self._attempt() or ""
                 if not failure:

@@ -7,6 +7,7 @@ started is ever stopped. Standard library only: this is the core layer and must 
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import re
@@ -171,6 +172,49 @@ class ProsodySandbox:
                 return
             self._terminate()  # another program took the port between our check and Prosody's bind
         raise SandboxError(f"Prosody could not bind a free port after {PORT_ATTEMPTS} attempts.\n{self.log_tail()}")
+
+    def start_again(self) -> ProsodySandbox:
+        """After the server died: start it on the same port, with the same config, certificate
+        and accounts (the data directory is kept), so clients can reconnect as they were."""
+        if self.running:
+            raise SandboxError("the sandbox server is already running")
+        if self._stopped:
+            raise SandboxError("this sandbox was stopped; create a new one")
+        prosody = shutil.which("prosody")
+        if prosody is None:
+            raise SandboxError(f"Prosody (the XMPP server) is not installed: {INSTALL_HINT}.")
+        self._terminate()  # reaps the dead process
+        if not self._wait_until_ready(self._launch(prosody)):
+            self._terminate()
+            raise SandboxError(f"port {self.port} is taken by another program: the sandbox cannot start there again")
+        return self
+
+    async def wait_for_exit(self) -> int:
+        """Wait until the server process ends, for whatever reason; its exit status (-9: killed).
+        Linux wakes us when it ends (a pidfd); elsewhere it is checked once a second."""
+        process = self._process
+        if process is None:
+            raise SandboxError("the sandbox server is not running")
+        loop = asyncio.get_running_loop()
+        try:
+            descriptor = os.pidfd_open(process.pid)
+        except (AttributeError, OSError):
+            while process.poll() is None:
+                await asyncio.sleep(1.0)
+            return process.returncode
+        ended: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not ended.done():
+                ended.set_result(None)
+
+        loop.add_reader(descriptor, readable)
+        try:
+            await ended
+        finally:
+            loop.remove_reader(descriptor)
+            os.close(descriptor)
+        return process.wait()
 
     def stop(self, keep: bool = False) -> None:
         """Stop the server (SIGTERM, then SIGKILL after a few seconds) and remove the directory.

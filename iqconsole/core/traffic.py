@@ -76,10 +76,11 @@ class PairState(str, Enum):
     ERROR = "error"
     TIMED_OUT = "timed out"
     CANCELLED = "cancelled"
+    LOST = "connection lost"  # the connection ended (and was not resumed) before the reply came
 
 
 # Requests that stopped waiting; a reply may still come, and is then paired as late.
-GAVE_UP_STATES = (PairState.TIMED_OUT, PairState.CANCELLED)
+GAVE_UP_STATES = (PairState.TIMED_OUT, PairState.CANCELLED, PairState.LOST)
 
 
 @dataclass(slots=True)

@@ -68,6 +68,15 @@ async def test_a_fraction_of_a_second_is_waited_first_so_the_countdown_shows_who
     assert [s.seconds_left for s in seen if s.phase is RetryPhase.WAITING] == [2, 1]
 
 
+async def test_a_delay_under_a_second_is_one_tick():
+    clock = FakeClock()
+    attempt, made = attempts("refused", None)
+    seen: list[Retry] = []
+    await Reconnector(attempt, seen.append, Backoff((0.2, 0.7)), clock.sleep).start()
+    assert made == [1, 2] and clock.slept == pytest.approx([0.2, 0.7])
+    assert [s.seconds_left for s in seen if s.phase is RetryPhase.WAITING] == [1, 1]
+
+
 async def test_no_delay_attempts_at_once():
     clock = FakeClock()
     attempt, made = attempts(None)

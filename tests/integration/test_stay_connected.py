@@ -1,0 +1,216 @@
+"""Staying connected against a real Prosody of its own (it gets killed): reconnect with backoff,
+stream management (acks, resumption), and what happens to the requests waiting at the loss."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import time
+
+import pytest
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+from iqconsole.core.client import ConnectionState
+from iqconsole.core.protocol import STANZA_KINDS
+from iqconsole.core.reconnect import Backoff
+from iqconsole.core.responders import ResponderSet
+from iqconsole.core.sandbox import ProsodySandbox
+from iqconsole.core.session import Session, Settled
+from iqconsole.core.stanza import prepare
+from iqconsole.core.traffic import Direction, Kind, PairState, TrafficStore
+from tests.xmpp_helpers import account_for, eventually, plain_client
+
+FAST = Backoff((0.2, 0.5, 1.0))
+BACK_ONLINE = 20.0  # seconds from the server being ready again to the console online: the stated bound
+VERSION_REPLY = "<query xmlns='jabber:iq:version'><name>console</name></query>"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """A server of this module's own: these tests kill it."""
+    server = ProsodySandbox(("alice", "bob")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(sandbox):
+    if not sandbox.running:  # an earlier test failed with the server down
+        sandbox.start_again()
+    return sandbox
+
+
+def console_responders() -> ResponderSet:
+    """Silent on pings (so they wait), answers software version."""
+    responders = ResponderSet()
+    responders.add("hush", "iq@type=get/ping", silent=True)
+    responders.add("version", "iq@type=get/software_version", VERSION_REPLY)
+    return responders
+
+
+@pytest.fixture
+async def make_session(server):
+    sessions: list[Session] = []
+
+    async def make(stream_management: bool, resource: str) -> Session:
+        session = Session(
+            account_for(server, "alice", resource),
+            TrafficStore(),
+            console_responders(),
+            stream_management=stream_management,
+            reconnect=FAST,
+        )
+        sessions.append(session)
+        await session.open()
+        return session
+
+    yield make
+    for session in sessions:
+        await session.close()
+
+
+def one(text: str):
+    (outgoing,) = prepare(text)
+    return outgoing
+
+
+def notices(session: Session, tag: str) -> list[str]:
+    return [entry.xml for entry in session.store if entry.kind is Kind.NOTICE and entry.tag == tag]
+
+
+async def ask_version(server, asker: str, to: str) -> str:
+    """`asker` (a plain client) asks `to` its software version; the reply's type."""
+    client = await plain_client(server, asker, f"asker{time.monotonic_ns()}")
+    try:
+        iq = client.make_iq_get(queryxmlns="jabber:iq:version", ito=to)
+        reply = await iq.send(timeout=10)
+        return reply["type"]
+    finally:
+        await client.disconnect(wait=1.0)
+
+
+@pytest.mark.parametrize("stream_management", [False, True], ids=["plain", "with-sm"])
+async def test_the_console_comes_back_after_its_server_was_killed_and_started_again(
+    server, make_session, stream_management
+):
+    session = await make_session(stream_management, f"killed-{stream_management}")
+    if stream_management:
+        await eventually(lambda: session.sm.resumable, what="stream management enabled, resumable")
+    pending = [
+        session.send(
+            one(f"<iq type='get' to='{session.own_jid}' id='wait{n}'><ping xmlns='urn:xmpp:ping'/></iq>"), timeout=120
+        )
+        for n in range(2)
+    ]
+    await eventually(lambda: session.store.pending_out == 2, what="two requests waiting")
+
+    os.kill(server.pid, signal.SIGKILL)
+    await eventually(lambda: session.state is ConnectionState.RECONNECTING, what="reconnecting")
+    assert "reconnecting" in session.detail and "attempt" in session.detail
+    await eventually(
+        lambda: session.detail.startswith("reconnecting in") and "last:" in session.detail,
+        timeout=20,
+        what="a failed attempt said",
+    )
+
+    server.start_again()
+    back = time.monotonic()
+    await eventually(lambda: session.online, timeout=BACK_ONLINE, what="online again")
+    print(f"online {time.monotonic() - back:.2f} s after the server was back")
+
+    outcomes = await asyncio.gather(*pending)
+    assert {outcome.settled for outcome in outcomes} == {Settled.LOST}
+    assert all("connection lost" in outcome.describe() for outcome in outcomes)
+    assert session.pending == {} and session.store.pending_out == 0
+    states = {
+        session.store.pairing_of(entry).state
+        for entry in session.store
+        if entry.stanza_id.startswith("wait") and entry.direction is Direction.OUT
+    }
+    assert states == {PairState.LOST}, "the log marks them [connection lost]"
+
+    (lost,) = notices(session, "connection-lost")
+    assert re.fullmatch(r"connection lost \d\d:\d\d:\d\d: .+", lost)
+    (again,) = notices(session, "online-again")
+    assert re.fullmatch(r"online again \d\d:\d\d:\d\d: new session", again)
+
+    assert await ask_version(server, "bob", session.own_jid) == "result", "the responders answer again"
+    answered = [entry for entry in session.store if entry.direction is Direction.OUT and entry.responder == "version"]
+    assert answered, "answered by the console's responder after the reconnect"
+    if stream_management:
+        await eventually(lambda: session.sm.resumable, what="a new SM session after the failed resumption")
+
+
+async def test_a_dropped_connection_resumes_the_sm_session_and_its_request_gets_its_reply(server, make_session):
+    session = await make_session(True, "resumed")
+    await eventually(lambda: session.sm.resumable, what="stream management enabled, resumable")
+    bob = await plain_client(server, "bob", "slow")
+    held: list = []
+    bob.register_handler(Callback("hold", MatchXPath("{jabber:client}iq/{jabber:iq:version}query"), held.append))
+    try:
+        reply = session.send(
+            one("<iq type='get' to='bob@localhost/slow' id='carried'><query xmlns='jabber:iq:version'/></iq>"),
+            timeout=60,
+        )
+        await eventually(lambda: bool(held), what="bob holding the request")
+        assert session.client is not None and session.client.transport is not None
+        session.client.transport.abort()  # the network goes away; the server keeps the SM session
+        await eventually(lambda: session.state is ConnectionState.RECONNECTING, what="reconnecting")
+        held[0].reply().send()  # while the console is away: the server keeps it for the resumed session
+        await eventually(lambda: session.online, timeout=BACK_ONLINE, what="online again")
+        outcome = await reply
+        assert outcome.settled is Settled.RESULT, "carried over the loss, answered after the resumption"
+        (again,) = notices(session, "online-again")
+        assert again.endswith(": resumed")
+        assert "resumed" in session.detail
+    finally:
+        await bob.disconnect(wait=1.0)
+    assert await ask_version(server, "bob", session.own_jid) == "result", "the responders answer again"
+
+
+def acks(session: Session, direction: Direction) -> list[int]:
+    """The h of each <a/> that went `direction`."""
+    return [
+        int(re.search(r"h=.(\d+)", entry.xml).group(1))
+        for entry in session.store
+        if entry.kind is Kind.SM and entry.tag == "a" and entry.direction is direction
+    ]
+
+
+def stanzas_since(session: Session, tag: str, direction: Direction) -> int:
+    """Stanzas that went `direction` since the SM element `tag`: what an h must count."""
+    entries = list(session.store)
+    start = next(n for n, entry in enumerate(entries) if entry.kind is Kind.SM and entry.tag == tag)
+    return sum(1 for entry in entries[start:] if entry.direction is direction and entry.kind in STANZA_KINDS)
+
+
+async def test_acks_count_what_was_received_and_ask_for_what_was_sent(server, make_session):
+    session = await make_session(True, "acks")
+    await eventually(lambda: session.sm.enabled, what="stream management enabled")
+    bob = await plain_client(server, "bob", "chatty")
+    try:
+        for number in range(3):
+            bob.send_message(mto=session.own_jid, mbody=f"hello {number}")
+        assert await ask_version(server, "bob", session.own_jid) == "result"  # a responder answers (and swallows) it
+
+        def our_ack_counts_all() -> bool:
+            server_asked = any(entry.tag == "r" and entry.direction is Direction.IN for entry in session.store)
+            ours = acks(session, Direction.OUT)
+            return server_asked and bool(ours) and ours[-1] == stanzas_since(session, "enabled", Direction.IN)
+
+        await eventually(our_ack_counts_all, what="our <a h> answering the server's <r/> with all that came in")
+        assert acks(session, Direction.OUT)[-1] >= 4, "3 messages and the version request a responder swallowed"
+
+        session.send(one("<message to='bob@localhost/chatty'><body>hi</body></message>"))
+
+        def server_acks_all() -> bool:
+            theirs = acks(session, Direction.IN)
+            return bool(theirs) and theirs[-1] == stanzas_since(session, "enable", Direction.OUT)
+
+        await eventually(server_acks_all, what="the console asking, and the server acking all it sent")
+        await eventually(lambda: session.sm.unacked == 0, what="nothing unacknowledged")
+    finally:
+        await bob.disconnect(wait=1.0)
