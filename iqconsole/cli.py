@@ -182,11 +182,12 @@ def main(argv: list[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     """Everything the user gave is checked before anything starts (a server, the UI)."""
     if args.command == "respond":
-        responders = _load_responders(args.responders)
-        account = _account(args, reading_limits(args, _config()))
+        config = _config()
+        responders = _load_responders(args.responders, config)
+        account = _account(args, reading_limits(args, config))
         if account is None:
             raise UsageError("respond needs --jid and --password-env")
-        return run_respond(args, account, responders)
+        return run_respond(args, account, responders, connection_settings(config))
     if args.command in ("view", "sandbox"):
         _refuse_options(
             args,
@@ -197,7 +198,7 @@ def _run_command(args: argparse.Namespace) -> int:
     settings = ui_settings(args)
     if args.command == "view":
         return run_view(args, settings)
-    responders = _load_responders(args.responders)
+    responders = _load_responders(args.responders, _config())
     if args.command == "sandbox":
         return run_sandbox(settings, responders, args.responders)
     return _run_app(_account(args, settings.limits), settings, responders=responders, responders_file=args.responders)
@@ -209,16 +210,30 @@ class UsageError(Exception):
         self.code = code
 
 
-def _load_responders(path: Path | None):
+def _load_responders(path: Path | None, config: Config):
+    """The responder set of `path` (or none), answering the server's pushes as the config says."""
     from iqconsole.core.responder_files import load_responders
     from iqconsole.core.responders import ResponderError, ResponderSet
 
-    if path is None:
-        return ResponderSet()
     try:
-        return load_responders(path)
+        responders = load_responders(path) if path is not None else ResponderSet()
     except ResponderError as error:
         raise UsageError(f"--responders {error}", EXIT_RESPONDERS) from None
+    if config.server_pushes is not None:
+        responders.server_pushes = config.server_pushes
+    return responders
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """How a session stays connected (config file): XEP-0198 at login, reconnecting after a loss."""
+
+    stream_management: bool = False
+    reconnect: bool = True
+
+
+def connection_settings(config: Config) -> ConnectionSettings:
+    return ConnectionSettings(config.stream_management, config.reconnect)
 
 
 def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
@@ -269,7 +284,7 @@ def _refuse_options(args: argparse.Namespace, names: tuple[str, ...], problem: s
             raise UsageError(str(SettingError(problem, where=option, allowed=allowed)))
 
 
-def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
+def run_respond(args: argparse.Namespace, account: Account, responders, connection: ConnectionSettings) -> int:
     import asyncio
     import json
 
@@ -305,6 +320,8 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
                 responders,
                 report,
                 ready=lambda message: notices.write(f"iqconsole respond: {message}"),
+                stream_management=connection.stream_management,
+                reconnect=connection.reconnect,
             )
         )
     finally:
@@ -368,6 +385,7 @@ def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) 
             responders_file=responders_file,
             companions=(lambda: run_demo_peer(peer),),
             greeting=greeting,
+            sandbox=sandbox,
         )
     finally:
         sandbox.stop()
@@ -382,6 +400,7 @@ class UiSettings:
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    connection: ConnectionSettings = field(default_factory=ConnectionSettings)
 
 
 def ui_settings(args: argparse.Namespace) -> UiSettings:
@@ -408,6 +427,7 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
         theme=theme,
         keymap=config.keymap,
         limits=reading_limits(args, config),
+        connection=connection_settings(config),
     )
 
 
@@ -429,6 +449,7 @@ def reading_limits(args: argparse.Namespace, config: Config) -> Limits:
 
 
 def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> int:
+    from iqconsole.core.reconnect import Backoff
     from iqconsole.ui.app import IqConsoleApp
 
     app = IqConsoleApp(
@@ -438,6 +459,8 @@ def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> in
         variables=settings.variables,
         keymap=settings.keymap,
         limits=settings.limits,
+        stream_management=settings.connection.stream_management,
+        reconnect=Backoff() if settings.connection.reconnect else None,
         **extras,
     )
     return _run_until_quit(app)

@@ -514,7 +514,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         element = stanza.xml
         text = tostring(element, xmlns=self.default_ns)  # before any handler or matcher mutates it
         answer = self._answer(stanza) if isinstance(stanza, Iq) else None
-        responder = answer.responder.name if answer is not None and answer.responder is not None else ""
+        responder = answer.answered_by if answer is not None else ""
         entry = self._record(Direction.IN, element, text, responder)
         if element.tag == _FEATURES_TAG:
             self.stream_features = frozenset(split_tag(child.tag)[0] for child in element)

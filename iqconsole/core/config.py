@@ -4,6 +4,9 @@
     theme = "iqconsole-light"
     max-stanza-size = "20MB"              # larger stanzas from the server are skipped
     max-depth = 64                        # so are stanzas nested deeper
+    stream-management = true              # enable XEP-0198 at each login (default false)
+    reconnect = false                     # stay offline after a loss (default true: reconnect)
+    server-pushes = ["jabber:iq:roster"]  # pushes acknowledged with a result (default: see README)
 
     [variables]
     node = "urn:xmpp:microblog:0"
@@ -25,6 +28,7 @@ from typing import Any
 
 from iqconsole.core.settings import (
     SettingError,
+    flag,
     nesting_depth,
     read_table,
     read_toml,
@@ -50,6 +54,9 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     max_stanza_size: int | None = None
     max_depth: int | None = None
+    stream_management: bool = False
+    reconnect: bool = True
+    server_pushes: frozenset[str] | None = None  # None: the built-in list
 
 
 def variable_name(value: Any) -> str:
@@ -80,6 +87,17 @@ def key_list(value: Any) -> str:
     return ",".join(keys)
 
 
+def namespaces(value: Any) -> frozenset[str]:
+    """A list of XML namespaces such as ["urn:xmpp:blocking"] (may be empty)."""
+    allowed = 'a list of namespaces in quotes, such as ["urn:xmpp:blocking"], or []'
+    if not isinstance(value, list):
+        raise SettingError(f"{value!r} is not a list", allowed=allowed)
+    for item in value:
+        if not isinstance(item, str) or not item.strip() or any(character.isspace() for character in item):
+            raise SettingError(f"{item!r} is not a namespace", allowed=allowed)
+    return frozenset(value)
+
+
 CONFIG_KEYS = {
     "timeout": seconds,
     "theme": text,
@@ -87,6 +105,9 @@ CONFIG_KEYS = {
     "max-depth": nesting_depth,
     "variables": table_of(variable_value, variable_name),
     "keymap": table_of(key_list),
+    "stream-management": flag,
+    "reconnect": flag,
+    "server-pushes": namespaces,
 }
 
 

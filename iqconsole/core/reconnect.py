@@ -80,6 +80,7 @@ class Reconnector:
         self.backoff = backoff or Backoff()
         self._sleep = sleep
         self._task: asyncio.Task[bool] | None = None
+        self._hurry = False
 
     @property
     def running(self) -> bool:
@@ -90,6 +91,11 @@ class Reconnector:
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
         return self._task
+
+    def hurry(self) -> None:
+        """Attempt at the end of the current second instead of waiting out the delay (the
+        server is known to be back)."""
+        self._hurry = self.running
 
     def stop(self) -> bool:
         """Stop waiting and attempting; True if it was running."""
@@ -107,8 +113,11 @@ class Reconnector:
                 delay = self.backoff.delay(attempt)
                 seconds = math.ceil(delay)
                 for shown in range(seconds, 0, -1):  # whole seconds shown: the fraction is waited first
+                    if self._hurry:
+                        break
                     self._on_status(Retry(RetryPhase.WAITING, attempt, shown, failure))
                     await self._sleep(delay - (seconds - 1) if shown == seconds else 1.0)
+                self._hurry = False
                 self._on_status(Retry(RetryPhase.CONNECTING, attempt, 0, failure))
                 failure = await self._attempt() or ""
                 if not failure:

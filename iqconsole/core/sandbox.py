@@ -176,6 +176,16 @@ class ProsodySandbox:
     def start_again(self) -> ProsodySandbox:
         """After the server died: start it on the same port, with the same config, certificate
         and accounts (the data directory is kept), so clients can reconnect as they were."""
+        self._ready_or_refuse(self._launch_again())
+        return self
+
+    async def start_again_in_background(self) -> None:
+        """`start_again` for an event loop: the server is started from this thread (it dies with
+        it), the wait until it answers runs in a worker thread."""
+        process = self._launch_again()
+        await asyncio.to_thread(self._ready_or_refuse, process)
+
+    def _launch_again(self) -> subprocess.Popen[bytes]:
         if self.running:
             raise SandboxError("the sandbox server is already running")
         if self._stopped:
@@ -184,10 +194,12 @@ class ProsodySandbox:
         if prosody is None:
             raise SandboxError(f"Prosody (the XMPP server) is not installed: {INSTALL_HINT}.")
         self._terminate()  # reaps the dead process
-        if not self._wait_until_ready(self._launch(prosody)):
+        return self._launch(prosody)
+
+    def _ready_or_refuse(self, process: subprocess.Popen[bytes]) -> None:
+        if not self._wait_until_ready(process):
             self._terminate()
             raise SandboxError(f"port {self.port} is taken by another program: the sandbox cannot start there again")
-        return self
 
     async def wait_for_exit(self) -> int:
         """Wait until the server process ends, for whatever reason; its exit status (-9: killed).

@@ -213,6 +213,11 @@ class Session:
         """Stop the countdown and the attempts (the session stays disconnected); True if it was on."""
         return self._reconnector is not None and self._reconnector.stop()
 
+    def reconnect_now(self) -> None:
+        """The server is back (the user restarted it): attempt now rather than after the delay."""
+        if self._reconnector is not None:
+            self._reconnector.hurry()
+
     async def _attempt(self) -> str | None:
         """One reconnect attempt with the same client (so an SM session can be resumed)."""
         if self.client is None:

@@ -108,6 +108,19 @@ async def test_stop_ends_the_countdown_and_says_so():
     assert reconnector.stop() is False, "stopping twice is harmless"
 
 
+async def test_hurry_cuts_the_countdown_short():
+    clock = FakeClock()
+    attempt, made = attempts(None)
+
+    def status(retry: Retry) -> None:
+        if retry.seconds_left == 28:
+            reconnector.hurry()
+
+    reconnector = Reconnector(attempt, status, Backoff((30.0,)), clock.sleep)
+    assert await reconnector.start() is True
+    assert made == [1] and len(clock.slept) == 3, "30, 29, 28, then the attempt"
+
+
 async def test_starting_while_running_keeps_the_one_run():
     clock = FakeClock()
     attempt, made = attempts(None)
