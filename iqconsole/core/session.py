@@ -171,7 +171,10 @@ class Session:
             stream_management=self.stream_management,
         )
         if self.backoff is not None:
-            self._reconnector = Reconnector(self._attempt, self._retry_changed, self.backoff)
+            reconnector = Reconnector(
+                self._attempt, lambda retry: self._retry_changed(reconnector, retry), self.backoff
+            )
+            self._reconnector = reconnector
         await self.client.start_session(timeout)
 
     async def close(self) -> None:
@@ -228,9 +231,9 @@ class Session:
             return str(failure)
         return None
 
-    def _retry_changed(self, retry: Retry) -> None:
-        if retry.phase is RetryPhase.DONE:
-            return  # the client announced ONLINE already
+    def _retry_changed(self, reconnector: Reconnector, retry: Retry) -> None:
+        if reconnector is not self._reconnector or retry.phase is RetryPhase.DONE:
+            return  # closed (whoever closes knows), or online: the client announced it already
         if retry.phase is RetryPhase.STOPPED:
             if self.client is not None:
                 self.client.end_carried_requests()

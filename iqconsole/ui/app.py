@@ -96,7 +96,7 @@ class IqConsoleApp(App[None]):
             tooltip="What the server and its components announce",
         ),
         Binding(
-            "f7",
+            "ctrl+b",
             "stop_reconnecting",
             "Stop reconnecting",
             id="app.stop-reconnecting",
@@ -263,7 +263,7 @@ class IqConsoleApp(App[None]):
             self.composer.context = self.composer_context()
         elif before is ConnectionState.ONLINE and change.state is ConnectionState.RECONNECTING:
             self.notify(
-                f"Connection lost: reconnecting by itself. {self.key_label('app.stop-reconnecting', 'f7')} stops.",
+                f"Connection lost: reconnecting by itself. {self.key_label('app.stop-reconnecting', 'ctrl+b')} stops.",
                 severity="warning",
                 timeout=10,
                 markup=False,
