@@ -127,7 +127,6 @@ class StreamManagement:
     enabled: bool = False
     resumable: bool = False  # the server gave an SM id: a lost connection can be resumed
     unacked: int = 0  # stanzas sent that the server has not acknowledged yet
-    handled: int = 0  # stanzas received and counted (the h of our acks)
 
     def describe(self) -> str:
         if not self.enabled:
@@ -283,7 +282,6 @@ class ConsoleClient(slixmpp.ClientXMPP):
             enabled=sm.enabled_in,
             resumable=bool(sm.sm_id) and sm.allow_resume,
             unacked=len(sm.unacked_queue),
-            handled=sm.handled,
         )
 
     def _give_up(self) -> None:

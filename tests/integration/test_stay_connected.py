@@ -4,16 +4,19 @@ stream management (acks, resumption), and what happens to the requests waiting a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
 import time
 
 import pytest
+from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 from iqconsole.core.client import ConnectionState
+from iqconsole.core.demo_peer import run_demo_peer
 from iqconsole.core.protocol import STANZA_KINDS
 from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responders import ResponderSet
@@ -214,3 +217,27 @@ async def test_acks_count_what_was_received_and_ask_for_what_was_sent(server, ma
         await eventually(lambda: session.sm.unacked == 0, what="nothing unacknowledged")
     finally:
         await bob.disconnect(wait=1.0)
+
+
+async def demo_peer_answers(server, timeout: float = 20.0) -> bool:
+    """Until bob@localhost/demo answers a version request (before it is online the server refuses)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(IqError, IqTimeout):
+            if await ask_version(server, "alice", "bob@localhost/demo") == "result":
+                return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def test_the_sandbox_demo_peer_comes_back_after_the_server_was_started_again(server):
+    peer = asyncio.ensure_future(run_demo_peer(account_for(server, "bob", "demo")))
+    try:
+        assert await demo_peer_answers(server)
+        os.kill(server.pid, signal.SIGKILL)
+        server.start_again()
+        assert await demo_peer_answers(server), "the demo peer logged in again by itself"
+    finally:
+        peer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await peer

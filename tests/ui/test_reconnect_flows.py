@@ -13,6 +13,7 @@ from iqconsole.core.client import ConnectionState
 from iqconsole.core.reconnect import Backoff
 from iqconsole.core.sandbox import ProsodySandbox
 from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.commands import bound_actions
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.status_bar import StatusBar
@@ -94,6 +95,8 @@ async def test_the_stop_key_ends_the_countdown_and_the_console_stays_offline(ser
         await closed(app, ConfirmScreen)
         await eventually(lambda: "reconnecting in" in status_text(app), what="the countdown")
         assert app.check_action("start_sandbox_again", ()) is True
+        titles = {action.title for action in bound_actions(app.screen)}
+        assert {"App: Stop reconnecting", "App: Start the server again"} <= titles, "in the palette now"
         await pilot.press("ctrl+b")  # with the composer focused, as after any dialog
         await eventually(lambda: app.status_bar.state is ConnectionState.DISCONNECTED, what="offline")
         assert "reconnecting stopped" in status_text(app)
