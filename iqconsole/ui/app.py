@@ -381,6 +381,10 @@ class IqConsoleApp(App[None]):
             return
         self._warned = None
         session = self.session
+        if session is not None and session.reconnecting:
+            stop = self.key_label("app.stop-reconnecting", "ctrl+b")
+            composer.report(f"✖ Not sent: reconnecting ({session.detail}; {stop} stops); your text stays", "error")
+            return
         if session is None or not session.online:
             composer.report("✖ Not sent: not connected: press Ctrl+L to log in", "error")
             return

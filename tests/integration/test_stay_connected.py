@@ -19,6 +19,7 @@ from iqconsole.core.client import ConnectionState
 from iqconsole.core.demo_peer import run_demo_peer
 from iqconsole.core.protocol import STANZA_KINDS
 from iqconsole.core.reconnect import Backoff
+from iqconsole.core.respond import Handled, respond
 from iqconsole.core.responders import ResponderSet
 from iqconsole.core.sandbox import ProsodySandbox
 from iqconsole.core.session import Session, Settled
@@ -241,3 +242,31 @@ async def test_the_sandbox_demo_peer_comes_back_after_the_server_was_started_aga
         peer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await peer
+
+
+async def test_respond_reconnects_and_answers_again(server):
+    handled: list[Handled] = []
+    said: list[str] = []
+    running = asyncio.ensure_future(
+        respond(
+            account_for(server, "alice", "headless"),
+            console_responders(),
+            handled.append,
+            said.append,
+            stream_management=True,
+            backoff=FAST,
+        )
+    )
+    try:
+        await eventually(lambda: any(line.startswith("online as") for line in said), what="respond online")
+        os.kill(server.pid, signal.SIGKILL)
+        await eventually(lambda: any("reconnecting (Ctrl+C stops)" in line for line in said), what="the loss said")
+        server.start_again()
+        await eventually(lambda: any(line.startswith("online again as") for line in said), timeout=BACK_ONLINE)
+        assert await ask_version(server, "bob", "alice@localhost/headless") == "result"
+        await eventually(lambda: any(h.responder == "version" for h in handled), what="the answer reported")
+        assert not running.done(), "still answering"
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running

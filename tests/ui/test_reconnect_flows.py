@@ -76,9 +76,13 @@ async def test_the_sandbox_server_dies_is_started_again_and_the_console_resumes_
 
         await eventually(lambda: server.running, what="the server started again")
         await eventually(lambda: app.status_bar.state is ConnectionState.ONLINE, timeout=20, what="online again")
-        lines = view.plain_lines()
-        assert any("connection lost" in line for line in lines)
-        assert any("online again" in line and "new session" in line for line in lines)
+
+        def markers() -> bool:
+            lines = view.plain_lines()  # the log takes new rows in once a frame
+            lost = any("connection lost" in line for line in lines)
+            return lost and any("online again" in line and "new session" in line for line in lines)
+
+        await eventually(markers, what="the marker rows in the log")
         assert app.query_one(ComposerEditor).text == DRAFT, "the composer kept its text"
         assert "match" in str(view.border_subtitle), "the filter is still on"
         await eventually(lambda: "SM resumable" in status_text(app), what="a new SM session")
@@ -94,6 +98,14 @@ async def test_the_stop_key_ends_the_countdown_and_the_console_stays_offline(ser
         await pilot.press("n")  # the server stays down for now
         await closed(app, ConfirmScreen)
         await eventually(lambda: "reconnecting in" in status_text(app), what="the countdown")
+        editor = app.query_one(ComposerEditor)
+        editor.text = DRAFT
+        editor.focus()
+        await focused(editor)
+        await pilot.press("ctrl+j")
+        outcome = app.query_one("#composer-outcome")
+        await eventually(lambda: "Not sent: reconnecting" in str(outcome.render()), what="the send refused")
+        assert editor.text == DRAFT
         assert app.check_action("start_sandbox_again", ()) is True
         titles = {action.title for action in bound_actions(app.screen)}
         assert {"App: Stop reconnecting", "App: Start the server again"} <= titles, "in the palette now"
