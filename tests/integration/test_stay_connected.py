@@ -236,6 +236,7 @@ async def test_the_sandbox_demo_peer_comes_back_after_the_server_was_started_aga
     try:
         assert await demo_peer_answers(server)
         os.kill(server.pid, signal.SIGKILL)
+        await eventually(lambda: not server.running, what="the server gone")
         server.start_again()
         assert await demo_peer_answers(server), "the demo peer logged in again by itself"
     finally:
