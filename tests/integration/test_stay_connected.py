@@ -24,6 +24,7 @@ from iqconsole.core.responders import ResponderSet
 from iqconsole.core.sandbox import ProsodySandbox
 from iqconsole.core.session import Session, Settled
 from iqconsole.core.stanza import prepare
+from iqconsole.core.templates import discover_templates
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficStore
 from tests.xmpp_helpers import account_for, eventually, plain_client
 
@@ -271,3 +272,39 @@ async def test_respond_reconnects_and_answers_again(server):
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+async def test_the_sm_enable_template_turns_on_acks_and_resumption_for_this_session(server, make_session):
+    """The template used to leave the server's <r/> unanswered (ejabberd then closed the stream)."""
+    session = await make_session(False, "template")
+    assert not session.sm.enabled, "off unless asked for"
+    template = discover_templates(None)[0]["sm-enable"].body
+    session.send(one(template))
+    await eventually(lambda: session.sm.enabled and session.sm.resumable, what="SM on, from the template")
+    bob = await plain_client(server, "bob", "template")
+    try:
+        bob.send_message(mto=session.own_jid, mbody="counted")
+
+        def answered_the_servers_request() -> bool:
+            theirs = [entry for entry in session.store if entry.tag == "r" and entry.direction is Direction.IN]
+            ours = acks(session, Direction.OUT)
+            return bool(theirs) and bool(ours) and ours[-1] == stanzas_since(session, "enabled", Direction.IN)
+
+        await eventually(answered_the_servers_request, what="the server's <r/> answered with the right h")
+        session.send(one("<message to='bob@localhost/template'><body>and acked</body></message>"))
+        await eventually(lambda: bool(acks(session, Direction.IN)), what="the console asking for an ack")
+        await eventually(lambda: session.sm.unacked == 0, what="nothing unacknowledged")
+    finally:
+        await bob.disconnect(wait=1.0)
+
+
+async def test_no_reconnect_after_the_server_said_another_login_replaced_this_one(server, make_session):
+    session = await make_session(False, "twice")
+    other = await plain_client(server, "alice", "twice")  # the same full JID: Prosody closes the older stream
+    try:
+        await eventually(lambda: session.state is ConnectionState.DISCONNECTED, what="disconnected")
+        assert "conflict" in session.detail
+        assert not session.reconnecting, "reconnecting would throw the other login out in turn"
+        assert not notices(session, "online-again")
+    finally:
+        await other.disconnect(wait=1.0)
