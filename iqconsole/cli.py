@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer IQs with a responder file, without the UI (for a client's CI)",
         description="Log in and answer incoming IQ requests with the responders of FILE until interrupted. "
         "Exit codes: 0 stopped by Ctrl+C/SIGTERM, 2 bad arguments, 3 bad responder file, "
-        "4 login failed, 5 connection lost.",
+        "4 login failed, 5 connection lost for good (reconnect = false in the config, or a stream error not worth retrying).",
     )
     _add_connection_options(respond)
     _add_limit_options(respond)
