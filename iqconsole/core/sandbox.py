@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProsodySandbox", "SandboxAccount", "SandboxError", "make_certificate"]
+__all__ = ["ProsodySandbox", "SandboxAccount", "SandboxError", "describe_exit", "make_certificate"]
 
 HOST = "127.0.0.1"
 READY_TIMEOUT = 10.0
@@ -430,6 +430,13 @@ def make_certificate(domain: str, cert_file: Path, key_file: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         raise SandboxError(f"openssl could not make the sandbox certificate:\n{result.stderr.strip()}")
+
+
+def describe_exit(status: int) -> str:
+    """A process's end in words: 'was killed (signal 9)', 'exited with status 1'."""
+    if status < 0:
+        return f"was killed (signal {-status})"
+    return f"exited with status {status}"
 
 
 def _free_port() -> int:

@@ -27,7 +27,7 @@ from iqconsole.core.history import History
 from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
-from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+from iqconsole.core.sandbox import ProsodySandbox, SandboxError, describe_exit
 from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.session import ReplyOutcome, Session, Settled
 from iqconsole.core.stanza import stanza_insertion
@@ -313,7 +313,7 @@ class IqConsoleApp(App[None]):
             key = self.key_label("app.sandbox-start-again", "f9")
             self.push_screen(
                 ConfirmScreen(
-                    f"The sandbox server (Prosody) stopped (exit status {status}). Start it again on "
+                    f"The sandbox server (Prosody) {describe_exit(status)}. Start it again on "
                     f"{sandbox.host}:{sandbox.port} with the same accounts? ({key} does it later.)"
                 ),
                 lambda yes: self.action_start_sandbox_again() if yes else None,

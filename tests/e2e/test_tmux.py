@@ -192,7 +192,7 @@ def test_the_sandbox_server_killed_under_the_console_is_started_again_and_the_co
     pane = int(term.tmux("display-message", "-p", "-t", term.name, "#{pane_pid}").strip())
     (server,) = [pid for pid in descendants(pane) if b"prosody.cfg.lua" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     os.kill(server, signal.SIGKILL)
-    term.wait_for("sandbox server (Prosody) stopped")
+    term.wait_for("sandbox server (Prosody) was killed")
     term.wait_for("reconnecting in")
     term.keys("y")
     term.wait_for("runs again on 127.0.0.1")
