@@ -244,6 +244,9 @@ class ConsoleClient(slixmpp.ClientXMPP):
             if announce:
                 self._set_state(ConnectionState.FAILED, str(failure))
             raise
+        except asyncio.CancelledError:  # stopped by its owner (reconnecting stopped): no half-made session
+            self._give_up()
+            raise
         finally:
             for event, handler in handlers.items():
                 self.del_event_handler(event, handler)

@@ -15,7 +15,8 @@ from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
-from iqconsole.core.client import ConnectionState
+from iqconsole.core.account import Account, Secret
+from iqconsole.core.client import ConnectionState, ConsoleClient
 from iqconsole.core.demo_peer import run_demo_peer
 from iqconsole.core.protocol import STANZA_KINDS
 from iqconsole.core.reconnect import Backoff
@@ -308,3 +309,25 @@ async def test_no_reconnect_after_the_server_said_another_login_replaced_this_on
         assert not notices(session, "online-again")
     finally:
         await other.disconnect(wait=1.0)
+
+
+async def test_an_attempt_stopped_half_way_leaves_no_connection_behind():
+    """Stopping reconnecting while an attempt is connecting must not let a session appear later."""
+    accepted = asyncio.Event()
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set()  # accepts and never answers: the attempt hangs in the stream's start
+
+    listener = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    client = ConsoleClient(Account("alice@localhost/x", Secret("pw"), host="127.0.0.1", port=port), TrafficStore())
+    try:
+        attempt = asyncio.ensure_future(client.start_session(30, announce=False))
+        await asyncio.wait_for(accepted.wait(), 10)
+        attempt.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await attempt
+        assert not client.is_connecting() and client.transport is None
+    finally:
+        await client.close()
+        listener.close()
