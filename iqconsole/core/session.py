@@ -119,6 +119,7 @@ class Session:
         self.backoff = reconnect
         self.client: ConsoleClient | None = None
         self._reconnector: Reconnector | None = None
+        self._lost_because = ""  # why the connection was lost, while reconnecting
         self.state = ConnectionState.DISCONNECTED
         self.detail = ""  # the words that came with the last state change
         self.features: ServerFeatures | None = None
@@ -198,6 +199,7 @@ class Session:
     def _state_changed(self, change: StateChange) -> None:
         reconnector = self._reconnector
         if change.state is ConnectionState.DISCONNECTED and reconnector is not None and self._may_reconnect():
+            self._lost_because = change.message.removeprefix("disconnected: ")
             reconnector.start()  # its countdown is announced as RECONNECTING instead
             return
         if change.state is ConnectionState.DISCONNECTED and self.client is not None:
@@ -239,7 +241,7 @@ class Session:
                 self.client.end_carried_requests()
             self._state_changed_to(ConnectionState.DISCONNECTED, "disconnected: reconnecting stopped")
             return
-        self._state_changed_to(ConnectionState.RECONNECTING, retry.describe())
+        self._state_changed_to(ConnectionState.RECONNECTING, f"{retry.describe()} · lost: {self._lost_because}")
 
     def _state_changed_to(self, state: ConnectionState, message: str) -> None:
         self.state, self.detail = state, message
