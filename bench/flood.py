@@ -29,6 +29,7 @@ import gc
 import json
 import math
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -393,7 +394,9 @@ async def console_child(channel: ChildChannel) -> None:
         ca_file=Path(config["ca_file"]),
     )
     capacity = max(DEFAULT_CAPACITY, count + 1_000)
-    app = IqConsoleApp(account, capacity=capacity, connect_on_start=False)
+    # Journaled, as the installed console is by default, into a folder thrown away afterwards.
+    journal_folder = Path(tempfile.mkdtemp(prefix="iqconsole-flood-journal-")) if config["journal"] else None
+    app = IqConsoleApp(account, capacity=capacity, connect_on_start=False, journal_folder=journal_folder)
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         await pilot.pause()
         gc.collect()
@@ -484,8 +487,13 @@ async def console_child(channel: ChildChannel) -> None:
                 "rss_after": rss_after,
                 "rss_peak": rss_mb("VmHWM"),
                 "loop": loop_stats.summary(),
+                "journal_bytes": sum(path.stat().st_size for path in journal_folder.iterdir())
+                if journal_folder is not None
+                else 0,
             },
         )
+    if journal_folder is not None:
+        shutil.rmtree(journal_folder)
 
 
 def child_main(role: str) -> None:
@@ -617,6 +625,7 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
         "count": count,
         "prefix": prefix,
         "key_interval": args.key_interval,
+        "journal": not args.no_journal,
         "profile": str(Path(args.profile_dir) / f"flood-console-{count}.prof")
         if args.profile and role == "console"
         else "",
@@ -895,6 +904,9 @@ def main() -> int:
         "--no-warmup", action="store_true", help=f"skip the unreported {WARMUP_COUNT:,}-stanza warm-up flood"
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the console child during the flood")
+    parser.add_argument(
+        "--no-journal", action="store_true", help="the console writes no session journal (it does by default)"
+    )
     parser.add_argument(
         "--profile-dir",
         default=str(Path(tempfile.gettempdir()) / "iqconsole-flood-profiles"),

@@ -1,5 +1,6 @@
-"""Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole respond`
-(headless responders), `iqconsole view` (a recorded log), `iqconsole locate`.
+"""Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole learn`
+(lessons on the sandbox), `iqconsole respond` (headless responders), `iqconsole view` (a
+recorded log), `iqconsole journal` (past sessions), `iqconsole locate`.
 
 slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
 `locate` answer at once."""
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from iqconsole import __version__
 from iqconsole.core import locations
+from iqconsole.core.sandbox_servers import SERVERS
 from iqconsole.core.settings import (
     DEFAULT_REPLY_TIMEOUT,
     SECONDS_ALLOWED,
@@ -31,12 +33,15 @@ from iqconsole.core.settings import (
     stanza_size,
 )
 from iqconsole.core.stream_reader import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STANZA_BYTES, Limits
+from iqconsole.core.terminal_safe import terminal_safe
 
 if TYPE_CHECKING:
     from textual.app import App
 
     from iqconsole.core.account import Account
     from iqconsole.core.config import Config
+    from iqconsole.core.journal import PastSession
+    from iqconsole.core.lessons import Lesson
 
 EXIT_CRASHED = 1
 EXIT_USAGE = 2
@@ -76,11 +81,35 @@ def build_parser() -> argparse.ArgumentParser:
     # (`iqconsole --theme x sandbox`); a default here would silently replace it.
     sandbox = commands.add_parser(
         "sandbox",
-        help="start a throwaway local Prosody and open the console as alice",
+        help="start a throwaway local Prosody (or ejabberd) and open the console as alice",
         argument_default=argparse.SUPPRESS,
     )
-    _add_ui_options(sandbox)
+    sandbox.add_argument(
+        "--server",
+        choices=tuple(SERVERS),
+        default="prosody",
+        help="which XMPP server to start (default: prosody)",
+    )
+    _add_ui_options(sandbox, var_dest="command_var")
     _add_limit_options(sandbox)
+    learn = commands.add_parser(
+        "learn",
+        help="lessons on a throwaway local Prosody, each step checked on the live traffic",
+        description="Open the console on the sandbox (as `iqconsole sandbox`) with a lessons pane: the built-in "
+        "lessons and those of your lessons folder (`iqconsole locate`), or only those of DIR_OR_FILE. "
+        "A broken lesson file given here is refused with its file and line (exit code 2).",
+        argument_default=argparse.SUPPRESS,
+    )
+    learn.add_argument(
+        "lessons",
+        nargs="?",
+        type=Path,
+        default=None,  # else argparse hands its SUPPRESS marker to Path
+        metavar="DIR_OR_FILE",
+        help="your own lessons: a .toml file or a folder of them",
+    )
+    _add_ui_options(learn, var_dest="command_var")
+    _add_limit_options(learn)
     respond = commands.add_parser(
         "respond",
         help="answer IQs with a responder file, without the UI (for a client's CI)",
@@ -100,6 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
     _add_theme_option(view)
+    journal = commands.add_parser(
+        "journal",
+        help="list the past sessions in the journal, or open one (by its number) offline",
+        description="Without NUMBER: list the journaled sessions, newest first (number 1). "
+        "With NUMBER: open that session as `iqconsole view` opens an export.",
+        argument_default=argparse.SUPPRESS,
+    )
+    journal.add_argument(
+        "number", type=int, nargs="?", default=None, metavar="NUMBER", help="the session to open, as listed"
+    )
+    _add_theme_option(journal)
     commands.add_parser("locate", help="print where iqconsole keeps its files")
     return parser
 
@@ -139,7 +179,8 @@ def _add_theme_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", help="theme name (built-in: iqconsole-dark, iqconsole-light)")
 
 
-def _add_ui_options(parser: argparse.ArgumentParser) -> None:
+def _add_ui_options(parser: argparse.ArgumentParser, var_dest: str = "var") -> None:
+    """`var_dest`: a command's --var values go apart, to be added to those given before the command."""
     _add_theme_option(parser)
     parser.add_argument(
         "--timeout",
@@ -150,10 +191,16 @@ def _add_ui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--var",
         action="append",
+        dest=var_dest,
         metavar="NAME=VALUE",
         help="a ${NAME} for the composer and templates (repeatable; overrides [variables] of the config file)",
     )
     parser.add_argument("--responders", type=Path, metavar="FILE", help="load this responder set (TOML) at start")
+    parser.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="do not journal this session's traffic (default: journal = true in the config file)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,19 +235,23 @@ def _run_command(args: argparse.Namespace) -> int:
         if account is None:
             raise UsageError("respond needs --jid and --password-env")
         return run_respond(args, account, responders, connection_settings(config))
-    if args.command in ("view", "sandbox"):
+    if args.command in ("view", "journal", "sandbox", "learn"):
         _refuse_options(
             args,
-            ("jid", *CONNECTION_OPTIONS, *(CONSOLE_OPTIONS if args.command == "view" else ())),
+            ("jid", *CONNECTION_OPTIONS, *(CONSOLE_OPTIONS if args.command not in ("sandbox", "learn") else ())),
             f"not used by `iqconsole {args.command}`",
             f"the options of `iqconsole {args.command} --help`",
         )
     settings = ui_settings(args)
     if args.command == "view":
-        return run_view(args, settings)
+        return run_view(args.file, settings)
+    if args.command == "journal":
+        return run_journal(args, settings)
+    lessons = _load_lessons(args.lessons) if args.command == "learn" else None
     responders = _load_responders(args.responders, _config())
-    if args.command == "sandbox":
-        return run_sandbox(settings, responders, args.responders)
+    if args.command in ("sandbox", "learn"):
+        server = args.server if args.command == "sandbox" else "prosody"  # the lessons are written for Prosody
+        return run_sandbox(settings, responders, args.responders, server, lessons)
     return _run_app(_account(args, settings.limits), settings, responders=responders, responders_file=args.responders)
 
 
@@ -234,6 +285,23 @@ class ConnectionSettings:
 
 def connection_settings(config: Config) -> ConnectionSettings:
     return ConnectionSettings(config.stream_management, config.reconnect)
+
+
+def _load_lessons(source: Path | None) -> tuple[list[Lesson], list[str]]:
+    """The lessons of `source` (every problem refuses them), else the built-in and the user's
+    own (a broken file of the user's folder is skipped, and said in the app)."""
+    from iqconsole.core.lessons import discover_lessons, load_lessons
+
+    if source is None:
+        return discover_lessons(locations.lessons_dir())
+    if not source.exists():
+        raise UsageError(f"learn: {source}: no such file or folder")
+    lessons, problems = load_lessons([source])
+    if problems:
+        raise UsageError("learn: " + "\nlearn: ".join(problems))
+    if not lessons:
+        raise UsageError(f"learn: {source}: no lesson files (*.toml) in it")
+    return lessons, problems
 
 
 def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
@@ -273,7 +341,12 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
 
 
 CONNECTION_OPTIONS = ("host", "port", "password_env", "ca_file", "insecure", "direct_tls")
-CONSOLE_OPTIONS = ("timeout", "var", "responders")  # for sending and answering: not in `view`
+CONSOLE_OPTIONS = ("timeout", "var", "responders", "no_journal")  # the live console's: not in `view`, `journal`
+
+
+def _var_options(args: argparse.Namespace) -> list[str]:
+    """--var given before the command, then those given after it (later ones win)."""
+    return [*(getattr(args, "var", None) or []), *(getattr(args, "command_var", None) or [])]
 
 
 def _refuse_options(args: argparse.Namespace, names: tuple[str, ...], problem: str, allowed: str) -> None:
@@ -329,31 +402,69 @@ def run_respond(args: argparse.Namespace, account: Account, responders, connecti
         notices.close()
 
 
-def run_view(args: argparse.Namespace, settings: UiSettings) -> int:
+def run_view(path: Path, settings: UiSettings, session: PastSession | None = None) -> int:
+    """Open an export, or all the files of a journaled session."""
+    from iqconsole.core.journal import load_session
     from iqconsole.core.traffic_export import TrafficFileError, load_store
     from iqconsole.ui.viewer_app import TrafficViewerApp
 
     try:
-        loaded = load_store(args.file)
+        loaded = load_store(path) if session is None else load_session(session)
     except (OSError, TrafficFileError) as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
     for problem in loaded.skipped:
         print(f"iqconsole view: skipped {problem}", file=sys.stderr)
     app = TrafficViewerApp(
-        loaded.store, args.file, theme_name=settings.theme, skipped=loaded.skipped, keymap=settings.keymap
+        loaded.store, path, theme_name=settings.theme, skipped=loaded.skipped, keymap=settings.keymap
     )
     outcome = _run_until_quit(app)
     return outcome or (EXIT_LINES_SKIPPED if loaded.skipped else 0)
 
 
-def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) -> int:
+def run_journal(args: argparse.Namespace, settings: UiSettings) -> int:
+    """The listing (headless), or the session numbered `args.number` in the viewer."""
+    from iqconsole.core.journal import human_size, past_sessions
+
+    folder = locations.journal_dir()
+    sessions = past_sessions(folder)
+    number = args.number
+    if number is None:
+        if not sessions:
+            print(f"No past sessions in {folder}.")
+            return 0
+        print(f"{'#':>3}  {'started':19}  {'account':30}  {'server':24}  {'stanzas':>8}  {'size':>8}  file")
+        for index, session in enumerate(sessions, start=1):
+            print(
+                f"{index:>3}  {session.when:19}  {terminal_safe(session.account):30}  "
+                f"{terminal_safe(session.server):24}  {session.stanzas:>8,}  {human_size(session.size):>8}  "
+                f"{session.files[0]}"
+            )
+        return 0
+    if not 1 <= number <= len(sessions):
+        problem = f"there is no session {number}" + ("" if sessions else f" (no past sessions in {folder})")
+        allowed = f"a number from 1 to {len(sessions)}" if sessions else ""
+        raise UsageError(str(SettingError(problem, where="journal", allowed=allowed)))
+    session = sessions[number - 1]
+    return run_view(session.files[0], settings, session)
+
+
+def run_sandbox(
+    settings: UiSettings,
+    responders,
+    responders_file: Path | None,
+    server: str = "prosody",
+    lessons: tuple[list[Lesson], list[str]] | None = None,
+) -> int:
+    """The console as alice on a throwaway `server` (prosody or ejabberd), with bob's demo client;
+    with `lessons` (and the problems of the files that could not be read), the lessons pane too."""
     from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
-    from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+    from iqconsole.core.sandbox import SandboxError
+    from iqconsole.core.sandbox_servers import make_sandbox
 
     try:
-        sandbox = ProsodySandbox(("alice", "bob")).start()
+        sandbox = make_sandbox(server, ("alice", "bob")).start()
     except SandboxError as error:
         print(f"iqconsole sandbox: {error}", file=sys.stderr)
         return EXIT_SANDBOX
@@ -375,9 +486,12 @@ def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) 
             f"{bob.jid}/demo", Secret(bob.password), host=sandbox.host, port=sandbox.port, ca_file=sandbox.ca_file
         )
         greeting = (
-            f"Sandbox server on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
+            f"Sandbox {server} on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info."
         )
+        extras: dict[str, Any] = {}
+        if lessons is not None:
+            extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": peer.jid}
         return _run_app(
             account,
             settings,
@@ -386,6 +500,7 @@ def run_sandbox(settings: UiSettings, responders, responders_file: Path | None) 
             companions=(lambda: run_demo_peer(peer),),
             greeting=greeting,
             sandbox=sandbox,
+            **extras,
         )
     finally:
         sandbox.stop()
@@ -400,6 +515,7 @@ class UiSettings:
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    journal: bool = True
     connection: ConnectionSettings = field(default_factory=ConnectionSettings)
 
 
@@ -412,7 +528,7 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
     config = _config()
     try:
         check_keymap(config.keymap, str(locations.config_file()))
-        variables = {**config.variables, **parse_var_options(getattr(args, "var", None) or [])}
+        variables = {**config.variables, **parse_var_options(_var_options(args))}
         theme = args.theme or config.theme
         if theme is not None:
             try:
@@ -427,6 +543,7 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
         theme=theme,
         keymap=config.keymap,
         limits=reading_limits(args, config),
+        journal=config.journal and not getattr(args, "no_journal", False),
         connection=connection_settings(config),
     )
 
@@ -449,16 +566,19 @@ def reading_limits(args: argparse.Namespace, config: Config) -> Limits:
 
 
 def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> int:
+    """The console; with `lessons` among the extras, the one of `iqconsole learn`."""
     from iqconsole.core.reconnect import Backoff
     from iqconsole.ui.app import IqConsoleApp
+    from iqconsole.ui.lessons.learn_app import LearnApp
 
-    app = IqConsoleApp(
+    app = (LearnApp if "lessons" in extras else IqConsoleApp)(
         account,
         theme_name=settings.theme,
         reply_timeout=settings.timeout,
         variables=settings.variables,
         keymap=settings.keymap,
         limits=settings.limits,
+        journal_folder=locations.journal_dir() if settings.journal else None,
         stream_management=settings.connection.stream_management,
         reconnect=Backoff() if settings.connection.reconnect else None,
         **extras,

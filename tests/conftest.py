@@ -1,10 +1,14 @@
-"""Shared fixtures: one throwaway Prosody per test session (one per worker under pytest-xdist)."""
+"""Shared fixtures: one throwaway Prosody, and one ejabberd, per test session (per worker under
+pytest-xdist), each started the first time a test needs it."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+from iqconsole.core.sandbox_servers import SERVERS, make_sandbox
 
 SANDBOX_USERS = ("alice", "bob", "carol")
 _KEPT_SANDBOXES = pytest.StashKey[list]()
@@ -34,15 +38,31 @@ def prosody(request):
 
     If any test of the session failed, its directory (config, data, log) is kept and reported at the end.
     """
+    yield from _running("prosody", request)
+
+
+@pytest.fixture(scope="session")
+def ejabberd(request):
+    """A running EjabberdSandbox with the accounts alice, bob and carol (kept like Prosody's)."""
+    yield from _running("ejabberd", request)
+
+
+@pytest.fixture(params=list(SERVERS))
+def server(request) -> ProsodySandbox:
+    """Each sandbox server in turn: a test taking `server` runs once per server."""
+    return request.getfixturevalue(request.param)
+
+
+def _running(name: str, request: pytest.FixtureRequest) -> Iterator[ProsodySandbox]:
     try:
-        sandbox = ProsodySandbox(SANDBOX_USERS).start()
+        sandbox = make_sandbox(name, SANDBOX_USERS).start()
     except SandboxError as error:
         pytest.fail(str(error), pytrace=False)
     yield sandbox
     if getattr(request.session, "iqconsole_failed", False):
         tail = sandbox.log_tail()
         sandbox.stop(keep=True)
-        _report_kept(request.config, f"Prosody sandbox kept in {sandbox.directory}\n{tail}")
+        _report_kept(request.config, f"{name} sandbox kept in {sandbox.directory}\n{tail}")
     else:
         sandbox.stop()
 
@@ -63,6 +83,6 @@ def pytest_testnodedown(node, error):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     kept = config.stash.get(_KEPT_SANDBOXES, [])
     if kept and not hasattr(config, "workeroutput"):
-        terminalreporter.section("kept Prosody sandboxes")
+        terminalreporter.section("kept sandbox servers")
         for text in kept:
             terminalreporter.write_line(text)

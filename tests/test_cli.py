@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from iqconsole.core import locations
+from iqconsole.core.journal import Journal
+from iqconsole.core.traffic import Direction, Kind, TrafficStore
 from iqconsole.core.traffic_export import FORMAT, FORMAT_VERSION
 
 IQCONSOLE = Path(sys.executable).with_name("iqconsole")
@@ -53,6 +56,10 @@ def recording(tmp_path) -> Path:
         (["--max-stanza-size", "huge"], "argument --max-stanza-size: huge is not a size"),
         (["sandbox", "--max-depth", "0"], "argument --max-depth: 0 is out of range; allowed: a whole number of levels"),
         (["respond", "--max-depth", "300"], "argument --max-depth: 300 is out of range"),
+        (
+            ["sandbox", "--server", "openfire"],
+            "argument --server: invalid choice: 'openfire' (choose from 'prosody', 'ejabberd')",
+        ),
     ],
 )
 def test_bad_arguments_end_with_exit_2_and_say_why(args, words):
@@ -116,7 +123,7 @@ def test_respond_refuses_a_jid_with_a_space_without_a_traceback(tmp_path):
         ("timeout = nan\n", "config.toml: timeout: nan is not a finite number"),
         (
             "timout = 5\n",
-            "config.toml: timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap",
+            "config.toml: timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap, journal",
         ),
         ("timeout = \n", "config.toml: not valid TOML"),
         (
@@ -182,3 +189,49 @@ def test_respond_reads_the_limits_of_the_config_file_and_refuses_a_bad_one(tmp_p
     )
     assert result.returncode == 2, result.stderr
     assert "config.toml: max-stanza-size: 1KB is out of range; allowed: a size from 10KB to 1GB" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "variables"),
+    [
+        (["--var", "peer=bob@localhost", "sandbox", "--var", "node=x"], {"peer": "bob@localhost", "node": "x"}),
+        (["--var", "node=before", "sandbox", "--var", "node=after"], {"node": "after"}),
+        (["sandbox", "--var", "node=x"], {"node": "x"}),
+    ],
+)
+def test_vars_before_and_after_the_command_add_up_and_the_later_wins(args, variables):
+    from iqconsole.cli import build_parser, ui_settings
+
+    assert ui_settings(build_parser().parse_args(args)).variables == variables
+
+
+def test_journal_lists_past_sessions_newest_first_and_refuses_a_number_it_does_not_list():
+    for account, count in (("alice@example.org", 3), ("bob@example.org", 1)):
+        journal = Journal(locations.journal_dir(), TrafficStore())
+        journal.begin(account, "example.org:5222")
+        for number in range(count):
+            journal.store.append(Direction.IN, Kind.MESSAGE, f"<message id='m{number}'/>", stanza_id=f"m{number}")
+        journal.store.notice("connection lost", "disconnected")  # the console's own words: not a stanza
+        journal.close()
+    result = run("journal")
+    assert result.returncode == 0, result.stderr
+    header, bob, alice = result.stdout.splitlines()
+    assert header.split() == ["#", "started", "account", "server", "stanzas", "size", "file"]
+    for row, listed in ((bob, ("1", "bob@example.org", "1")), (alice, ("2", "alice@example.org", "3"))):
+        fields = row.split()
+        assert (fields[0], fields[3], fields[5]) == listed and fields[4] == "example.org:5222", row
+        assert Path(fields[-1]).parent == locations.journal_dir()
+    refused = run("journal", "3")
+    assert refused.returncode == 2
+    assert "journal: there is no session 3; allowed: a number from 1 to 2" in refused.stderr
+
+
+def test_locate_shows_the_journal_folder():
+    result = run("locate")
+    assert f"journal         {locations.journal_dir()}\n" in result.stdout
+
+
+def test_view_refuses_the_consoles_no_journal_option(recording):
+    result = run("--no-journal", "view", str(recording))
+    assert result.returncode == 2
+    assert "--no-journal: not used by `iqconsole view`" in result.stderr

@@ -1,4 +1,5 @@
-"""The throwaway Prosody: it starts fast, takes STARTTLS logins, runs in parallel and cleans up."""
+"""The throwaway Prosody: it starts fast, takes STARTTLS logins, runs in parallel and cleans up
+(the tests taking `server` run on the throwaway ejabberd too: tests/test_ejabberd_sandbox.py)."""
 
 from __future__ import annotations
 
@@ -93,9 +94,9 @@ def test_prosody_runs_in_its_own_session_so_ctrl_c_does_not_reach_it(prosody):
     assert os.getsid(prosody.pid) == prosody.pid != os.getsid(0)
 
 
-async def test_alice_logs_in_over_verified_starttls(prosody):
+async def test_alice_logs_in_over_verified_starttls(server):
     events: list[str] = []
-    client, outcome = await login(prosody, "alice", events=events)
+    client, outcome = await login(server, "alice", events=events)
     try:
         assert outcome == "session_start"
         assert "tls_success" in events
@@ -112,9 +113,9 @@ async def test_a_wrong_password_is_failed_auth(prosody):
         await close(client)
 
 
-async def test_an_account_added_while_running_can_log_in(prosody):
-    prosody.add_account("dora", 'a "quoted" \\ pässword')
-    client, outcome = await login(prosody, "dora")
+async def test_an_account_added_while_running_can_log_in(server):
+    server.add_account("dora", 'a "quoted" \\ <pässword> &')
+    client, outcome = await login(server, "dora")
     try:
         assert outcome == "session_start"
     finally:

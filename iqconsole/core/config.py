@@ -4,6 +4,7 @@
     theme = "iqconsole-light"
     max-stanza-size = "20MB"              # larger stanzas from the server are skipped
     max-depth = 64                        # so are stanzas nested deeper
+    journal = false                       # do not journal sessions (core/journal.py)
     stream-management = true              # enable XEP-0198 at each login (default false)
     reconnect = false                     # stay offline after a loss (default true: reconnect)
     server-pushes = ["jabber:iq:roster"]  # pushes acknowledged with a result (default: see README)
@@ -54,6 +55,7 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     max_stanza_size: int | None = None
     max_depth: int | None = None
+    journal: bool = True
     stream_management: bool = False
     reconnect: bool = True
     server_pushes: frozenset[str] | None = None  # None: the built-in list
@@ -105,6 +107,7 @@ CONFIG_KEYS = {
     "max-depth": nesting_depth,
     "variables": table_of(variable_value, variable_name),
     "keymap": table_of(key_list),
+    "journal": flag,
     "stream-management": flag,
     "reconnect": flag,
     "server-pushes": namespaces,

@@ -1,8 +1,9 @@
 """A second account for the sandbox demo: a plain slixmpp client with the usual plugins.
 
 It gives a newcomer someone to talk to besides the server: bob@localhost/demo answers
-ping, software version, entity time and disco#info, like a typical client would. When the
-sandbox's server dies and is started again, it comes back by itself (core/reconnect.py).
+ping, software version, entity time and disco#info, like a typical client would, and does
+what the lessons ask of him (core/demo_lessons.py). When the sandbox's server dies and is
+started again, it comes back by itself (core/reconnect.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 from iqconsole.core.account import Account
+from iqconsole.core.demo_lessons import teach_lessons
 from iqconsole.core.reconnect import Reconnector
 
 # Entity time is answered below: slixmpp 1.17's xep_0202 fails to format the time on a UTC host.
@@ -34,8 +36,9 @@ def _answer_time(iq: StanzaBase) -> None:
     reply.send()
 
 
-async def run_demo_peer(account: Account) -> None:
-    """Log in, answer until cancelled (the console exiting), then leave cleanly."""
+async def run_demo_peer(account: Account, online: asyncio.Event | None = None) -> None:
+    """Log in, answer until cancelled (the console exiting), then leave cleanly; `online` is
+    set once logged in and present."""
     peer = slixmpp.ClientXMPP(account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
     peer.enable_direct_tls = False
     if account.ca_file is not None:
@@ -45,6 +48,7 @@ async def run_demo_peer(account: Account) -> None:
     peer.plugin["xep_0092"].config["software_name"] = "iqconsole demo peer"
     peer.plugin["xep_0030"].add_feature(TIME_NS)
     peer.register_handler(Callback("entity time", MatchXPath(f"{{jabber:client}}iq/{{{TIME_NS}}}time"), _answer_time))
+    teach_lessons(peer)
     peer.add_event_handler("session_start", lambda _event: peer.send_presence())
 
     async def log_in() -> str | None:
@@ -66,7 +70,9 @@ async def run_demo_peer(account: Account) -> None:
     peer.add_event_handler("disconnected", lost)
     try:
         if await log_in() is not None:
-            reconnector.start()
+            await reconnector.start()
+        if online is not None:
+            online.set()
         await asyncio.Event().wait()
     finally:
         peer.del_event_handler("disconnected", lost)

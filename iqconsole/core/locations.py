@@ -41,12 +41,27 @@ def draft_file() -> Path:
     return data_dir() / "draft.xml"
 
 
+def lessons_dir() -> Path:
+    """The user's own lessons (they override built-ins of the same file name)."""
+    return data_dir() / "lessons"
+
+
 def state_dir() -> Path:
     return user_state_path(APP)
 
 
+def lesson_progress_file() -> Path:
+    """How far the learner got in each lesson (`iqconsole learn`)."""
+    return state_dir() / "lesson-progress.json"
+
+
 def log_file() -> Path:
     return state_dir() / "iqconsole.log"
+
+
+def journal_dir() -> Path:
+    """Each session's traffic, appended as it happens (JSON Lines, rotated by size)."""
+    return state_dir() / "journal"
 
 
 def builtin_themes_dir() -> Path:
@@ -64,6 +79,9 @@ def all_locations() -> dict[str, Path]:
         "templates": templates_dir(),
         "history": history_file(),
         "draft": draft_file(),
+        "lessons": lessons_dir(),
+        "lesson-progress": lesson_progress_file(),
         "builtin-themes": builtin_themes_dir(),
         "log": log_file(),
+        "journal": journal_dir(),
     }

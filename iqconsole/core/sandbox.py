@@ -48,6 +48,7 @@ MODULES = (
     "register",
     "smacks",
     "mam",
+    "adhoc",
 )
 # Auto-loaded by Prosody unless disabled. offline: a flood to an offline account would fill the disk
 # (and flood tests message online accounts anyway); s2s: loopback-only, no federation.
@@ -83,8 +84,12 @@ class ProsodySandbox:
     """A Prosody server on 127.0.0.1 with its own config, self-signed certificate and accounts.
 
     Usage: ``with ProsodySandbox(("alice", "bob")) as server: ...`` or ``start()`` / ``stop()``.
-    Clients connect to ``host``:``port`` with STARTTLS, trusting ``ca_file``.
+    Clients connect to ``host``:``port`` with STARTTLS, trusting ``ca_file``. The server has the
+    components the templates need: MUC (conference.DOMAIN), pubsub (pubsub.DOMAIN) and HTTP upload
+    (upload.DOMAIN, its HTTP port ``http_port`` on loopback too).
     """
+
+    server = "prosody"
 
     def __init__(
         self, usernames: Iterable[str] = ("alice", "bob"), *, domain: str = "localhost", directory: Path | None = None
@@ -92,9 +97,10 @@ class ProsodySandbox:
         usernames = [_check_username(name) for name in usernames]  # fail before making a directory
         self.host = HOST
         self.port = 0
+        self.http_port = 0
         self.domain = domain
         if directory is None:
-            self.directory = Path(tempfile.mkdtemp(prefix="iqconsole-prosody-"))
+            self.directory = Path(tempfile.mkdtemp(prefix=f"iqconsole-{self.server}-"))
             self._owns_directory = True
         else:
             self.directory = Path(directory)
@@ -166,7 +172,7 @@ class ProsodySandbox:
             raise SandboxError(f"Prosody (the XMPP server) is not installed: {INSTALL_HINT}.")
         self._make_certificate()
         for _attempt in range(PORT_ATTEMPTS):
-            self.port = _free_port()
+            self.port, self.http_port = _free_port(), _free_port()
             self._write_config()
             if self._wait_until_ready(self._launch(prosody)):
                 return
@@ -190,10 +196,14 @@ class ProsodySandbox:
             raise SandboxError("the sandbox server is already running")
         if self._stopped:
             raise SandboxError("this sandbox was stopped; create a new one")
+        self._terminate()  # reaps the dead process
+        return self._launch_server()
+
+    def _launch_server(self) -> subprocess.Popen[bytes]:
+        """The server process on the config already written (each kind of sandbox its own)."""
         prosody = shutil.which("prosody")
         if prosody is None:
             raise SandboxError(f"Prosody (the XMPP server) is not installed: {INSTALL_HINT}.")
-        self._terminate()  # reaps the dead process
         return self._launch(prosody)
 
     def _ready_or_refuse(self, process: subprocess.Popen[bytes]) -> None:
@@ -266,11 +276,11 @@ class ProsodySandbox:
             if text.strip():
                 tail = "\n".join(text.splitlines()[-lines:])
                 parts.append(f"--- {path} (last {lines} lines) ---\n{tail}")
-        return "\n".join(parts) or f"(no Prosody log in {self.directory})"
+        return "\n".join(parts) or f"(no {self.server} log in {self.directory})"
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped" if self._stopped else "not started"
-        return f"<ProsodySandbox {self.domain} {self.host}:{self.port} {state} {self.directory}>"
+        return f"<{type(self).__name__} {self.domain} {self.host}:{self.port} {state} {self.directory}>"
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -281,6 +291,8 @@ class ProsodySandbox:
     def _write_config(self) -> None:
         q = _lua_string
         root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+        # Prosody's pubsub service lets only its admins create nodes; ejabberd's lets every local user.
+        publishers = ", ".join(q(account.jid) for account in self.accounts.values())
         modules = ", ".join(q(m) for m in MODULES)
         disabled = ", ".join(q(m) for m in DISABLED_MODULES)
         config = f"""-- Written by iqconsole's ProsodySandbox; the whole directory is thrown away on stop.
@@ -297,8 +309,10 @@ legacy_ssl_ports = {{ }}
 s2s_ports = {{ }}
 s2s_direct_tls_ports = {{ }}
 component_ports = {{ }}
-http_ports = {{ }}
+http_ports = {{ {self.http_port} }}
+http_interfaces = {{ {q(self.host)} }}
 https_ports = {{ }}
+http_default_host = {q("upload." + self.domain)}
 
 modules_enabled = {{ {modules} }}
 modules_disabled = {{ {disabled} }}
@@ -313,6 +327,13 @@ archive_expires_after = "1d"
 
 VirtualHost {q(self.domain)}
     ssl = {{ certificate = {q(str(self.ca_file))}; key = {q(str(self.key_file))}; }}
+
+Component {q("conference." + self.domain)} "muc"
+Component {q("pubsub." + self.domain)} "pubsub"
+    autocreate_on_publish = true
+    admins = {{ {publishers} }}
+Component {q("upload." + self.domain)} "http_file_share"
+    http_external_url = {q(f"http://{self.host}:{self.http_port}/")}
 """
         self.config_file.write_text(config, encoding="utf-8")
 
@@ -321,11 +342,16 @@ VirtualHost {q(self.domain)}
         and, on Linux, told by the kernel to die with us (so a SIGKILLed console leaves no server)."""
         for stale in (self.log_file, self.pid_file):
             stale.unlink(missing_ok=True)
+        return self._spawn([prosody, "--config", str(self.config_file), "-F"])
+
+    def _spawn(self, command: list[str], environment: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """Start the server's process in the sandbox's directory, its output to `output_file`."""
         output = open(self.output_file, "ab")  # noqa: SIM115 (handed to the child, closed below)
         try:
             self._process = subprocess.Popen(
-                [prosody, "--config", str(self.config_file), "-F"],
+                command,
                 cwd=self.directory,
+                env=environment,
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,

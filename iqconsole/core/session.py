@@ -336,7 +336,7 @@ class Session:
     # -- discovery -------------------------------------------------------------------------
 
     async def _discover(self) -> None:
-        """disco#info and disco#items of the server, then disco#info of each item."""
+        """disco#info and disco#items of the server, disco#info of each item, then of the account."""
         features = ServerFeatures()
         domain = self.client.boundjid.domain if self.client is not None else self.account.domain
         info = await self._ask(DISCO_INFO, domain)
@@ -349,6 +349,9 @@ class Session:
         for component in components[:MAX_COMPONENTS]:
             with contextlib.suppress(ValueError):
                 features.add(parse_disco_info(await self._ask(DISCO_INFO, component), component))
+        bare = self.client.boundjid.bare if self.client is not None else self.account.jid.partition("/")[0]
+        with contextlib.suppress(ValueError):
+            features.account = parse_disco_info(await self._ask(DISCO_INFO, bare), bare)
         self.features = features
         self.features_found.emit(features)
 

@@ -11,38 +11,11 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from iqconsole.core.knowledge import knowledge
+
 STREAMS_NS = "urn:ietf:params:xml:ns:xmpp-streams"
 DEFAULT_PORT = 5222
 MAX_SHOWN = 300  # characters of server text quoted in a reason
-RFC_6120_CONDITIONS = frozenset(
-    {
-        "bad-format",
-        "bad-namespace-prefix",
-        "conflict",
-        "connection-timeout",
-        "host-gone",
-        "host-unknown",
-        "improper-addressing",
-        "internal-server-error",
-        "invalid-from",
-        "invalid-namespace",
-        "invalid-xml",
-        "not-authorized",
-        "not-well-formed",
-        "policy-violation",
-        "remote-connection-failed",
-        "reset",
-        "resource-constraint",
-        "restricted-xml",
-        "see-other-host",
-        "system-shutdown",
-        "undefined-condition",
-        "unsupported-encoding",
-        "unsupported-feature",
-        "unsupported-stanza-type",
-        "unsupported-version",
-    }
-)
 # After these the server expects the client back (RFC 6120 §4.9.3); after any other, reconnecting
 # by itself would repeat what the server refused (conflict would even fight the other connection).
 RECONNECT_AFTER = frozenset(
@@ -103,7 +76,7 @@ class StreamErrorReport:
     def describe(self) -> str:
         if not self.condition:
             what = "no condition"
-        elif self.condition in RFC_6120_CONDITIONS:
+        elif knowledge().condition(self.condition, "stream") is not None:
             what = self.condition
         else:
             what = f"{self.condition} (not an RFC 6120 condition)"

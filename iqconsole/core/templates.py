@@ -19,7 +19,8 @@ own live in a directory of their choice (the data dir) and override built-ins of
 
 Variables are written `${name}` (`$$` is a literal dollar). The standard ones come from
 `standard_variables`: `jid` (own full JID), `bare`, `domain`, `resource`, `peer` (the entity the
-user is talking to; the server's domain when none is chosen) and `id` (fresh on every call).
+user is talking to; the server's domain when none is chosen), `id` (fresh on every call), and the
+services found by discovery, `muc`, `pubsub`, `upload` and `push` (the domain when not found).
 Values are XML-escaped, so a JID or a user's text can never inject markup.
 """
 
@@ -57,7 +58,8 @@ __all__ = [
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
 SUFFIX = ".xml"
 
-STANDARD_VARIABLES = ("jid", "bare", "domain", "resource", "peer", "id")
+SERVICE_VARIABLES = ("muc", "pubsub", "upload", "push")
+STANDARD_VARIABLES = ("jid", "bare", "domain", "resource", "peer", "id", *SERVICE_VARIABLES)
 HEADER_FIELDS = ("title", "description", "source", "feature", "peer")
 REQUIRED_FIELDS = ("title",)
 
@@ -69,6 +71,10 @@ _SAMPLES = {
     "resource": "console",
     "peer": "peer@example.org/client",
     "id": "sample-id",
+    "muc": "conference.example.org",
+    "pubsub": "pubsub.example.org",
+    "upload": "upload.example.org",
+    "push": "push.example.org",
 }
 _USER_SAMPLE = "sample"
 
@@ -104,6 +110,15 @@ class Template:
     def render(self, variables: Mapping[str, str]) -> str:
         return render(self.body, variables)
 
+    def target(self, variables: Mapping[str, str]) -> str:
+        """Where the stanza goes: its `to`, else the account's bare JID (the server answers a
+        stanza without `to` for the account); '' when the variables do not fill it."""
+        try:
+            stanzas = parse_stanzas(self.render(variables))
+        except (TemplateError, StanzaError):
+            return ""
+        return stanzas[0].get("to", "") or variables.get("bare", "") if stanzas else ""
+
 
 # -- variables and rendering ----------------------------------------------------------------
 
@@ -126,13 +141,17 @@ def render(template_body: str, variables: Mapping[str, str]) -> str:
 
 
 def standard_variables(
-    full_jid: str, peer: str | None = None, extra: Mapping[str, str] | None = None
+    full_jid: str,
+    peer: str | None = None,
+    extra: Mapping[str, str] | None = None,
+    services: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """jid, bare, domain, resource, peer and a fresh id for the account `full_jid`.
+    """jid, bare, domain, resource, peer, a fresh id and the services for the account `full_jid`.
 
     `peer` falls back to the server's domain, so a template aimed at "an entity" asks the
-    server when no other entity is chosen. `extra` adds user-defined variables and may
-    override the standard ones (an explicit choice wins).
+    server when no other entity is chosen; so does each service `services` (found by
+    discovery) does not name. `extra` adds user-defined variables and may override the
+    standard ones (an explicit choice wins).
     """
     full_jid = (full_jid or "").strip()
     bare, _, resource = full_jid.partition("/")
@@ -144,6 +163,7 @@ def standard_variables(
         "resource": resource,
         "peer": (peer or "").strip() or domain,
         "id": new_id(),
+        **{name: (services or {}).get(name) or domain for name in SERVICE_VARIABLES},
     }
     for name, value in (extra or {}).items():
         check_variable_name(name)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, get_type_hints
 from xml.sax.saxutils import escape, quoteattr
@@ -39,6 +40,7 @@ _ENTRY_FIELDS: dict[str, type] = get_type_hints(TrafficEntry)
 _TYPE_NAMES = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
 _REQUIRED_FIELDS = ("seq", "direction", "monotonic", "wall", "kind", "xml")
 # Wall-clock times a clock and a calendar can show: 1970 to the end of year 9999.
+_NOT_JSON = "not JSON"
 _LAST_WALL = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 
@@ -67,29 +69,61 @@ def _gave_up(store: TrafficStore, entry: TrafficEntry) -> str | None:
     return pairing.gave_up.value if pairing is not None and pairing.gave_up is not None else None
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps builds one per call
+_string = encode_basestring  # a JSON string, as _to_json writes it
+_NAME_OF: dict[Direction | Kind, str] = {member: member.value for member in (*Direction, *Kind)}  # faster than .value
+
+
+def header_line(own_jid: str, **more: Any) -> str:
+    """The first line of a file; `more` (the journal's session details) is ignored by readers."""
+    return _to_json({"format": FORMAT, "version": FORMAT_VERSION, "own_jid": own_jid, **more}) + "\n"
+
+
+def entry_line(store: TrafficStore, entry: TrafficEntry) -> str:
+    """One entry as a line of JSON: every TrafficEntry field, and how its request stopped waiting.
+
+    Written out field by field, as `json.dumps` of the record would (a test holds them equal):
+    four times cheaper, and the journal writes one per stanza. Times are finite, enums ASCII."""
+    # Replies and round trips follow from the entries when they are appended again;
+    # giving up on a request does not, and it is what makes a later reply late.
+    gave_up = _gave_up(store, entry)
+    return (
+        f'{{"seq": {entry.seq}, "direction": "{_NAME_OF[entry.direction]}", "monotonic": {entry.monotonic!r}, '
+        f'"wall": {entry.wall!r}, "kind": "{_NAME_OF[entry.kind]}", "xml": {_string(entry.xml)}, '
+        f'"tag": {_string(entry.tag)}, "stanza_id": {_string(entry.stanza_id)}, "sender": {_string(entry.sender)}, '
+        f'"recipient": {_string(entry.recipient)}, "type": {_string(entry.type)}, '
+        f'"namespace": {_string(entry.namespace)}, "redacted": {"true" if entry.redacted else "false"}, '
+        f'"responder": {_string(entry.responder)}, "gave_up": {"null" if gave_up is None else _string(gave_up)}}}\n'
+    )
+
+
 def write_jsonl(path: Path, store: TrafficStore, traffic_filter: TrafficFilter | None = None) -> int:
     """Write the header and the entries (those the filter lets through); return how many."""
     written = 0
     with atomic_writer(path) as out:
-        header = {"format": FORMAT, "version": FORMAT_VERSION, "own_jid": store.own_jid}
-        out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        out.write(header_line(store.own_jid))
         for entry in _selected(store, traffic_filter):
-            record: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
-            record["direction"] = entry.direction.value
-            record["kind"] = entry.kind.value
-            # Replies and round trips follow from the entries when they are appended again;
-            # giving up on a request does not, and it is what makes a later reply late.
-            record["gave_up"] = _gave_up(store, entry)
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(entry_line(store, entry))
             written += 1
     return written
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def _lines(content: bytes) -> Iterator[tuple[int, bytes]]:
     """Numbered non-blank lines, as bytes: each is decoded (and may fail) on its own."""
-    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+    for number, raw in enumerate(content.splitlines(), start=1):
         if raw.strip():
             yield number, raw
+
+
+def _cut_short(path: Path, content: bytes, error: TrafficFileError) -> TrafficFileError:
+    """A last line without its newline that is not JSON was being written when the writer
+    stopped (a journal when the console was killed): said so, rather than as a bad line."""
+    last = not content.endswith(b"\n") and error.line == content.count(b"\n") + 1
+    if not (last and error.message.startswith(_NOT_JSON)):
+        return error
+    return TrafficFileError(
+        path, error.line, "cut short: the file ends inside this line (its writer stopped while writing it)"
+    )
 
 
 def _json_object(path: Path, number: int, raw: bytes) -> dict[str, Any]:
@@ -100,7 +134,7 @@ def _json_object(path: Path, number: int, raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as error:
-        raise TrafficFileError(path, number, f"not JSON: {error.msg} at column {error.colno}") from None
+        raise TrafficFileError(path, number, f"{_NOT_JSON}: {error.msg} at column {error.colno}") from None
     except RecursionError:
         raise TrafficFileError(path, number, "not JSON this reader can follow: nested too deeply") from None
     if not isinstance(value, dict):
@@ -189,16 +223,40 @@ def _gave_up_state(path: Path, number: int, record: dict[str, Any]) -> PairState
     return allowed[gave_up]
 
 
-def _record(path: Path, number: int, line: bytes) -> tuple[TrafficEntry, PairState | None]:
+@dataclass(frozen=True)
+class StoppedWaiting:
+    """A line of its own in a journal: a request written earlier stopped waiting (timed out or
+    cancelled), which an export says on the request's own line instead."""
+
+    direction: Direction
+    stanza_id: str
+    state: PairState
+
+
+_STOPPED_WAITING_FIELDS = {"gave_up", "direction", "stanza_id"}
+
+
+def stopped_waiting_line(entry: TrafficEntry, state: PairState) -> str:
+    return _to_json({"gave_up": state.value, "direction": entry.direction.value, "stanza_id": entry.stanza_id}) + "\n"
+
+
+_Record = tuple[TrafficEntry, PairState | None] | StoppedWaiting
+
+
+def _record(path: Path, number: int, line: bytes) -> _Record:
     record = _json_object(path, number, line)
+    if record.keys() == _STOPPED_WAITING_FIELDS:
+        direction, stanza_id = (_field_value(path, number, record, name) for name in ("direction", "stanza_id"))
+        state = _gave_up_state(path, number, record)
+        if state is not None:
+            return StoppedWaiting(direction, stanza_id, state)
     return _entry(path, number, record), _gave_up_state(path, number, record)
 
 
-def _records(
-    path: Path, skipped: list[TrafficFileError] | None
-) -> tuple[str, list[tuple[TrafficEntry, PairState | None]]]:
+def _records(path: Path, skipped: list[TrafficFileError] | None) -> tuple[str, list[_Record]]:
     """The header's own JID and the entries; a bad entry line raises, or is added to `skipped`."""
-    lines = _lines(path)
+    content = path.read_bytes()
+    lines = _lines(content)
     own_jid = _check_header(path, lines)
     records = []
     for number, line in lines:
@@ -206,14 +264,14 @@ def _records(
             records.append(_record(path, number, line))
         except TrafficFileError as error:
             if skipped is None:
-                raise
-            skipped.append(error)
+                raise _cut_short(path, content, error) from None
+            skipped.append(_cut_short(path, content, error))
     return own_jid, records
 
 
 def read_jsonl(path: Path) -> list[TrafficEntry]:
     """The entries of a JSON Lines export, exactly as they were written; the first bad line raises."""
-    return [entry for entry, _gave_up in _records(path, None)[1]]
+    return [record[0] for record in _records(path, None)[1] if isinstance(record, tuple)]
 
 
 @dataclass
@@ -224,17 +282,22 @@ class LoadedTraffic:
     skipped: list[TrafficFileError] = field(default_factory=list)
 
 
-def load_store(path: Path, capacity: int = DEFAULT_CAPACITY) -> LoadedTraffic:
+def load_store(path: Path, capacity: int = DEFAULT_CAPACITY, *, into: LoadedTraffic | None = None) -> LoadedTraffic:
     """A store refilled from an export, with times kept and requests paired with replies again.
 
     Entries get fresh sequence numbers, as they would in any store. A bad entry line is
     skipped and reported, the others are loaded; a file that is not an export raises.
+    `into`: add to what an earlier file loaded (the parts of one journal, in order).
     """
-    loaded = LoadedTraffic(TrafficStore(capacity=capacity))
+    loaded = into if into is not None else LoadedTraffic(TrafficStore(capacity=capacity))
     own_jid, records = _records(path, loaded.skipped)
     store = loaded.store
-    store.own_jid = own_jid
-    for entry, gave_up in records:
+    store.own_jid = store.own_jid or own_jid
+    for record in records:
+        if isinstance(record, StoppedWaiting):
+            store.mark_timed_out(record.direction, record.stanza_id, record.state)
+            continue
+        entry, gave_up = record
         store.append(
             entry.direction,
             entry.kind,

@@ -20,7 +20,7 @@ from iqconsole.core.server_features import describe_namespace, is_known_namespac
 from iqconsole.core.stanza import Outgoing, StanzaError, parse_stanzas, prepare, split_tag, stanza_offsets
 from iqconsole.core.templates import TemplateError, render, standard_variables, variables_of
 
-__all__ = ["Checked", "Chunk", "Context", "Problem", "check", "split_chunks"]
+__all__ = ["Checked", "Chunk", "Context", "Problem", "check", "chunk_at", "split_chunks"]
 
 _IGNORED_NAMESPACES = {"", CLIENT_NS, "http://www.w3.org/XML/1998/namespace"}
 
@@ -44,10 +44,11 @@ class Context:
     peer: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
     stream_features: frozenset[str] | None = None  # what the server announced (None: unknown)
+    services: Mapping[str, str] = field(default_factory=dict)  # ${muc}, ${pubsub}… found by discovery
 
     def variables(self) -> dict[str, str]:
         """Every variable, with a fresh `${id}` on each call."""
-        return standard_variables(self.own_jid or "me@localhost", self.peer, self.extra)
+        return standard_variables(self.own_jid or "me@localhost", self.peer, self.extra, self.services)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ def split_chunks(text: str) -> list[Chunk]:
     return chunks
 
 
+def chunk_at(chunks: list[Chunk], cursor: int) -> Chunk:
+    """The chunk under `cursor` (a character offset), or the nearest before it."""
+    return next((chunk for chunk in reversed(chunks) if chunk.start <= cursor), chunks[0])
+
+
 def check(text: str, context: Context, cursor: int | None = None) -> Checked:
     """Errors and warnings for `text`, and its stanzas ready to send when there is no error.
 
@@ -100,7 +106,7 @@ def check(text: str, context: Context, cursor: int | None = None) -> Checked:
     chunks = split_chunks(text)
     total = len(chunks)
     if cursor is not None:
-        chunks = [next((chunk for chunk in reversed(chunks) if chunk.start <= cursor), chunks[0])]
+        chunks = [chunk_at(chunks, cursor)]
     stanzas: list[Outgoing] = []
     sources: list[str] = []
     errors: list[Problem] = []

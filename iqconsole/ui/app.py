@@ -23,7 +23,10 @@ from iqconsole.core.client import (
     StateChange,
     StreamManagement,
 )
+from iqconsole.core.discovered_services import discovered_services
+from iqconsole.core.events import Listeners
 from iqconsole.core.history import History
+from iqconsole.core.journal import Journal, PastSession, load_session, past_sessions
 from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
@@ -37,6 +40,7 @@ from iqconsole.core.templates import Template, TemplateError, discover_templates
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficStore
+from iqconsole.core.traffic_export import TrafficFileError
 from iqconsole.core.validation import Context, check
 from iqconsole.ui.commands import BindingCommands
 from iqconsole.ui.composer.composer_editor import ComposerEditor
@@ -44,12 +48,15 @@ from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.composer.preview_screen import PreviewScreen
 from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
 from iqconsole.ui.composer.template_picker import TemplatePicker
+from iqconsole.ui.keymap import default_keys
 from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
-from iqconsole.ui.screens.help_screen import HelpScreen
+from iqconsole.ui.screens.help_screen import HelpScreen, declared_bindings
+from iqconsole.ui.screens.journal_screen import JournalScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
+from iqconsole.ui.screens.recording_screen import RecordingScreen
 from iqconsole.ui.screens.redirect_screen import RedirectScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
@@ -96,6 +103,14 @@ class IqConsoleApp(App[None]):
             tooltip="What the server and its components announce",
         ),
         Binding(
+            "f12",
+            "past_sessions",
+            "Past sessions…",
+            id="app.past-sessions",
+            show=False,
+            tooltip="List the sessions in the journal and open one",
+        ),
+        Binding(
             "ctrl+b",
             "stop_reconnecting",
             "Stop reconnecting",
@@ -107,7 +122,7 @@ class IqConsoleApp(App[None]):
             "start_sandbox_again",
             "Start the server again",
             id="app.sandbox-start-again",
-            tooltip="Start the sandbox's Prosody again on the same port, with the same accounts",
+            tooltip="Start the sandbox's server again on the same port, with the same accounts",
         ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -128,6 +143,7 @@ class IqConsoleApp(App[None]):
         variables: dict[str, str] | None = None,
         keymap: dict[str, str] | None = None,
         limits: Limits | None = None,
+        journal_folder: Path | None = None,
         stream_management: bool = False,
         reconnect: Backoff | None = Backoff(),  # noqa: B008 (frozen: one shared default is fine)
         sandbox: ProsodySandbox | None = None,
@@ -137,6 +153,7 @@ class IqConsoleApp(App[None]):
         `store` is where the traffic is recorded (a new one when None);
         `keymap` rebinds keys by binding id (checked by ui/keymap.py);
         `limits` are for an account entered in the login form (`account` has its own);
+        `journal_folder`: where the session's traffic is journaled (None: not journaled);
         `stream_management` enables XEP-0198 at login, `reconnect` is the schedule of attempts
         after a loss (None: stay offline); `sandbox`: the server `iqconsole sandbox` started, to
         offer starting it again when it dies."""
@@ -148,6 +165,8 @@ class IqConsoleApp(App[None]):
         self.requested_theme = theme_name or DEFAULT_THEME
         self.reply_timeout = reply_timeout
         self.store = store if store is not None else TrafficStore(capacity)
+        self.journal_folder = journal_folder
+        self.journal = Journal(journal_folder, self.store) if journal_folder is not None else None
         self.responders = responders if responders is not None else ResponderSet()
         self.responders_file = responders_file or locations.responders_dir() / "responders.toml"
         self.session: Session | None = None
@@ -164,6 +183,7 @@ class IqConsoleApp(App[None]):
         self.templates: dict[str, Template] = {}
         self.server_features: ServerFeatures | None = None  # what the server announced at login
         self._warned: tuple[str, int | None] | None = None  # the send whose warnings were shown
+        self.sent_from_composer: Listeners[tuple[str, ...]] = Listeners()  # the ids of what the user sent
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -187,6 +207,9 @@ class IqConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(calm_garbage_collector)
+        if self.journal is not None:
+            self.journal.failed.subscribe(self._journal_failed)
+            self.journal.start()
         use_themes(self, self.requested_theme)
         self.composer.border_title = "Composer"
         self.traffic.border_title = "Traffic"
@@ -197,7 +220,7 @@ class IqConsoleApp(App[None]):
         self.composer.context = self.composer_context()
         self._load_templates()
         if self.greeting:
-            keys = f"{self.key_label('composer.send', 'ctrl+j')} sends, {self.key_label('app.help', 'f1')} explains."
+            keys = f"{self.key_label('composer.send')} sends, {self.key_label('app.help')} explains."
             self.notify(f"{terminal_safe(self.greeting)} {keys}", title="iqconsole", timeout=15, markup=False)
         for companion in self.companions:
             self.run_worker(companion(), group="companions", exit_on_error=False)
@@ -226,6 +249,8 @@ class IqConsoleApp(App[None]):
         status = self.status_bar
         status.account = account.jid
         status.insecure = account.insecure
+        if self.journal is not None:
+            self.journal.begin(account.jid, account.address)
         self.run_worker(self._connect(account), exclusive=True, group="connect", exit_on_error=False)
 
     async def _connect(self, account: Account) -> None:
@@ -263,7 +288,7 @@ class IqConsoleApp(App[None]):
             self.composer.context = self.composer_context()
         elif before is ConnectionState.ONLINE and change.state is ConnectionState.RECONNECTING:
             self.notify(
-                f"Connection lost: reconnecting by itself. {self.key_label('app.stop-reconnecting', 'ctrl+b')} stops.",
+                f"Connection lost: reconnecting by itself. {self.key_label('app.stop-reconnecting')} stops.",
                 severity="warning",
                 timeout=10,
                 markup=False,
@@ -272,7 +297,7 @@ class IqConsoleApp(App[None]):
             change.state is ConnectionState.DISCONNECTED
         ):
             self.notify(
-                f"{terminal_safe(change.message)}. Press {self.key_label('app.login', 'ctrl+l')} to log in again.",
+                f"{terminal_safe(change.message)}. Press {self.key_label('app.login')} to log in again.",
                 severity="warning",
                 timeout=10,
                 markup=False,
@@ -310,10 +335,10 @@ class IqConsoleApp(App[None]):
         while True:
             status = await sandbox.wait_for_exit()
             self.refresh_bindings()
-            key = self.key_label("app.sandbox-start-again", "f9")
+            key = self.key_label("app.sandbox-start-again")
             self.push_screen(
                 ConfirmScreen(
-                    f"The sandbox server (Prosody) {describe_exit(status)}. Start it again on "
+                    f"The sandbox server ({sandbox.server}) {describe_exit(status)}. Start it again on "
                     f"{sandbox.host}:{sandbox.port} with the same accounts? ({key} does it later.)"
                 ),
                 lambda yes: self.action_start_sandbox_again() if yes else None,
@@ -343,6 +368,7 @@ class IqConsoleApp(App[None]):
 
     def _features_found(self, features: ServerFeatures) -> None:
         self.server_features = features
+        self.composer.context = self.composer_context()  # ${muc}, ${pubsub}… now name the services found
 
     def _show_pending(self, session: Session) -> None:
         if session is self.session:
@@ -351,6 +377,29 @@ class IqConsoleApp(App[None]):
     async def on_unmount(self) -> None:
         if self.session is not None:
             await self.session.close()
+        if self.journal is not None:
+            self.journal.close()
+
+    # -- journal ---------------------------------------------------------------------------
+
+    def _journal_failed(self, message: str) -> None:
+        self.notify(terminal_safe(message), title="Journal", severity="error", timeout=20, markup=False)
+
+    def action_past_sessions(self) -> None:
+        sessions = past_sessions(self.journal_folder) if self.journal_folder is not None else []
+        self.push_screen(JournalScreen(self.journal_folder, sessions), self._open_past_session)
+
+    def _open_past_session(self, session: PastSession | None) -> None:
+        if session is None:
+            return
+        if self.journal is not None:
+            self.journal.flush()  # the session being written is read up to now
+        try:
+            loaded = load_session(session)
+        except (OSError, TrafficFileError) as error:
+            self.notify(terminal_safe(str(error)), title="Session not opened", severity="error", markup=False)
+            return
+        self.push_screen(RecordingScreen(loaded.store, session.files[0], loaded.skipped))
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -361,7 +410,8 @@ class IqConsoleApp(App[None]):
             own = self.account.jid
         selected = self.traffic.selected_entry
         features = self.session.stream_features if self.session is not None else None
-        return Context(own, selected.sender if selected is not None else "", self.variables, features)
+        services = discovered_services(self.server_features)
+        return Context(own, selected.sender if selected is not None else "", self.variables, features, services)
 
     @on(ComposerEditor.SendRequested)
     def send_from_editor(self, event: ComposerEditor.SendRequested) -> None:
@@ -382,13 +432,16 @@ class IqConsoleApp(App[None]):
         self._warned = None
         session = self.session
         if session is not None and session.reconnecting:
-            stop = self.key_label("app.stop-reconnecting", "ctrl+b")
+            stop = self.key_label("app.stop-reconnecting")
             composer.report(f"✖ Not sent: reconnecting ({session.detail}; {stop} stops); your text stays", "error")
             return
         if session is None or not session.online:
             composer.report("✖ Not sent: not connected: press Ctrl+L to log in", "error")
             return
         sent = session.send_all(checked.stanzas, composer.timeout)
+        self.sent_from_composer.emit(
+            tuple(outgoing.element.get("id", "") for outgoing in checked.stanzas[: sent.count])
+        )
         for reply in sent.replies:
             self.run_worker(self._report_reply(reply), group="replies", exit_on_error=False)
         if sent.error is not None:
@@ -462,9 +515,7 @@ class IqConsoleApp(App[None]):
             editor.insert(insertion.text, editor.location_of(insertion.offset))
             editor.move_cursor(editor.location_of(insertion.stanza_start))
         editor.focus()
-        self.composer.report(
-            f"Inserted the template {template.title!r}: {self.key_label('composer.send', 'ctrl+j')} sends it."
-        )
+        self.composer.report(f"Inserted the template {template.title!r}: {self.key_label('composer.send')} sends it.")
 
     def _save_template(self, answer: tuple[str, str] | None, overwrite: bool = False) -> None:
         if answer is None:
@@ -491,17 +542,22 @@ class IqConsoleApp(App[None]):
 
     @on(ConsoleTrafficView.ComposeRequested)
     def compose_from_log(self, event: ConsoleTrafficView.ComposeRequested) -> None:
+        self.put_in_composer(
+            event.text,
+            f"From the log: edit it, then {self.key_label('composer.send')} sends the stanza under the cursor.",
+        )
+
+    def put_in_composer(self, text: str, report: str) -> None:
+        """Put `text` in the editor, the cursor on it, and say `report` under it."""
         editor = self.composer.editor
         if not editor.text.strip():
-            editor.text = event.text
+            editor.text = text
         else:  # added after what is there (undoable), never replacing what the user wrote
             end = editor.document.end
-            editor.insert("\n\n" + event.text, end)
+            editor.insert("\n\n" + text, end)
             editor.move_cursor((end[0] + 2, 0))
         editor.focus()
-        self.composer.report(
-            f"From the log: edit it, then {self.key_label('composer.send', 'ctrl+j')} sends the stanza under the cursor."
-        )
+        self.composer.report(report)
 
     @on(TrafficView.Selected)
     def show_selected(self, event: TrafficView.Selected) -> None:
@@ -579,12 +635,13 @@ class IqConsoleApp(App[None]):
 
     # -- help ------------------------------------------------------------------------------
 
-    def key_label(self, binding_id: str, default: str) -> str:
+    def key_label(self, binding_id: str) -> str:
         """The first key of a binding as the user must press it now (the keymap wins): 'Ctrl+J'."""
-        first = self.keymap.get(binding_id, default).split(",")[0].strip()
+        first = self.keymap.get(binding_id) or default_keys()[binding_id]
+        first = first.split(",")[0].strip()
         return "+".join(part.upper() if len(part) == 1 else part.capitalize() for part in first.split("+"))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.focused, list(self.BINDINGS), self.keymap))
+        self.push_screen(HelpScreen(self.focused, declared_bindings(self), self.keymap))

@@ -20,17 +20,20 @@ _KEY_NAMES = {key.value.rpartition("+")[2] for key in Keys if not key.value.star
 KEYS_ALLOWED = "key names such as f6, ctrl+j, alt+enter, shift+tab, question_mark, separated by commas"
 
 
-def binding_ids() -> list[str]:
-    """Every binding id of the app, its panes and its screens."""
-    import iqconsole.ui.app  # noqa: F401  (imports every pane and screen, so their classes exist)
+def default_keys() -> dict[str, str]:
+    """Every binding id of the app, its panes and its screens, with the keys it has by default."""
+    import iqconsole.ui.lessons.learn_app  # noqa: F401  (imports the app, every pane and screen, so their classes exist)
 
-    ids = {
-        binding.id
+    return {
+        binding.id: binding.key
         for node_class in _ui_classes(DOMNode)
         for binding in node_class.__dict__.get("BINDINGS", [])
         if isinstance(binding, Binding) and binding.id
     }
-    return sorted(ids)
+
+
+def binding_ids() -> list[str]:
+    return sorted(default_keys())
 
 
 def check_keymap(keymap: Mapping[str, str], where: str) -> None:

@@ -9,23 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Footer
+from textual.screen import Screen
 
-from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME
 from iqconsole.core.traffic import TrafficStore
 from iqconsole.core.traffic_export import TrafficFileError
 from iqconsole.ui.commands import BindingCommands
-from iqconsole.ui.recording_bar import RecordingBar
 from iqconsole.ui.screens.help_screen import HelpScreen, declared_bindings
+from iqconsole.ui.screens.recording_screen import RecordingScreen
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, use_themes
-from iqconsole.ui.traffic.traffic_detail import TrafficDetail
-from iqconsole.ui.traffic.traffic_pane import TrafficPane
-from iqconsole.ui.traffic.traffic_view import TrafficView
 
 
 class TrafficViewerApp(App[None]):
@@ -56,37 +50,14 @@ class TrafficViewerApp(App[None]):
         self.source = source
         self.requested_theme = theme_name or DEFAULT_THEME
 
-    def compose(self) -> ComposeResult:
-        self.traffic = TrafficView(self.store, id="traffic")
-        self.detail = TrafficDetail(self.store, id="detail")
-        yield RecordingBar(self.source.name, self.store, id="recording")
-        with Vertical(id="recording-pane"):
-            yield TrafficPane(self.traffic, id="traffic-log")
-            yield self.detail
-        yield Footer()
+    def get_default_screen(self) -> Screen[None]:
+        return RecordingScreen(self.store, self.source, self.skipped)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
         use_themes(self, self.requested_theme)
-        self.traffic.border_title = "Traffic"
-        self.detail.border_title = "Detail"
-        self.traffic.focus()
-        if self.skipped:
-            first = self.skipped[0]
-            self.notify(
-                terminal_safe(f"{len(self.skipped):,} line(s) skipped; the first, line {first.line}: {first.message}"),
-                title="Not all of the file could be read",
-                severity="warning",
-                timeout=30,
-                markup=False,
-            )
-
-    @on(TrafficView.Selected)
-    def show_selected(self, event: TrafficView.Selected) -> None:
-        if event.entry is not None:
-            self.detail.entry = event.entry
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -167,14 +169,18 @@ def test_type_an_iq_send_it_and_read_the_reply(prosody, terminal):
     term.wait_for("IQCONSOLE-EXITED-0")
 
 
-def test_sandbox_demo_starts_and_stops_its_own_server(terminal):
-    term = terminal([str(IQCONSOLE), "sandbox"], {})
+@pytest.mark.parametrize("kind", ["prosody", "ejabberd"])
+def test_sandbox_demo_starts_and_stops_its_own_server(terminal, kind):
+    term = terminal([str(IQCONSOLE), "sandbox", "--server", kind], {})
     screen = term.wait_for("online")
     assert "alice@localhost/console" in screen
+    port = int(re.search(rf"Sandbox {kind} on 127\.0\.0\.1:(\d+)", screen.replace("\n", "")).group(1))
     term.keys("C-j")
     term.wait_for("✔ Result")
     term.keys("C-q")
     term.wait_for("IQCONSOLE-EXITED-0")
+    with pytest.raises(OSError):  # the server stopped with the console
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 def descendants(pid: int) -> list[int]:
@@ -192,7 +198,7 @@ def test_the_sandbox_server_killed_under_the_console_is_started_again_and_the_co
     pane = int(term.tmux("display-message", "-p", "-t", term.name, "#{pane_pid}").strip())
     (server,) = [pid for pid in descendants(pane) if b"prosody.cfg.lua" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     os.kill(server, signal.SIGKILL)
-    term.wait_for("sandbox server (Prosody) was killed")
+    term.wait_for("sandbox server (prosody) was killed")
     term.wait_for("reconnecting in")
     term.keys("y")
     term.wait_for("runs again on 127.0.0.1")

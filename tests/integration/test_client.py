@@ -1,4 +1,5 @@
-"""ConsoleClient against a real Prosody: login, replies, errors, timeouts, failures, responders."""
+"""ConsoleClient against each real server (Prosody, ejabberd): login, replies, errors, timeouts,
+failures, responders."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from tests.xmpp_helpers import account_for, eventually, plain_client
 
 
 @pytest.fixture
-async def alice(prosody):
-    client = ConsoleClient(account_for(prosody, "alice"), TrafficStore(), ResponderSet())
+async def alice(server):
+    client = ConsoleClient(account_for(server, "alice"), TrafficStore(), ResponderSet())
     await client.start_session()
     yield client
     await client.close()
@@ -34,8 +35,8 @@ async def send_text(client: ConsoleClient, text: str, timeout: float = 5.0):
     return await reply
 
 
-async def test_login_shows_the_whole_negotiation_with_secrets_redacted(prosody, alice):
-    password = prosody.account("alice").password
+async def test_login_shows_the_whole_negotiation_with_secrets_redacted(server, alice):
+    password = server.account("alice").password
     kinds = [entry.kind for entry in alice.store]
     assert Kind.STREAM in kinds and Kind.SASL in kinds
     assert any("<starttls" in entry.xml for entry in alice.store if entry.direction is Direction.OUT)
@@ -47,9 +48,9 @@ async def test_login_shows_the_whole_negotiation_with_secrets_redacted(prosody, 
     assert base64.b64encode(password.encode()).decode()[:12] not in everything
 
 
-async def test_iq_to_the_server_gets_its_result(alice):
+async def test_iq_to_the_server_gets_its_result(server, alice):
     reply = await send_text(alice, '<iq type="get" to="localhost"><query xmlns="jabber:iq:version"/></iq>')
-    assert reply.type == "result" and "Prosody" in reply.xml
+    assert reply.type == "result" and {"prosody": "Prosody", "ejabberd": "ejabberd"}[server.server] in reply.xml
     pairing = alice.store.pairing_of(reply)
     assert pairing.state is PairState.ANSWERED and pairing.round_trip > 0
 
@@ -61,8 +62,8 @@ async def test_error_reply_is_reported_with_its_condition(alice):
     assert alice.store.pairing_of(reply).state is PairState.ERROR
 
 
-async def test_error_condition_slixmpp_does_not_know_still_arrives(prosody, alice):
-    bob = await plain_client(prosody, "bob", "strict")
+async def test_error_condition_slixmpp_does_not_know_still_arrives(server, alice):
+    bob = await plain_client(server, "bob", "strict")
 
     def refuse(iq):
         bob.send_raw(
@@ -79,8 +80,8 @@ async def test_error_condition_slixmpp_does_not_know_still_arrives(prosody, alic
     assert error_condition(reply.xml) == "policy-violation (cancel): not today"
 
 
-async def test_a_peer_that_never_answers_times_out(prosody, alice):
-    bob = await plain_client(prosody, "bob", "silent")
+async def test_a_peer_that_never_answers_times_out(server, alice):
+    bob = await plain_client(server, "bob", "silent")
     bob.add_filter("in", lambda stanza: None if stanza.xml.tag.endswith("iq") else stanza)
     try:
         with pytest.raises(ReplyTimeout):
@@ -91,16 +92,16 @@ async def test_a_peer_that_never_answers_times_out(prosody, alice):
     assert len(timed_out) == 1 and alice.waiting_count == 0
 
 
-async def test_wrong_password_is_a_clear_failure(prosody):
-    client = ConsoleClient(account_for(prosody, "alice", password="not-the-password"), TrafficStore())
+async def test_wrong_password_is_a_clear_failure(server):
+    client = ConsoleClient(account_for(server, "alice", password="not-the-password"), TrafficStore())
     with pytest.raises(ConnectionFailure, match="Authentication failed"):
         await client.start_session()
     assert client.state is ConnectionState.FAILED
     assert not client.is_connecting()
 
 
-async def test_server_not_running_is_a_clear_failure(prosody, unused_tcp_port):
-    account = account_for(prosody, "alice")
+async def test_server_not_running_is_a_clear_failure(server, unused_tcp_port):
+    account = account_for(server, "alice")
     from dataclasses import replace
 
     client = ConsoleClient(replace(account, port=unused_tcp_port), TrafficStore())
@@ -109,22 +110,22 @@ async def test_server_not_running_is_a_clear_failure(prosody, unused_tcp_port):
     assert not client.is_connecting()
 
 
-async def test_untrusted_certificate_names_the_fix(prosody):
+async def test_untrusted_certificate_names_the_fix(server):
     from dataclasses import replace
 
-    client = ConsoleClient(replace(account_for(prosody, "alice"), ca_file=None), TrafficStore())
+    client = ConsoleClient(replace(account_for(server, "alice"), ca_file=None), TrafficStore())
     with pytest.raises(ConnectionFailure, match="--ca-file"):
         await client.start_session()
 
 
-async def test_responder_answers_another_client_exactly_once(prosody, alice):
+async def test_responder_answers_another_client_exactly_once(server, alice):
     alice.responders.add("pong", "iq@type=get/ping")
     alice.responders.add(
         "version",
         "iq@type=get/software_version",
         '<query xmlns="jabber:iq:version"><name>fake</name><version>${id}</version></query>',
     )
-    bob = await plain_client(prosody, "bob", "asker")
+    bob = await plain_client(server, "bob", "asker")
     register_iq_payloads()
     try:
         ping = bob.make_iq_get(ito=str(alice.boundjid))
@@ -141,8 +142,8 @@ async def test_responder_answers_another_client_exactly_once(prosody, alice):
     assert alice.responders.get("pong").hits == 1
 
 
-async def bob_gets_an_error_for_a_ping(prosody, alice, resource: str) -> None:
-    bob = await plain_client(prosody, "bob", resource)
+async def bob_gets_an_error_for_a_ping(server, alice, resource: str) -> None:
+    bob = await plain_client(server, "bob", resource)
     try:
         ping = bob.make_iq_get(ito=str(alice.boundjid))
         ping.append(ET.fromstring("<ping xmlns='urn:xmpp:ping'/>"))
@@ -152,13 +153,13 @@ async def bob_gets_an_error_for_a_ping(prosody, alice, resource: str) -> None:
         await bob.disconnect()
 
 
-async def test_disabled_responder_leaves_the_standard_error(prosody, alice):
+async def test_disabled_responder_leaves_the_standard_error(server, alice):
     alice.responders.add("pong", "iq@type=get/ping", enabled=False)
-    await bob_gets_an_error_for_a_ping(prosody, alice, "asker2")
+    await bob_gets_an_error_for_a_ping(server, alice, "asker2")
     assert alice.responders.get("pong").hits == 0
 
 
-async def test_a_raising_matcher_never_drops_the_connection(prosody, alice):
+async def test_a_raising_matcher_never_drops_the_connection(server, alice):
     responder = alice.responders.add("broken", "iq@type=get/ping")
 
     class Exploding:
@@ -166,7 +167,7 @@ async def test_a_raising_matcher_never_drops_the_connection(prosody, alice):
             raise ValueError("boom")
 
     responder.matcher = Exploding()
-    await bob_gets_an_error_for_a_ping(prosody, alice, "asker3")
+    await bob_gets_an_error_for_a_ping(server, alice, "asker3")
     assert "boom" in responder.last_error
     assert alice.online
     reply = await send_text(alice, '<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>')
@@ -180,8 +181,8 @@ def test_malformed_stanza_path_is_refused_before_registration():
     assert len(responders) == 0
 
 
-async def test_message_and_presence_can_be_sent(prosody, alice):
-    bob = await plain_client(prosody, "bob", "reader")
+async def test_message_and_presence_can_be_sent(server, alice):
+    bob = await plain_client(server, "bob", "reader")
     received = asyncio.get_running_loop().create_future()
     bob.add_event_handler("message", lambda msg: None if received.done() else received.set_result(msg["body"]))
     try:
@@ -195,9 +196,9 @@ async def test_message_and_presence_can_be_sent(prosody, alice):
     await eventually(lambda: any(e.kind is Kind.PRESENCE and e.direction is Direction.OUT for e in alice.store))
 
 
-async def test_a_reply_from_someone_else_with_our_id_is_not_taken_for_the_answer(prosody, alice):
-    bob = await plain_client(prosody, "bob", "quiet")
-    carol = await plain_client(prosody, "carol", "spoofer")
+async def test_a_reply_from_someone_else_with_our_id_is_not_taken_for_the_answer(server, alice):
+    bob = await plain_client(server, "bob", "quiet")
+    carol = await plain_client(server, "carol", "spoofer")
     asked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     def swallow(iq) -> None:

@@ -199,7 +199,9 @@ def test_every_binding_has_an_id_and_a_description():
     from textual.binding import Binding
 
     from iqconsole.ui.composer.composer_pane import ComposerPane
+    from iqconsole.ui.screens.journal_screen import JournalScreen
     from iqconsole.ui.screens.login_screen import LoginScreen
+    from iqconsole.ui.screens.recording_screen import RecordingScreen
     from iqconsole.ui.traffic.console_traffic_view import ConsoleTrafficView
     from iqconsole.ui.viewer_app import TrafficViewerApp
 
@@ -215,6 +217,8 @@ def test_every_binding_has_an_id_and_a_description():
         ConfirmScreen,
         HelpScreen,
         LoginScreen,
+        JournalScreen,
+        RecordingScreen,
     ):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding) and binding.id and binding.description, (owner, binding)

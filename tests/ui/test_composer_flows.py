@@ -7,7 +7,7 @@ import re
 
 from textual import events
 from textual.dom import DOMNode
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from iqconsole.core import locations
 from iqconsole.core.account import Account
@@ -219,11 +219,16 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
     app = IqConsoleApp(account_for(prosody, "alice", "composer3"))
     async with app.run_test(size=SIZE) as pilot:
         await online(app, pilot)  # the disco answers included
-        assert app.server_features.announcer("urn:xmpp:ping") == "localhost"
+        assert app.server_features.announces("localhost", "urn:xmpp:ping")
         await pilot.press("f8")
         table = (await shown(app, ServerFeaturesScreen)).query_one("#features-table", DataTable)
-        rows = [table.get_row_at(n) for n in range(table.row_count)]
-        assert ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"] in [list(map(str, row)) for row in rows]
+        rows = [list(map(str, table.get_row_at(n))) for n in range(table.row_count)]
+        ping = next(row for row in rows if row[:3] == ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"])
+        assert ping[3] == "Is it there?", "each feature's description, from the knowledge files"
+        about = app.screen.query_one("#feature-about")
+        await eventually(lambda: "(XEP-" in str(about.render()), what="the highlighted feature's description")
+        assert rows[-1][0] == "alice@localhost", "the account's own features are listed after the server's"
+        assert ["alice@localhost", "urn:xmpp:mam:2"] in [row[:2] for row in rows]
         await pilot.press("escape")
         await closed(app, ServerFeaturesScreen)
         await focused(app.query_one(ComposerEditor))
@@ -231,6 +236,19 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
         picker = await shown(app, TemplatePicker)
         await search_templates(pilot, picker, "ping")
         assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
+        # MAM is announced on the account (a template without `to`), pubsub by its component.
+        await marked_as_announced_by(pilot, picker, "messages with a contact", "alice@localhost")
+        await marked_as_announced_by(pilot, picker, "pubsub publish", "pubsub.localhost")
+
+
+async def marked_as_announced_by(pilot, picker: TemplatePicker, query: str, announcer: str) -> None:
+    search = picker.query_one("#picker-search", Input)
+    await pilot.press(*["backspace"] * len(search.value))
+    await eventually(lambda: search.value == "", what="the search cleared")
+    await search_templates(pilot, picker, query)
+    assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
+    preview = picker.query_one("#picker-preview-text", Static)
+    await eventually(lambda: f"(announced by {announcer})" in str(preview.render()), what=announcer)
 
 
 async def test_send_all_says_how_many_went_when_one_cannot(prosody):
@@ -268,7 +286,11 @@ async def test_a_pasted_lone_surrogate_never_crashes_the_editor():
         editor.text = ""
         editor.focus()
         await focused(editor)
-        editor.post_message(events.Paste('<message to="bob@localhost"><body>half \ud83d here</body></message>'))
+        app.post_message(
+            events.Paste(  # as the terminal driver does: the app hands it to the focused widget
+                '<message to="bob@localhost"><body>half \ud83d here</body></message>'
+            )
+        )
         await eventually(lambda: "half" in editor.text, what="the paste in the editor")
         assert "\ud83d" not in editor.text and "\ufffd" in editor.text, "half a character becomes U+FFFD"
         editor.text = "<iq>\udc00</iq>"  # a history entry or a draft can carry one too

@@ -69,7 +69,7 @@ async def test_the_sandbox_server_dies_is_started_again_and_the_console_resumes_
 
         os.kill(server.pid, signal.SIGKILL)
         confirm = await shown(app, ConfirmScreen)
-        assert "sandbox server (Prosody) was killed (signal 9)" in str(confirm.query("Label").first().render())
+        assert "sandbox server (prosody) was killed (signal 9)" in str(confirm.query("Label").first().render())
         await eventually(lambda: "reconnecting in" in status_text(app), what="the countdown in the status bar")
         await pilot.press("y")
         await closed(app, ConfirmScreen)

@@ -9,6 +9,7 @@ import pytest
 
 from iqconsole.core import locations
 from iqconsole.core.config import Config, ConfigError, load_config, parse_var_options
+from iqconsole.core.discovered_services import discovered_services
 from iqconsole.core.history import History, load_draft, save_draft
 from iqconsole.core.server_features import (
     DiscoInfo,
@@ -18,7 +19,7 @@ from iqconsole.core.server_features import (
     parse_disco_items,
 )
 from iqconsole.core.settings import stanza_size
-from iqconsole.core.templates import discover_templates
+from iqconsole.core.templates import discover_templates, standard_variables
 from iqconsole.core.validation import Context, check, split_chunks
 
 ME = Context("alice@example.org/console", "bob@example.org/phone", {"node": "urn:x:node"})
@@ -239,7 +240,10 @@ def test_a_stanza_size_is_written_in_bytes_or_with_a_unit(written, size):
         ("timeout = nan", "timeout: nan is not a finite number"),
         ("timeout = inf", "timeout: inf is not a finite number"),
         ("timeout = 'x'", "timeout: x is not a number"),
-        ("timout = 3", "timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap"),
+        (
+            "timout = 3",
+            "timout: unknown key; allowed: timeout, theme, max-stanza-size, max-depth, variables, keymap, journal",
+        ),
         ("[keymap]\n'composer.send' = 5", 'keymap."composer.send": 5 is not a string'),
         ("theme = true", "theme: True is not a string"),
         ("[variables]\n'bad name' = 'x'", "bad variable"),
@@ -292,12 +296,30 @@ def test_parse_disco_and_mark_features():
     features = ServerFeatures()
     features.add(info)
     features.add(DiscoInfo("upload.example.org", (), ("urn:xmpp:http:upload:0",)))
-    assert features.announcer("urn:xmpp:ping") == "example.org"
-    assert features.announcer("urn:xmpp:http:upload:0") == "upload.example.org"
-    assert features.announcer("urn:xmpp:mam:2") is None
+    features.account = DiscoInfo("me@example.org", ("pubsub/pep",), ("urn:xmpp:mam:2",))
+    assert features.announces("example.org", "urn:xmpp:ping")
+    assert features.announces("upload.example.org", "urn:xmpp:http:upload:0")
+    assert not features.announces("example.org", "urn:xmpp:http:upload:0"), "only where it is announced"
+    assert features.announces("me@example.org", "urn:xmpp:mam:2") and not features.announces(
+        "example.org", "urn:xmpp:mam:2"
+    )
     rows = features.rows()
     assert ("example.org", "urn:xmpp:ping", "XEP-0199 XMPP Ping") in rows
     assert ("example.org", "urn:example:private", "") in rows
+    assert rows[-1][0] == "me@example.org", "the account's group comes after the server's and its components'"
+
+
+def test_services_are_found_by_identity_and_fill_the_template_variables():
+    features = ServerFeatures()
+    features.add(DiscoInfo("example.org", ("server/im",), ()))
+    features.add(DiscoInfo("rooms.example.org", ("conference/text Chatrooms",), ()))
+    features.add(DiscoInfo("files.example.org", ("store/file HTTP File Upload",), ()))
+    services = discovered_services(features)
+    assert services == {"muc": "rooms.example.org", "upload": "files.example.org"}
+    variables = standard_variables("me@example.org/console", services=services)
+    assert (variables["muc"], variables["upload"]) == ("rooms.example.org", "files.example.org")
+    assert variables["pubsub"] == variables["push"] == "example.org", "not found: the account's domain"
+    assert discovered_services(None) == {}
 
 
 def test_parse_disco_refuses_other_stanzas():

@@ -11,6 +11,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 from iqconsole.core.client import ConnectionFailure, ConnectionState, StateChange
+from iqconsole.core.discovered_services import discovered_services
 from iqconsole.core.responders import ResponderSet
 from iqconsole.core.session import Answered, Session, Settled
 from iqconsole.core.stanza import StanzaError, prepare
@@ -134,7 +135,18 @@ async def test_discovery_after_login_finds_the_server_and_its_components(prosody
         await session.open()
         await eventually(lambda: bool(found), what="the server's features")
         assert found[0] is session.features
-        assert session.features.announcer("urn:xmpp:ping") == "localhost"
+        features = session.features
+        assert features.announces("localhost", "urn:xmpp:ping")
+        components = {info.jid for info in features.entities[1:]}
+        assert components == {"pubsub.localhost", "upload.localhost", "conference.localhost"}
+        assert features.account is not None and features.account.jid == "alice@localhost"
+        assert features.announces("alice@localhost", "urn:xmpp:mam:2"), "Prosody announces MAM on the account"
+        assert not features.announces("localhost", "urn:xmpp:mam:2")
+        assert discovered_services(features) == {
+            "muc": "conference.localhost",
+            "pubsub": "pubsub.localhost",
+            "upload": "upload.localhost",
+        }
         assert session.pending == {}, "the session's own requests are not the user's pending ones"
     finally:
         await session.close()

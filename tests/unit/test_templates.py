@@ -176,6 +176,15 @@ def test_standard_variables():
         standard_variables(ME, extra={"not a name": "x"})
 
 
+def test_a_template_is_sent_to_its_to_or_else_to_the_account():
+    builtins, _errors = discover_templates(None)
+    variables = standard_variables(ME, services={"pubsub": "pubsub.example.org"})
+    assert builtins["pubsub-publish"].target(variables) == "pubsub.example.org", "the service discovery found"
+    assert builtins["mam-query"].target(variables) == "alice@example.org", "no `to`: the server answers for the account"
+    assert builtins["muc-rooms"].target(variables) == "example.org", "no chat service found: the domain"
+    assert builtins["version"].target({"id": "x"}) == "", "variables missing: no target"
+
+
 def test_user_variables_are_listed(tmp_path):
     path = write(
         tmp_path,

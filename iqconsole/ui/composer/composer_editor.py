@@ -38,7 +38,8 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
 - An IQ `get`/`set` waits for its reply (the timeout is the box at the bottom right); a
   countdown shows while it waits, **Ctrl+G** stops waiting.
 - **Ctrl+T** picks a template, **Ctrl+S** saves the editor as your own template, **Ctrl+O**
-  previews the stanzas as they will be sent, **Ctrl+↑/↓** walk the history of sent stanzas.
+  previews the stanzas as they will be sent, **Ctrl+↑/↓** walk the history of sent stanzas,
+  **F6** explains the stanza under the cursor (its kind, attributes, payload, what would stop it).
   The text is saved as you type and comes back at the next start.
 """
 
@@ -46,6 +47,14 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         Binding("ctrl+j,alt+enter", "send", "Send", id="composer.send", tooltip="Send the stanza under the cursor"),
         Binding(
             "f5", "send(True)", "Send all", id="composer.send-all", tooltip="Send every stanza in the editor, in order"
+        ),
+        Binding(  # instead of TextArea's "select line" (Shift+Home/End still select)
+            "f6",
+            "explain",
+            "Explain",
+            id="composer.explain",
+            show=False,  # the footer keeps Send first; F1 and the README list it
+            tooltip="Explain the stanza under the cursor: its kind, attributes, payload and what would stop it",
         ),
     ]
 
@@ -60,6 +69,13 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         @property
         def control(self) -> ComposerEditor:
             return self.editor
+
+    @dataclass
+    class ExplainRequested(Message):
+        """The user asked what the stanza at `cursor` (a character offset) is."""
+
+        text: str
+        cursor: int
 
     def __init__(self, text: str = STARTER, **kwargs):
         self._rest_timer: Timer | None = None
@@ -126,6 +142,9 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         """The (row, column) of a character offset in the text."""
         text = self.text
         return text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1)
+
+    def action_explain(self) -> None:
+        self.post_message(self.ExplainRequested(self.text, self.cursor_offset))
 
     def action_send(self, everything: bool = False) -> None:
         self.post_message(self.SendRequested(self, self.text, None if everything else self.cursor_offset))

@@ -14,11 +14,13 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 
+from iqconsole.core.explain import explain_draft
 from iqconsole.core.history import History, load_draft, save_draft
 from iqconsole.core.settings import SettingError, seconds
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.validation import Checked, Context, check
 from iqconsole.ui.composer.composer_editor import STARTER, ComposerEditor
+from iqconsole.ui.screens.explain_screen import ExplainScreen
 
 CHECK_DELAY = 0.25  # seconds of quiet typing before the text is checked
 DRAFT_DELAY = 1.0  # … and before it is saved
@@ -135,6 +137,10 @@ class ComposerPane(Vertical):
         self.query_one("#composer-timeout-problem", Static).update(problem)
         self.query_one("#composer-timeout-problem", Static).display = bool(problem)
         self.query_one("#composer-timeout", Input).set_class(bool(problem), "-invalid")
+
+    @on(ComposerEditor.ExplainRequested)
+    def explain(self, event: ComposerEditor.ExplainRequested) -> None:
+        self.app.push_screen(ExplainScreen(explain_draft(event.text, event.cursor, self.context)))
 
     @on(ComposerEditor.SendRequested)
     def refuse_send_with_a_bad_timeout(self, event: ComposerEditor.SendRequested) -> None:

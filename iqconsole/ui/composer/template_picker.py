@@ -48,7 +48,9 @@ class TemplatePicker(ModalScreen[Template | None]):
                 yield OptionList(id="picker-list")
                 with VerticalScroll(id="picker-preview"):
                     yield Static("", id="picker-preview-text")
-            legend = f"{MARK} announced by your server or one of its components · " if self.features else ""
+            legend = (
+                f"{MARK} announced by where it is sent (server, component or your account) · " if self.features else ""
+            )
             yield Label(f"{legend}Enter inserts · ↑/↓ choose · Esc closes", classes="hint")
 
     def on_mount(self) -> None:
@@ -69,8 +71,15 @@ class TemplatePicker(ModalScreen[Template | None]):
         else:
             self.query_one("#picker-preview-text", Static).update(f"No template matches {query!r}.")
 
+    def _announcer(self, template: Template) -> str:
+        """The entity the template is sent to, if it announced the template's feature; else ''."""
+        if self.features is None or not template.feature:
+            return ""
+        target = template.target(self.context.variables())
+        return target if self.features.announces(target, template.feature) else ""
+
     def _line(self, template: Template) -> Text:
-        marked = self.features is not None and bool(template.feature) and self.features.announcer(template.feature)
+        marked = self._announcer(template)
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         line.append(f"{MARK if marked else ' '} ", style="bold green")
         line.append(template.title)
@@ -88,7 +97,7 @@ class TemplatePicker(ModalScreen[Template | None]):
         heading = Text(template.title, style="bold")
         details = [template.description, template.source and f"Source: {template.source}"]
         if template.feature:
-            announcer = self.features.announcer(template.feature) if self.features else None
+            announcer = self._announcer(template)
             seen = f" (announced by {announcer})" if announcer else ""
             details.append(f"Feature: {template.feature}{seen}")
         if template.peer:

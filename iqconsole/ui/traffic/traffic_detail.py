@@ -21,9 +21,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from iqconsole.core.explain import specification_of
 from iqconsole.core.pretty import pretty_xml, raw_xml
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import Direction, TrafficEntry, TrafficStore
+from iqconsole.ui.screens.explain_screen import explain_in
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
 
@@ -67,12 +69,20 @@ The stanza selected in the traffic log (↑/↓ there), indented and highlighted
 captured, and back. With nothing selected it shows the reply to the last request you sent.
 Secrets stay redacted; **Shift+S** shows them in this pane only (a red warning says so), for
 debugging your own authentication. The log, copies and exports always stay redacted.
+**F6** explains the stanza beside its XML. The heading names the specification it belongs to.
 Control characters from the server are shown (`␛`, `\\x9b`), never sent to the terminal; a
 huge stanza is shown up to a cut that says its size (**c** in the log copies all of it).
 """
 
     BINDINGS = [
         Binding("r", "toggle_raw", "Raw/pretty", id="detail.raw", tooltip="Show the stanza as captured, or indented"),
+        Binding(
+            "f6",
+            "explain",
+            "Explain",
+            id="detail.explain",
+            tooltip="Explain this stanza: its kind, attributes, payload, exchange and error",
+        ),
         Binding(
             "S",
             "toggle_secrets",
@@ -178,6 +188,9 @@ huge stanza is shown up to a cut that says its size (**c** in the log copies all
     def action_toggle_secrets(self) -> None:
         self.show_secrets = not self.show_secrets
 
+    def action_explain(self) -> None:
+        explain_in(self.app, self.entry, self.store)
+
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
 
@@ -185,6 +198,9 @@ huge stanza is shown up to a cut that says its size (**c** in the log copies all
         moment = time.strftime("%H:%M:%S", time.localtime(entry.wall))
         way = "received" if entry.direction is Direction.IN else "sent"
         parts = [f"#{entry.seq} {way} {moment}", entry.kind.value, f"{entry.size:,} chars"]
+        specification = specification_of(entry)
+        if specification:
+            parts.insert(2, specification)
         pairing = self.store.pairing_of(entry)
         if pairing is not None:
             if pairing.reply is entry and pairing.round_trip is not None:

@@ -34,6 +34,7 @@ from iqconsole.core.traffic_rows import TrafficRows, is_noise
 from iqconsole.core.traffic_summary import entry_summary, short
 from iqconsole.ui.frame_updates import FrameUpdates
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
+from iqconsole.ui.screens.explain_screen import explain_in
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
@@ -70,7 +71,8 @@ A responder's hit is marked `[⚑ name]`.
 **f** filters the log and **/** searches it (then **]**/**[** for the next/previous match),
 with one expression language (see the README): `kind:iq type:get`, `jid:bob@example.org`,
 `ns:disco or id:abc`, `-kind:presence`, `xpath:"iq/{urn:xmpp:ping}ping"`, free text.
-**c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
+**F6** explains the selected stanza: what it is for, its attributes, its payload's specification,
+the reply it expects or answers, and what an error means. **c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
 (open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both.
 """
 
@@ -97,6 +99,13 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
         Binding("f", "open_bar('filter')", "Filter…", id="traffic.filter", tooltip="Filter the log with an expression"),
         Binding("slash", "open_bar('search')", "Search…", id="traffic.search", tooltip="Search the log"),
         Binding("c", "copy", "Copy", id="traffic.copy", tooltip="Copy the selected stanza (OSC 52, and a file)"),
+        Binding(
+            "f6",
+            "explain",
+            "Explain",
+            id="traffic.explain",
+            tooltip="Explain the selected stanza: its kind, attributes, payload, exchange and error",
+        ),
         Binding(
             "x",
             "export",
@@ -249,6 +258,9 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
                 return
             index = found
         self.notify("No more matches" + (" above." if backwards else " below."), severity="warning")
+
+    def action_explain(self) -> None:
+        explain_in(self.app, self.selected_entry, self.store)
 
     def action_copy(self) -> None:
         entry = self.selected_entry
