@@ -118,7 +118,7 @@ class IqConsoleApp(App[None]):
             tooltip="Stay offline instead of reconnecting after a lost connection",
         ),
         Binding(
-            "f9",
+            "ctrl+n",
             "start_sandbox_again",
             "Start the server again",
             id="app.sandbox-start-again",

@@ -114,6 +114,6 @@ async def test_the_stop_key_ends_the_countdown_and_the_console_stays_offline(ser
         assert "reconnecting stopped" in status_text(app)
         assert app.session is not None and not app.session.reconnecting
 
-        await pilot.press("f9")  # started again by key: nothing reconnects, the user was asked to stay offline
+        await pilot.press("ctrl+n")  # started again by key: nothing reconnects, the user was asked to stay offline
         await eventually(lambda: server.running, what="the server started again")
         assert app.status_bar.state is ConnectionState.DISCONNECTED
