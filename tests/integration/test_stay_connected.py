@@ -331,3 +331,25 @@ async def test_an_attempt_stopped_half_way_leaves_no_connection_behind():
     finally:
         await client.close()
         listener.close()
+
+
+async def test_ejabberd_gets_its_acks_after_the_sm_enable_template(ejabberd):
+    """ejabberd closed the stream 60 s after the template: nobody answered its <r/>."""
+    session = Session(account_for(ejabberd, "alice", "sm-template"), TrafficStore(), console_responders())
+    await session.open()
+    bob = await plain_client(ejabberd, "bob", "sm-template")
+    try:
+        session.send(one(discover_templates(None)[0]["sm-enable"].body))
+        await eventually(lambda: session.sm.enabled, what="SM on, from the template")
+        bob.send_message(mto=session.own_jid, mbody="counted by ejabberd")
+
+        def answered() -> bool:
+            asked = any(entry.tag == "r" and entry.direction is Direction.IN for entry in session.store)
+            ours = acks(session, Direction.OUT)
+            return asked and bool(ours) and ours[-1] == stanzas_since(session, "enabled", Direction.IN)
+
+        await eventually(answered, what="ejabberd's <r/> answered with the right h")
+        assert session.online
+    finally:
+        await bob.disconnect(wait=1.0)
+        await session.close()
