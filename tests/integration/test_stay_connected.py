@@ -11,6 +11,7 @@ import signal
 import time
 
 import pytest
+from slixmpp import JID
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
@@ -199,7 +200,7 @@ async def test_acks_count_what_was_received_and_ask_for_what_was_sent(server, ma
     bob = await plain_client(server, "bob", "chatty")
     try:
         for number in range(3):
-            bob.send_message(mto=session.own_jid, mbody=f"hello {number}")
+            bob.send_message(mto=JID(session.own_jid), mbody=f"hello {number}")
         assert await ask_version(server, "bob", session.own_jid) == "result"  # a responder answers (and swallows) it
 
         def our_ack_counts_all() -> bool:
@@ -284,7 +285,7 @@ async def test_the_sm_enable_template_turns_on_acks_and_resumption_for_this_sess
     await eventually(lambda: session.sm.enabled and session.sm.resumable, what="SM on, from the template")
     bob = await plain_client(server, "bob", "template")
     try:
-        bob.send_message(mto=session.own_jid, mbody="counted")
+        bob.send_message(mto=JID(session.own_jid), mbody="counted")
 
         def answered_the_servers_request() -> bool:
             theirs = [entry for entry in session.store if entry.tag == "r" and entry.direction is Direction.IN]
@@ -341,7 +342,7 @@ async def test_ejabberd_gets_its_acks_after_the_sm_enable_template(ejabberd):
     try:
         session.send(one(discover_templates(None)[0]["sm-enable"].body))
         await eventually(lambda: session.sm.enabled, what="SM on, from the template")
-        bob.send_message(mto=session.own_jid, mbody="counted by ejabberd")
+        bob.send_message(mto=JID(session.own_jid), mbody="counted by ejabberd")
 
         def answered() -> bool:
             asked = any(entry.tag == "r" and entry.direction is Direction.IN for entry in session.store)
