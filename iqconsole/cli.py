@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer IQs with a responder file, without the UI (for a client's CI)",
         description="Log in and answer incoming IQ requests with the responders of FILE until interrupted. "
         "Exit codes: 0 stopped by Ctrl+C/SIGTERM, 2 bad arguments, 3 bad responder file, "
-        "4 login failed, 5 connection lost.",
+        "4 login failed, 5 connection lost for good (reconnect = false in the config, or a stream error not worth retrying).",
     )
     _add_connection_options(respond)
     _add_limit_options(respond)
@@ -229,11 +229,12 @@ def main(argv: list[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     """Everything the user gave is checked before anything starts (a server, the UI)."""
     if args.command == "respond":
-        responders = _load_responders(args.responders)
-        account = _account(args, reading_limits(args, _config()))
+        config = _config()
+        responders = _load_responders(args.responders, config)
+        account = _account(args, reading_limits(args, config))
         if account is None:
             raise UsageError("respond needs --jid and --password-env")
-        return run_respond(args, account, responders)
+        return run_respond(args, account, responders, connection_settings(config))
     if args.command in ("view", "journal", "sandbox", "learn"):
         _refuse_options(
             args,
@@ -247,7 +248,7 @@ def _run_command(args: argparse.Namespace) -> int:
     if args.command == "journal":
         return run_journal(args, settings)
     lessons = _load_lessons(args.lessons) if args.command == "learn" else None
-    responders = _load_responders(args.responders)
+    responders = _load_responders(args.responders, _config())
     if args.command in ("sandbox", "learn"):
         server = args.server if args.command == "sandbox" else "prosody"  # the lessons are written for Prosody
         return run_sandbox(settings, responders, args.responders, server, lessons)
@@ -260,16 +261,30 @@ class UsageError(Exception):
         self.code = code
 
 
-def _load_responders(path: Path | None):
+def _load_responders(path: Path | None, config: Config):
+    """The responder set of `path` (or none), answering the server's pushes as the config says."""
     from iqconsole.core.responder_files import load_responders
     from iqconsole.core.responders import ResponderError, ResponderSet
 
-    if path is None:
-        return ResponderSet()
     try:
-        return load_responders(path)
+        responders = load_responders(path) if path is not None else ResponderSet()
     except ResponderError as error:
         raise UsageError(f"--responders {error}", EXIT_RESPONDERS) from None
+    if config.server_pushes is not None:
+        responders.server_pushes = config.server_pushes
+    return responders
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """How a session stays connected (config file): XEP-0198 at login, reconnecting after a loss."""
+
+    stream_management: bool = False
+    reconnect: bool = True
+
+
+def connection_settings(config: Config) -> ConnectionSettings:
+    return ConnectionSettings(config.stream_management, config.reconnect)
 
 
 def _load_lessons(source: Path | None) -> tuple[list[Lesson], list[str]]:
@@ -342,7 +357,7 @@ def _refuse_options(args: argparse.Namespace, names: tuple[str, ...], problem: s
             raise UsageError(str(SettingError(problem, where=option, allowed=allowed)))
 
 
-def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
+def run_respond(args: argparse.Namespace, account: Account, responders, connection: ConnectionSettings) -> int:
     import asyncio
     import json
 
@@ -378,6 +393,8 @@ def run_respond(args: argparse.Namespace, account: Account, responders) -> int:
                 responders,
                 report,
                 ready=lambda message: notices.write(f"iqconsole respond: {message}"),
+                stream_management=connection.stream_management,
+                reconnect=connection.reconnect,
             )
         )
     finally:
@@ -482,6 +499,7 @@ def run_sandbox(
             responders_file=responders_file,
             companions=(lambda: run_demo_peer(peer),),
             greeting=greeting,
+            sandbox=sandbox,
             **extras,
         )
     finally:
@@ -498,6 +516,7 @@ class UiSettings:
     keymap: dict[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     journal: bool = True
+    connection: ConnectionSettings = field(default_factory=ConnectionSettings)
 
 
 def ui_settings(args: argparse.Namespace) -> UiSettings:
@@ -525,6 +544,7 @@ def ui_settings(args: argparse.Namespace) -> UiSettings:
         keymap=config.keymap,
         limits=reading_limits(args, config),
         journal=config.journal and not getattr(args, "no_journal", False),
+        connection=connection_settings(config),
     )
 
 
@@ -547,6 +567,7 @@ def reading_limits(args: argparse.Namespace, config: Config) -> Limits:
 
 def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> int:
     """The console; with `lessons` among the extras, the one of `iqconsole learn`."""
+    from iqconsole.core.reconnect import Backoff
     from iqconsole.ui.app import IqConsoleApp
     from iqconsole.ui.lessons.learn_app import LearnApp
 
@@ -558,6 +579,8 @@ def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> in
         keymap=settings.keymap,
         limits=settings.limits,
         journal_folder=locations.journal_dir() if settings.journal else None,
+        stream_management=settings.connection.stream_management,
+        reconnect=Backoff() if settings.connection.reconnect else None,
         **extras,
     )
     return _run_until_quit(app)

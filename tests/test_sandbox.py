@@ -7,6 +7,7 @@ import asyncio
 import os
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -247,3 +248,25 @@ def _alive(process_id: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except FileNotFoundError:
         return False
+
+
+async def test_a_killed_server_is_noticed_and_starts_again_on_its_port_with_its_accounts():
+    server = ProsodySandbox(("dora",)).start()
+    try:
+        port, password = server.port, server.account("dora").password
+        watching = asyncio.ensure_future(server.wait_for_exit())
+        assert server.pid is not None
+        os.kill(server.pid, signal.SIGKILL)
+        status = await asyncio.wait_for(watching, 10)
+        assert sandbox_module.describe_exit(status) == "was killed (signal 9)" and not server.running
+        await server.start_again_in_background()
+        assert server.running and server.port == port and server.account("dora").password == password
+        client, outcome = await login(server, "dora")
+        await close(client)
+        assert outcome == "session_start", "the same account logs in again"
+        with pytest.raises(SandboxError, match="already running"):
+            server.start_again()
+    finally:
+        server.stop()
+    with pytest.raises(SandboxError, match="create a new one"):
+        server.start_again()

@@ -5,8 +5,11 @@
   filter, serialized at once because handlers mutate stanza objects.
 - Replies to the user's IQs are tracked with one id→future map, not `Iq.send`, which loses
   error replies with conditions slixmpp does not know (e.g. policy-violation).
-- No slixmpp plugin is loaded, so nothing answers IQs behind the user's back; responders run
-  in an `in` filter and swallow what they answer, so each request gets exactly one reply.
+- No slixmpp plugin that answers IQs is loaded, so nothing answers behind the user's back;
+  responders run in an `in` filter and swallow what they answer, so each request gets exactly
+  one reply. The one plugin is stream management (XEP-0198), which answers the server's `<r/>`
+  once SM is on (enabled at login when asked for, or by the user's own `<enable/>`) and resumes
+  the SM session after a loss; the console asks for an ack after each burst it sends.
 - The server is not trusted: its stream is read by StreamReader, one stanza at a time within the
   account's limits, and each stanza is handled on its own, so one that cannot be handled is
   skipped with a notice in the log instead of stopping all reading. When the stream must end,
@@ -20,6 +23,7 @@ import contextlib
 import importlib
 import logging
 import ssl
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -28,6 +32,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import slixmpp
 from slixmpp import Iq, Message, Presence
+from slixmpp.plugins.xep_0198 import stanza as sm_stanza
+from slixmpp.plugins.xep_0198.stream_management import MAX_SEQ, XEP_0198
 from slixmpp.stanza import StreamError
 from slixmpp.xmlstream import StanzaBase
 from slixmpp.xmlstream.tostring import tostring
@@ -35,13 +41,13 @@ from slixmpp.xmlstream.xmlstream import NotConnectedError
 
 from iqconsole.core.account import Account
 from iqconsole.core.login_failure import SaslRefusal, describe_login_failure, read_sasl_failure
-from iqconsole.core.protocol import STREAM_NS, Kind, kind_of
+from iqconsole.core.protocol import STANZA_KINDS, STREAM_NS, Kind, kind_of
 from iqconsole.core.redact import redact
 from iqconsole.core.responders import Answer, ResponderSet
 from iqconsole.core.settings import DEFAULT_REPLY_TIMEOUT
 from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
 from iqconsole.core.stanza_plugins import register_iq_payloads
-from iqconsole.core.stream_errors import STREAMS_NS, Redirect, read_stream_error, shorten
+from iqconsole.core.stream_errors import RECONNECT_AFTER, STREAMS_NS, Redirect, read_stream_error, shorten
 from iqconsole.core.stream_reader import SkippedStanza, StreamReader, StreamRefused
 from iqconsole.core.traffic import Direction, PairState, TrafficEntry, TrafficStore
 
@@ -51,6 +57,12 @@ _KNOWN_PREFIXES = {"http://www.w3.org/XML/1998/namespace"}
 _STREAM_TAG = f"{{{STREAM_NS}}}stream"
 _PROCEED_TAG = "{urn:ietf:params:xml:ns:xmpp-tls}proceed"
 _FEATURES_TAG = f"{{{STREAM_NS}}}features"
+# The user's own SM nonzas go out as the plugin's classes, so it knows SM was asked for.
+_SM_CLASSES = {
+    f"{{{sm_stanza.Enable.namespace}}}enable": sm_stanza.Enable,
+    f"{{{sm_stanza.Resume.namespace}}}resume": sm_stanza.Resume,
+}
+_NEVER = 2**31  # xep_0198's own ack requests (one per `window` stanzas, sent before the stanza) are off
 
 logging.getLogger("slixmpp").addHandler(logging.NullHandler())
 _TOSTRING_MODULE = importlib.import_module("slixmpp.xmlstream.tostring")  # the package's name is the function
@@ -79,6 +91,7 @@ class ConnectionState(str, Enum):
     CONNECTING = "connecting"
     ONLINE = "online"
     FAILED = "failed"
+    RECONNECTING = "reconnecting"  # lost unexpectedly; the session tries again (see core/reconnect.py)
 
 
 class ConnectionFailure(RuntimeError):
@@ -98,11 +111,27 @@ class ReplyTimeout(TimeoutError):
 
 @dataclass(frozen=True)
 class StateChange:
-    """`redirect`: the server asked to connect elsewhere (see-other-host); only the user may go."""
+    """`redirect`: the server asked to connect elsewhere (see-other-host); only the user may go.
+    `resumed`: online again in the same stream-management session (nothing was lost)."""
 
     state: ConnectionState
     message: str = ""
     redirect: Redirect | None = None
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class StreamManagement:
+    """XEP-0198 as the status bar shows it."""
+
+    enabled: bool = False
+    resumable: bool = False  # the server gave an SM id: a lost connection can be resumed
+    unacked: int = 0  # stanzas sent that the server has not acknowledged yet
+
+    def describe(self) -> str:
+        if not self.enabled:
+            return "SM resumable (offline)" if self.resumable else ""
+        return f"SM {'resumable' if self.resumable else 'on'} · unacked {self.unacked}"
 
 
 class ConsoleClient(slixmpp.ClientXMPP):
@@ -115,7 +144,11 @@ class ConsoleClient(slixmpp.ClientXMPP):
         responders: ResponderSet | None = None,
         on_state: Callable[[StateChange], None] | None = None,
         on_answered: Callable[[TrafficEntry, Answer], None] | None = None,
+        *,
+        stream_management: bool = False,
     ):
+        """`stream_management`: enable XEP-0198 at each login (without it, only when the user
+        sends `<enable/>`)."""
         super().__init__(account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
         register_iq_payloads()
         self.account = account
@@ -139,14 +172,25 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self._end_reason = ""  # why the stream ended, when we know better than "disconnected"
         self._redirect: Redirect | None = None
         self._sasl_refusal: SaslRefusal | None = None  # the server's last SASL <failure/> of this login
-        self.add_filter("in", self._capture_incoming)
+        self._was_online = False  # a later ONLINE is "online again"
+        self._lost_waiting = False  # requests carried over a loss, in case it is resumed
+        self.may_reconnect = True  # False when the stream ended in a way trying again would repeat
+        self._ack_asked = False
+        self.add_filter("in", self._capture_incoming)  # first: it records before anything is swallowed
+        self.register_plugin("xep_0198", {"window": _NEVER})
+        self.sm: XEP_0198 = self.plugin["xep_0198"]
+        if not stream_management:
+            self._enable_sm_only_when_asked()
         self.add_event_handler("session_start", self._on_session_start)
+        self.add_event_handler("session_resumed", self._on_session_resumed)
         self.add_event_handler("disconnected", self._on_disconnected)
 
     # -- connection ------------------------------------------------------------------------
 
-    async def start_session(self, timeout: float = 30.0) -> None:
-        """Connect and log in; raise ConnectionFailure with a clear reason. Never retries."""
+    async def start_session(self, timeout: float = 30.0, *, announce: bool = True) -> None:
+        """Connect and log in (or resume the SM session); raise ConnectionFailure with a clear
+        reason. Never retries. `announce=False` (a reconnect attempt): no CONNECTING or FAILED
+        state, only the exception."""
         outcome: asyncio.Future[None] = self.loop.create_future()
 
         def fail(message: str) -> None:
@@ -159,6 +203,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
 
         handlers = {
             "session_start": succeed,
+            "session_resumed": succeed,
             "connection_failed": lambda error: fail(describe_connection_error(error, self.account)),
             "failed_auth": self._remember_refusal,
             "failed_all_auth": lambda _: fail(self._login_failure(self.plugin["feature_mechanisms"].mech_list)),
@@ -179,7 +224,9 @@ class ConsoleClient(slixmpp.ClientXMPP):
         for event, handler in handlers.items():
             self.add_event_handler(event, handler)
         self._end_reason, self._redirect, self._sasl_refusal = "", None, None
-        self._set_state(ConnectionState.CONNECTING, f"connecting to {self.account.address}")
+        self.may_reconnect = True
+        if announce:
+            self._set_state(ConnectionState.CONNECTING, f"connecting to {self.account.address}")
         try:
             if self.account.host:
                 self.connect(self.account.host, self.account.port or 5222)
@@ -189,11 +236,16 @@ class ConsoleClient(slixmpp.ClientXMPP):
         except TimeoutError:
             self._give_up()
             message = f"No session after {timeout:g} s with {self.account.address}."
-            self._set_state(ConnectionState.FAILED, message)
+            if announce:
+                self._set_state(ConnectionState.FAILED, message)
             raise ConnectionFailure(message) from None
         except ConnectionFailure as failure:
             self._give_up()
-            self._set_state(ConnectionState.FAILED, str(failure))
+            if announce:
+                self._set_state(ConnectionState.FAILED, str(failure))
+            raise
+        except asyncio.CancelledError:  # stopped by its owner (reconnecting stopped): no half-made session
+            self._give_up()
             raise
         finally:
             for event, handler in handlers.items():
@@ -212,6 +264,27 @@ class ConsoleClient(slixmpp.ClientXMPP):
             encrypted=transport is not None and transport.get_extra_info("ssl_object") is not None,
             offered=offered,
             refusal=self._sasl_refusal,
+        )
+
+    def _enable_sm_only_when_asked(self) -> None:
+        """Keep xep_0198's resumption but not its `<enable/>` at every login."""
+        for order in (self.sm.order, self.sm.resume_order):
+            self.unregister_feature("sm", order)
+        for order in (self.sm.order, self.sm.resume_order):
+            self.register_feature("sm", self._resume_sm_only, restart=True, order=order)
+
+    async def _resume_sm_only(self, features: StanzaBase) -> bool:
+        if self.sm.sm_id and self.sm.allow_resume and "bind" not in self.features:
+            return bool(await self.sm._handle_sm_feature(features))  # the plugin's resume, as when it enables
+        return False
+
+    @property
+    def stream_management(self) -> StreamManagement:
+        sm = self.sm
+        return StreamManagement(
+            enabled=sm.enabled_in,
+            resumable=bool(sm.sm_id) and sm.allow_resume,
+            unacked=len(sm.unacked_queue),
         )
 
     def _give_up(self) -> None:
@@ -235,22 +308,46 @@ class ConsoleClient(slixmpp.ClientXMPP):
 
     def _on_session_start(self, _event: object) -> None:
         self.store.own_jid = str(self.boundjid)
+        self.end_carried_requests()  # a new session: what waited over the loss will not be answered
+        if self._was_online:
+            self.store.notice(f"online again {_clock()}: new session", "online-again")
+        self._was_online = True
         self._set_state(ConnectionState.ONLINE, f"online as {self.boundjid}")
         self.send_presence()
 
-    def _on_disconnected(self, reason: object) -> None:
-        if self.state is ConnectionState.ONLINE:
-            self._fail_waiting("disconnected")
-            why = self._end_reason or (f"{reason}" if reason else "the server closed the connection")
-            self._set_state(ConnectionState.DISCONNECTED, f"disconnected: {why}")
+    def _on_session_resumed(self, _event: object) -> None:
+        """The same SM session: requests carried over the loss still wait for their replies."""
+        self._lost_waiting = False
+        self._start_keepalive(None)  # slixmpp starts it on session_start only
+        self.store.notice(f"online again {_clock()}: resumed", "online-again")
+        self._set_state(ConnectionState.ONLINE, f"online as {self.boundjid} (resumed)", resumed=True)
 
-    def _set_state(self, state: ConnectionState, message: str) -> None:
-        """Report the new state; an end of the session is also written in the log, with its reason."""
+    def _on_disconnected(self, reason: object) -> None:
+        """An unexpected loss: a marker row in the log; the requests waiting end as lost,
+        unless the SM session can be resumed (then they wait on, see end_carried_requests)."""
+        if self.state is not ConnectionState.ONLINE:
+            return
+        why = self._end_reason or _loss_reason(reason)
+        self.store.notice(f"connection lost {_clock()}: {why}", "connection-lost")
+        if self.stream_management.resumable:
+            self._lost_waiting = bool(self._waiting)
+        else:
+            self._fail_waiting("connection lost", PairState.LOST)
+        self._set_state(ConnectionState.DISCONNECTED, f"disconnected: {why}")
+
+    def end_carried_requests(self) -> None:
+        """The requests that waited over a loss end as "connection lost" (it was not resumed)."""
+        if self._lost_waiting:
+            self._lost_waiting = False
+            self._fail_waiting("connection lost", PairState.LOST)
+
+    def _set_state(self, state: ConnectionState, message: str, *, resumed: bool = False) -> None:
+        """Report the new state; a failed login is also written in the log, with its reason."""
         self.state = state
-        if state in (ConnectionState.FAILED, ConnectionState.DISCONNECTED) and message:
+        if state is ConnectionState.FAILED and message:
             self.store.notice(message, state.value)
         if self.on_state is not None:
-            self.on_state(StateChange(state, message, self._redirect))
+            self.on_state(StateChange(state, message, self._redirect, resumed))
 
     @property
     def online(self) -> bool:
@@ -311,6 +408,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
     def _refuse_stream(self, refusal: StreamRefused) -> None:
         """Send the stream error (RFC 6120 §4.9) and close the connection."""
         self._end_reason = f"iqconsole closed the stream ({refusal.condition}): {refusal.text}"
+        self.may_reconnect = False
         error = (
             f"<stream:error><{refusal.condition} xmlns='{STREAMS_NS}'/>"
             f"<text xmlns='{STREAMS_NS}'>{escape(refusal.text)}</text></stream:error></stream:stream>"
@@ -374,6 +472,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         report = read_stream_error(error.xml)
         self._end_reason = report.describe()
         self._redirect = report.redirect
+        self.may_reconnect = report.condition in RECONNECT_AFTER
         self.event("stream_error", error)
         with contextlib.suppress(NotConnectedError):
             self.send_raw("</stream:stream>")
@@ -390,7 +489,21 @@ class ConsoleClient(slixmpp.ClientXMPP):
         except ET.ParseError:  # stream header or footer: not a complete element
             self.store.append(Direction.OUT, Kind.STREAM, text.strip())
             return
-        self._record(Direction.OUT, element, text)
+        entry = self._record(Direction.OUT, element, text)
+        if self.sm.enabled_out and entry.kind in STANZA_KINDS:
+            self._ask_ack_soon()
+
+    def _ask_ack_soon(self) -> None:
+        """One `<r/>` after a burst of stanzas (slixmpp's own comes before the stanza that
+        triggers it, so that stanza would always look unacknowledged)."""
+        if not self._ack_asked:
+            self._ack_asked = True
+            self.loop.call_soon(self._ask_ack)
+
+    def _ask_ack(self) -> None:
+        self._ack_asked = False
+        if self.sm.enabled_out and self.transport is not None:
+            self.sm.request_ack()
 
     def start_stream_handler(self, xml: ET.Element) -> None:
         super().start_stream_handler(xml)
@@ -402,7 +515,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         element = stanza.xml
         text = tostring(element, xmlns=self.default_ns)  # before any handler or matcher mutates it
         answer = self._answer(stanza) if isinstance(stanza, Iq) else None
-        responder = answer.responder.name if answer is not None and answer.responder is not None else ""
+        responder = answer.answered_by if answer is not None else ""
         entry = self._record(Direction.IN, element, text, responder)
         if element.tag == _FEATURES_TAG:
             self.stream_features = frozenset(split_tag(child.tag)[0] for child in element)
@@ -415,6 +528,8 @@ class ConsoleClient(slixmpp.ClientXMPP):
             return stanza
         if self.on_answered is not None:
             self.on_answered(entry, answer)
+        if self.sm.enabled_in:  # swallowed before xep_0198's own 'in' filter could count it
+            self.sm.handled = (self.sm.handled + 1) % MAX_SEQ
         if answer.reply is not None:
             self._responder_replies[answer.reply["id"]] = responder
             if answer.delay > 0:
@@ -480,7 +595,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
             raise StanzaError(f"not connected ({self.state.value}): nothing was sent")
         element = outgoing.element
         self._declare_attribute_namespaces(element)
-        stanza_class = _STANZA_CLASSES.get(outgoing.kind, StanzaBase)
+        stanza_class = _STANZA_CLASSES.get(outgoing.kind) or _SM_CLASSES.get(element.tag, StanzaBase)
         stanza = stanza_class(self, xml=element)
         future = None
         if outgoing.is_request:
@@ -512,10 +627,10 @@ class ConsoleClient(slixmpp.ClientXMPP):
         if future is not None and not future.done():
             future.set_exception(ReplyTimeout(stanza_id, timeout))
 
-    def _fail_waiting(self, reason: str) -> None:
+    def _fail_waiting(self, reason: str, state: PairState = PairState.CANCELLED) -> None:
         for stanza_id, (future, timer) in list(self._waiting.items()):
             timer.cancel()
-            self.store.mark_timed_out(Direction.OUT, stanza_id, PairState.CANCELLED)
+            self.store.mark_timed_out(Direction.OUT, stanza_id, state)
             if not future.done():
                 future.set_exception(ConnectionFailure(f"{reason} before the reply to {stanza_id} came"))
         self._waiting.clear()
@@ -527,6 +642,17 @@ class ConsoleClient(slixmpp.ClientXMPP):
                 namespace = split_tag(name)[0]
                 if namespace and namespace not in _KNOWN_PREFIXES and namespace not in self.namespace_map:
                     self.namespace_map[namespace] = f"ns{len(self.namespace_map)}"
+
+
+def _clock() -> str:
+    return time.strftime("%H:%M:%S")
+
+
+def _loss_reason(reason: object) -> str:
+    """slixmpp's disconnect reason, in the log's words."""
+    if not reason:
+        return "the server closed the connection"
+    return "end of stream" if reason == "End of stream" else str(reason)
 
 
 def _is_certificate_failure(error: object) -> bool:

@@ -5,6 +5,9 @@
     max-stanza-size = "20MB"              # larger stanzas from the server are skipped
     max-depth = 64                        # so are stanzas nested deeper
     journal = false                       # do not journal sessions (core/journal.py)
+    stream-management = true              # enable XEP-0198 at each login (default false)
+    reconnect = false                     # stay offline after a loss (default true: reconnect)
+    server-pushes = ["jabber:iq:roster"]  # pushes acknowledged with a result (default: see README)
 
     [variables]
     node = "urn:xmpp:microblog:0"
@@ -53,6 +56,9 @@ class Config:
     max_stanza_size: int | None = None
     max_depth: int | None = None
     journal: bool = True
+    stream_management: bool = False
+    reconnect: bool = True
+    server_pushes: frozenset[str] | None = None  # None: the built-in list
 
 
 def variable_name(value: Any) -> str:
@@ -83,6 +89,17 @@ def key_list(value: Any) -> str:
     return ",".join(keys)
 
 
+def namespaces(value: Any) -> frozenset[str]:
+    """A list of XML namespaces such as ["urn:xmpp:blocking"] (may be empty)."""
+    allowed = 'a list of namespaces in quotes, such as ["urn:xmpp:blocking"], or []'
+    if not isinstance(value, list):
+        raise SettingError(f"{value!r} is not a list", allowed=allowed)
+    for item in value:
+        if not isinstance(item, str) or not item.strip() or any(character.isspace() for character in item):
+            raise SettingError(f"{item!r} is not a namespace", allowed=allowed)
+    return frozenset(value)
+
+
 CONFIG_KEYS = {
     "timeout": seconds,
     "theme": text,
@@ -91,6 +108,9 @@ CONFIG_KEYS = {
     "variables": table_of(variable_value, variable_name),
     "keymap": table_of(key_list),
     "journal": flag,
+    "stream-management": flag,
+    "reconnect": flag,
+    "server-pushes": namespaces,
 }
 
 

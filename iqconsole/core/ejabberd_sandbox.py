@@ -141,6 +141,12 @@ class EjabberdSandbox(ProsodySandbox):
             self._terminate()  # another program took a port between our check and ejabberd's bind
         raise SandboxError(f"ejabberd could not bind free ports after {PORT_ATTEMPTS} attempts.\n{self.log_tail()}")
 
+    def _launch_server(self) -> subprocess.Popen[bytes]:
+        erl, libraries = shutil.which("erl"), _ejabberd_libraries()
+        if erl is None or libraries is None:
+            raise SandboxError(f"ejabberd (the XMPP server) is not installed: {INSTALL_HINT}.")
+        return self._launch_erl(erl, libraries)
+
     def _write_config(self) -> None:
         q = _yaml_string
         config = f"""# Written by iqconsole's EjabberdSandbox; the whole directory is thrown away on stop.

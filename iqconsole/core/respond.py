@@ -1,8 +1,8 @@
 """`iqconsole respond`: the responders without the UI, so a client's CI can use them as a fake peer.
 
-It drives the same Session as the app: logs in, answers until interrupted or disconnected, and
-reports each answered request through a callback; the command line turns those reports into
-text or JSON Lines.
+It drives the same Session as the app: logs in, answers until interrupted or disconnected
+(reconnecting after a loss as the app does, unless told not to), and reports each answered
+request through a callback; the command line turns those reports into text or JSON Lines.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionFailure, ConnectionState, StateChange
+from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responders import ResponderSet
 from iqconsole.core.session import Answered, Session
 from iqconsole.core.stanza import error_condition
@@ -65,7 +66,7 @@ def describe(answered: Answered) -> Handled:
         entry.stanza_id,
         entry.type,
         entry.namespace,
-        answer.responder.name if answer.responder else None,
+        answer.answered_by or None,
         reply_type,
         condition,
         int(answer.delay * 1000),
@@ -77,18 +78,37 @@ async def respond(
     responders: ResponderSet,
     report: Callable[[Handled], None],
     ready: Callable[[str], None] = lambda _message: None,
+    *,
+    stream_management: bool = False,
+    reconnect: bool = True,
+    backoff: Backoff | None = None,
 ) -> int:
-    """Answer requests until SIGINT/SIGTERM (exit 0) or a lost connection (exit 5)."""
+    """Answer requests until SIGINT/SIGTERM (exit 0) or a connection lost for good (exit 5:
+    `reconnect` off, or a stream error after which the server does not want us back)."""
     stopped = asyncio.Event()
     outcome = {"code": EXIT_STOPPED}
+    store = TrafficStore(capacity=1000)
+    last = {"state": ConnectionState.DISCONNECTED}
 
     def state_changed(change: StateChange) -> None:
+        before, last["state"] = last["state"], change.state
         if change.state is ConnectionState.DISCONNECTED:
             outcome["code"] = EXIT_DISCONNECTED
             ready(change.message)
             stopped.set()
+        elif change.state is ConnectionState.RECONNECTING and before is ConnectionState.ONLINE:
+            lost = next((entry.xml for entry in reversed(store.entries) if entry.tag == "connection-lost"), "")
+            ready(f"{lost or 'connection lost'}; reconnecting (Ctrl+C stops)")
+        elif change.state is ConnectionState.ONLINE and before is ConnectionState.RECONNECTING:
+            ready(f"online again as {session.own_jid}" + (" (resumed)" if change.resumed else ""))
 
-    session = Session(account, TrafficStore(capacity=1000), responders)
+    session = Session(
+        account,
+        store,
+        responders,
+        stream_management=stream_management,
+        reconnect=(backoff or Backoff()) if reconnect else None,
+    )
     session.state_changed.subscribe(state_changed)
     session.answered.subscribe(lambda answered: report(describe(answered)))
     loop = asyncio.get_running_loop()

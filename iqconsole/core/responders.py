@@ -50,9 +50,10 @@ __all__ = [
     "render_reply",
 ]
 
-ROSTER_NS = "jabber:iq:roster"
-# Pushes the account's own server sends about lists it keeps (XEP-0191 blocking, XEP-0016 privacy).
-SERVER_PUSH_NAMESPACES = frozenset({"urn:xmpp:blocking", "jabber:iq:privacy"})
+# Pushes the account's own server sends about lists it keeps: the roster (RFC 6121), the
+# blocklist (XEP-0191), privacy lists (XEP-0016). The config's `server-pushes` replaces the list.
+SERVER_PUSH_NAMESPACES = frozenset({"jabber:iq:roster", "urn:xmpp:blocking", "jabber:iq:privacy"})
+SERVER_PUSH = "server push"  # who the log says answered a push
 DELAY_MS = whole_number(0, 600_000, "milliseconds")
 
 
@@ -155,11 +156,18 @@ class Responder:
 
 @dataclass(frozen=True)
 class Answer:
-    """What to do with one request: who answered (None: nobody matched), the reply, the delay."""
+    """What to do with one request: who answered (None: nobody matched), the reply, the delay;
+    `label` names the console's own answer when no responder gave it (a server push)."""
 
     responder: Responder | None
     reply: Iq | None
     delay: float = 0.0
+    label: str = ""
+
+    @property
+    def answered_by(self) -> str:
+        """What the log shows next to the request: the responder's name, or the label."""
+        return self.responder.name if self.responder is not None else self.label
 
 
 @dataclass
@@ -169,6 +177,7 @@ class ResponderSet:
     responders: list[Responder] = field(default_factory=list)
     unmatched: str = "service-unavailable"
     payloads: PayloadNames = field(default_factory=PayloadNames)
+    server_pushes: frozenset[str] = SERVER_PUSH_NAMESPACES  # from the config, not a responder file
     version: int = 0
     changed: Listeners[None] = field(default_factory=Listeners, repr=False, compare=False)
 
@@ -254,10 +263,10 @@ class ResponderSet:
                 reply = responder.build_reply(iq)
                 self._changed()
                 return Answer(responder, reply, responder.delay_ms / 1000)
-        if not self.unmatched or _is_roster_push(iq):
+        if _is_server_push(iq, self.server_pushes):  # the own server telling what changed: acknowledged
+            return Answer(None, reply_to(iq, []), label=SERVER_PUSH)
+        if not self.unmatched:
             return None
-        if _is_server_push(iq):  # the user's own server telling it what changed: acknowledged
-            return Answer(None, reply_to(iq, []))
         reply = reply_to(iq, [error_element(self.unmatched, ERROR_CONDITIONS[self.unmatched])])
         return Answer(None, reply)
 
@@ -282,17 +291,12 @@ def _check_unmatched(condition: str) -> str:
     return condition
 
 
-def _is_server_push(iq: Iq) -> bool:
-    """A blocklist or privacy-list push: a set from the account itself (no `from`, or its bare
-    JID) that RFC 6121 and XEP-0191 say the client acknowledges with a result."""
+def _is_server_push(iq: Iq, namespaces: frozenset[str]) -> bool:
+    """A roster, blocklist or privacy-list push: a set from the account itself (no `from`, or
+    its bare JID) that RFC 6121 and XEP-0191 say the client acknowledges with a result."""
     if iq.xml.get("type") != "set" or len(iq.xml) != 1:
         return False
     sender, stream = iq.xml.get("from"), iq.stream
     if sender and not (isinstance(stream, BaseXMPP) and sender == stream.boundjid.bare):
         return False
-    return split_tag(iq.xml[0].tag)[0] in SERVER_PUSH_NAMESPACES
-
-
-def _is_roster_push(iq: Iq) -> bool:
-    """Roster pushes are slixmpp's to acknowledge (it checks their sender itself)."""
-    return iq.xml.get("type") == "set" and iq.xml.find(f"{{{ROSTER_NS}}}query") is not None
+    return split_tag(iq.xml[0].tag)[0] in namespaces

@@ -7,6 +7,7 @@ started is ever stopped. Standard library only: this is the core layer and must 
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import re
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProsodySandbox", "SandboxAccount", "SandboxError", "make_certificate"]
+__all__ = ["ProsodySandbox", "SandboxAccount", "SandboxError", "describe_exit", "make_certificate"]
 
 HOST = "127.0.0.1"
 READY_TIMEOUT = 10.0
@@ -177,6 +178,65 @@ class ProsodySandbox:
                 return
             self._terminate()  # another program took the port between our check and Prosody's bind
         raise SandboxError(f"Prosody could not bind a free port after {PORT_ATTEMPTS} attempts.\n{self.log_tail()}")
+
+    def start_again(self) -> ProsodySandbox:
+        """After the server died: start it on the same port, with the same config, certificate
+        and accounts (the data directory is kept), so clients can reconnect as they were."""
+        self._ready_or_refuse(self._launch_again())
+        return self
+
+    async def start_again_in_background(self) -> None:
+        """`start_again` for an event loop: the server is started from this thread (it dies with
+        it), the wait until it answers runs in a worker thread."""
+        process = self._launch_again()
+        await asyncio.to_thread(self._ready_or_refuse, process)
+
+    def _launch_again(self) -> subprocess.Popen[bytes]:
+        if self.running:
+            raise SandboxError("the sandbox server is already running")
+        if self._stopped:
+            raise SandboxError("this sandbox was stopped; create a new one")
+        self._terminate()  # reaps the dead process
+        return self._launch_server()
+
+    def _launch_server(self) -> subprocess.Popen[bytes]:
+        """The server process on the config already written (each kind of sandbox its own)."""
+        prosody = shutil.which("prosody")
+        if prosody is None:
+            raise SandboxError(f"Prosody (the XMPP server) is not installed: {INSTALL_HINT}.")
+        return self._launch(prosody)
+
+    def _ready_or_refuse(self, process: subprocess.Popen[bytes]) -> None:
+        if not self._wait_until_ready(process):
+            self._terminate()
+            raise SandboxError(f"port {self.port} is taken by another program: the sandbox cannot start there again")
+
+    async def wait_for_exit(self) -> int:
+        """Wait until the server process ends, for whatever reason; its exit status (-9: killed).
+        Linux wakes us when it ends (a pidfd); elsewhere it is checked once a second."""
+        process = self._process
+        if process is None:
+            raise SandboxError("the sandbox server is not running")
+        loop = asyncio.get_running_loop()
+        try:
+            descriptor = os.pidfd_open(process.pid)
+        except (AttributeError, OSError):
+            while process.poll() is None:
+                await asyncio.sleep(1.0)
+            return process.returncode
+        ended: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not ended.done():
+                ended.set_result(None)
+
+        loop.add_reader(descriptor, readable)
+        try:
+            await ended
+        finally:
+            loop.remove_reader(descriptor)
+            os.close(descriptor)
+        return process.wait()
 
     def stop(self, keep: bool = False) -> None:
         """Stop the server (SIGTERM, then SIGKILL after a few seconds) and remove the directory.
@@ -396,6 +456,13 @@ def make_certificate(domain: str, cert_file: Path, key_file: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         raise SandboxError(f"openssl could not make the sandbox certificate:\n{result.stderr.strip()}")
+
+
+def describe_exit(status: int) -> str:
+    """A process's end in words: 'was killed (signal 9)', 'exited with status 1'."""
+    if status < 0:
+        return f"was killed (signal {-status})"
+    return f"exited with status {status}"
 
 
 def _free_port() -> int:

@@ -3,8 +3,11 @@
 The console's app, `iqconsole respond` (and later scripted sends and several accounts) all
 drive a Session: it logs in and out, sends prepared stanzas and settles each request as a
 `ReplyOutcome` (result, error, timed out, cancelled or lost), asks the server what it
-announces after login, and lets the responders answer. It knows nothing of any UI: a front end
-subscribes to `state_changed`, `pending_changed`, `answered` and `features_found`.
+announces after login, and lets the responders answer. After an unexpected loss it reconnects
+by itself (with `reconnect`, see core/reconnect.py), resuming the stream-management session when
+the server allows it: the client, its responders and its SM state stay the same object. It
+knows nothing of any UI: a front end subscribes to `state_changed`, `pending_changed`,
+`answered` and `features_found`.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from xml.sax.saxutils import quoteattr
 from iqconsole.core.account import Account
 from iqconsole.core.client import (
     DEFAULT_REPLY_TIMEOUT,
+    ConnectionFailure,
     ConnectionState,
     ConsoleClient,
     ReplyTimeout,
     StateChange,
+    StreamManagement,
 )
 from iqconsole.core.events import Listeners
+from iqconsole.core.reconnect import Backoff, Reconnector, Retry, RetryPhase
 from iqconsole.core.responders import Answer, ResponderSet
 from iqconsole.core.server_features import DISCO_INFO, DISCO_ITEMS, ServerFeatures, parse_disco_info, parse_disco_items
 from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
@@ -98,14 +104,22 @@ class Session:
         *,
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
         discover: bool = False,
+        stream_management: bool = False,
+        reconnect: Backoff | None = None,
     ):
-        """`discover`: ask the server and its components what they announce after each login."""
+        """`discover`: ask the server and its components what they announce after each login;
+        `stream_management`: enable XEP-0198 at login; `reconnect`: after an unexpected loss,
+        try again on this schedule (None: stay disconnected)."""
         self.account = account
         self.store = store
         self.responders = responders if responders is not None else ResponderSet()
         self.reply_timeout = reply_timeout
         self.discover = discover
+        self.stream_management = stream_management
+        self.backoff = reconnect
         self.client: ConsoleClient | None = None
+        self._reconnector: Reconnector | None = None
+        self._lost_because = ""  # why the connection was lost, while reconnecting
         self.state = ConnectionState.DISCONNECTED
         self.detail = ""  # the words that came with the last state change
         self.features: ServerFeatures | None = None
@@ -129,6 +143,15 @@ class Session:
         return self.client.stream_features if self.client is not None else None
 
     @property
+    def sm(self) -> StreamManagement:
+        """Stream management as it stands (all off before the first login)."""
+        return self.client.stream_management if self.client is not None else StreamManagement()
+
+    @property
+    def reconnecting(self) -> bool:
+        return self._reconnector is not None and self._reconnector.running
+
+    @property
     def own_jid(self) -> str:
         """The bound full JID while online, else the account's JID."""
         if self.client is not None and self.online:
@@ -141,8 +164,18 @@ class Session:
         await self._leave()
         self.features = None
         self.client = ConsoleClient(
-            self.account, self.store, self.responders, on_state=self._state_changed, on_answered=self._answered
+            self.account,
+            self.store,
+            self.responders,
+            on_state=self._state_changed,
+            on_answered=self._answered,
+            stream_management=self.stream_management,
         )
+        if self.backoff is not None:
+            reconnector = Reconnector(
+                self._attempt, lambda retry: self._retry_changed(reconnector, retry), self.backoff
+            )
+            self._reconnector = reconnector
         await self.client.start_session(timeout)
 
     async def close(self) -> None:
@@ -153,6 +186,9 @@ class Session:
         self.detail = ""
 
     async def _leave(self) -> None:
+        reconnector, self._reconnector = self._reconnector, None  # first: its last word goes unheard
+        if reconnector is not None:
+            reconnector.stop()
         if self._discovery is not None:
             self._discovery.cancel()
             self._discovery = None
@@ -161,10 +197,55 @@ class Session:
             await client.close()
 
     def _state_changed(self, change: StateChange) -> None:
+        reconnector = self._reconnector
+        if change.state is ConnectionState.DISCONNECTED and reconnector is not None and self._may_reconnect():
+            self._lost_because = change.message.removeprefix("disconnected: ")
+            reconnector.start()  # its countdown is announced as RECONNECTING instead
+            return
+        if change.state is ConnectionState.DISCONNECTED and self.client is not None:
+            self.client.end_carried_requests()  # nobody will resume them
         self.state, self.detail = change.state, change.message
-        if change.state is ConnectionState.ONLINE and self.discover:
+        if change.state is ConnectionState.ONLINE and self.discover and not change.resumed:
             self._discovery = asyncio.ensure_future(self._discover())
         self.state_changed.emit(change)
+
+    # -- reconnecting ----------------------------------------------------------------------
+
+    def _may_reconnect(self) -> bool:
+        return self.client is not None and self.client.may_reconnect
+
+    def stop_reconnecting(self) -> bool:
+        """Stop the countdown and the attempts (the session stays disconnected); True if it was on."""
+        return self._reconnector is not None and self._reconnector.stop()
+
+    def reconnect_now(self) -> None:
+        """The server is back (the user restarted it): attempt now rather than after the delay."""
+        if self._reconnector is not None:
+            self._reconnector.hurry()
+
+    async def _attempt(self) -> str | None:
+        """One reconnect attempt with the same client (so an SM session can be resumed)."""
+        if self.client is None:
+            return "closed"
+        try:
+            await self.client.start_session(LOGIN_TIMEOUT, announce=False)
+        except ConnectionFailure as failure:
+            return str(failure)
+        return None
+
+    def _retry_changed(self, reconnector: Reconnector, retry: Retry) -> None:
+        if reconnector is not self._reconnector or retry.phase is RetryPhase.DONE:
+            return  # closed (whoever closes knows), or online: the client announced it already
+        if retry.phase is RetryPhase.STOPPED:
+            if self.client is not None:
+                self.client.end_carried_requests()
+            self._state_changed_to(ConnectionState.DISCONNECTED, "disconnected: reconnecting stopped")
+            return
+        self._state_changed_to(ConnectionState.RECONNECTING, f"{retry.describe()} · lost: {self._lost_because}")
+
+    def _state_changed_to(self, state: ConnectionState, message: str) -> None:
+        self.state, self.detail = state, message
+        self.state_changed.emit(StateChange(state, message))
 
     def _answered(self, request: TrafficEntry, answer: Answer) -> None:
         self.answered.emit(Answered(request, answer))
@@ -197,7 +278,7 @@ class Session:
 
     def _send(self, outgoing: Outgoing, timeout: float, listed: bool) -> asyncio.Future[ReplyOutcome] | None:
         if self.client is None or not self.online:
-            raise StanzaError("not connected: log in first")
+            raise StanzaError(f"not connected ({self.state.value}): nothing was sent")
         reply = self.client.send_outgoing(outgoing, timeout)
         if reply is None:
             return None

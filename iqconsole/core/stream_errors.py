@@ -16,6 +16,11 @@ from iqconsole.core.knowledge import knowledge
 STREAMS_NS = "urn:ietf:params:xml:ns:xmpp-streams"
 DEFAULT_PORT = 5222
 MAX_SHOWN = 300  # characters of server text quoted in a reason
+# After these the server expects the client back (RFC 6120 §4.9.3); after any other, reconnecting
+# by itself would repeat what the server refused (conflict would even fight the other connection).
+RECONNECT_AFTER = frozenset(
+    {"system-shutdown", "connection-timeout", "reset", "internal-server-error", "remote-connection-failed"}
+)
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252})")
 _IPV6 = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 

@@ -76,10 +76,11 @@ class PairState(str, Enum):
     ERROR = "error"
     TIMED_OUT = "timed out"
     CANCELLED = "cancelled"
+    LOST = "connection lost"  # the connection ended (and was not resumed) before the reply came
 
 
 # Requests that stopped waiting; a reply may still come, and is then paired as late.
-GAVE_UP_STATES = (PairState.TIMED_OUT, PairState.CANCELLED)
+GAVE_UP_STATES = (PairState.TIMED_OUT, PairState.CANCELLED, PairState.LOST)
 
 
 @dataclass(slots=True)
@@ -218,6 +219,9 @@ class TrafficStore:
 
     def _pair(self, entry: TrafficEntry) -> None:
         if entry.is_request:
+            waiting = self._pending.get(self._pending_key(entry.direction, entry.stanza_id))
+            if entry.direction is Direction.OUT and waiting is not None and waiting.state is PairState.PENDING:
+                return  # sent again (stream management resends after a resumption): the first still waits
             request_pairing = Pairing(entry)
             self.pairings[entry.seq] = request_pairing
             self._pending[self._pending_key(entry.direction, entry.stanza_id)] = request_pairing

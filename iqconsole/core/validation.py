@@ -16,7 +16,7 @@ from slixmpp.jid import JID, InvalidJID
 from slixmpp.xmlstream.tostring import tostring
 
 from iqconsole.core.protocol import CLIENT_NS, Kind
-from iqconsole.core.server_features import is_known_namespace
+from iqconsole.core.server_features import describe_namespace, is_known_namespace
 from iqconsole.core.stanza import Outgoing, StanzaError, parse_stanzas, prepare, split_tag, stanza_offsets
 from iqconsole.core.templates import TemplateError, render, standard_variables, variables_of
 
@@ -158,9 +158,10 @@ def _warnings(outgoing: Outgoing, context: Context) -> list[str]:
     namespace = split_tag(element.tag)[0]
     announced = context.stream_features
     if outgoing.kind not in _STANZA_KINDS and announced is not None and namespace not in announced:
+        feature = describe_namespace(namespace)
         found.append(
-            f"the server did not announce {namespace or 'this element'} in its stream features: a stream-level "
-            "element it does not support ends the session (unsupported-stanza-type)"
+            f"the server did not announce {namespace or 'this element'}{f' ({feature})' if feature else ''} in its "
+            "stream features: a stream-level element it does not support ends the session (unsupported-stanza-type)"
         )
     sender = element.get("from")
     if sender and context.own_jid:

@@ -16,13 +16,21 @@ from textual.widgets import Footer
 
 from iqconsole.core import locations
 from iqconsole.core.account import Account
-from iqconsole.core.client import DEFAULT_REPLY_TIMEOUT, ConnectionFailure, ConnectionState, StateChange
+from iqconsole.core.client import (
+    DEFAULT_REPLY_TIMEOUT,
+    ConnectionFailure,
+    ConnectionState,
+    StateChange,
+    StreamManagement,
+)
 from iqconsole.core.discovered_services import discovered_services
 from iqconsole.core.events import Listeners
 from iqconsole.core.history import History
 from iqconsole.core.journal import Journal, PastSession, load_session, past_sessions
+from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
+from iqconsole.core.sandbox import ProsodySandbox, SandboxError, describe_exit
 from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.session import ReplyOutcome, Session, Settled
 from iqconsole.core.stanza import stanza_insertion
@@ -102,6 +110,20 @@ class IqConsoleApp(App[None]):
             show=False,
             tooltip="List the sessions in the journal and open one",
         ),
+        Binding(
+            "ctrl+b",
+            "stop_reconnecting",
+            "Stop reconnecting",
+            id="app.stop-reconnecting",
+            tooltip="Stay offline instead of reconnecting after a lost connection",
+        ),
+        Binding(
+            "ctrl+n",
+            "start_sandbox_again",
+            "Start the server again",
+            id="app.sandbox-start-again",
+            tooltip="Start the sandbox's server again on the same port, with the same accounts",
+        ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -122,13 +144,19 @@ class IqConsoleApp(App[None]):
         keymap: dict[str, str] | None = None,
         limits: Limits | None = None,
         journal_folder: Path | None = None,
+        stream_management: bool = False,
+        reconnect: Backoff | None = Backoff(),  # noqa: B008 (frozen: one shared default is fine)
+        sandbox: ProsodySandbox | None = None,
     ):
         """`companions` run on the app's loop for its whole life (the sandbox's demo peer);
         `greeting` is shown once at start; `variables` are the user's own `${name}`s;
         `store` is where the traffic is recorded (a new one when None);
         `keymap` rebinds keys by binding id (checked by ui/keymap.py);
         `limits` are for an account entered in the login form (`account` has its own);
-        `journal_folder`: where the session's traffic is journaled (None: not journaled)."""
+        `journal_folder`: where the session's traffic is journaled (None: not journaled);
+        `stream_management` enables XEP-0198 at login, `reconnect` is the schedule of attempts
+        after a loss (None: stay offline); `sandbox`: the server `iqconsole sandbox` started, to
+        offer starting it again when it dies."""
         super().__init__()
         self.keymap = dict(keymap or {})
         self.set_keymap(self.keymap)
@@ -145,6 +173,11 @@ class IqConsoleApp(App[None]):
         self.connect_on_start = connect_on_start
         self.companions = companions
         self.greeting = greeting
+        self.stream_management = stream_management
+        self.reconnect = reconnect
+        self.sandbox = sandbox
+        self._sandbox_back = asyncio.Event()
+        self._sandbox_starting = False
         self.variables = dict(variables or {})
         self.history = History(locations.history_file())
         self.templates: dict[str, Template] = {}
@@ -156,7 +189,7 @@ class IqConsoleApp(App[None]):
 
     def compose(self) -> ComposeResult:
         # Kept as attributes: they stay reachable while a modal screen is on top.
-        self.status_bar = StatusBar(self.store, id="status")
+        self.status_bar = StatusBar(self.store, self._stream_management, id="status")
         self.composer = ComposerPane(self.history, locations.draft_file(), self.reply_timeout, id="composer")
         self.traffic = ConsoleTrafficView(self.store, id="traffic")
         self.detail = TrafficDetail(self.store, id="detail")
@@ -191,6 +224,8 @@ class IqConsoleApp(App[None]):
             self.notify(f"{terminal_safe(self.greeting)} {keys}", title="iqconsole", timeout=15, markup=False)
         for companion in self.companions:
             self.run_worker(companion(), group="companions", exit_on_error=False)
+        if self.sandbox is not None:
+            self.run_worker(self._watch_sandbox(self.sandbox), group="sandbox", exit_on_error=False)
         if not self.connect_on_start:
             return
         if self.account is not None and self.account.password:
@@ -221,7 +256,15 @@ class IqConsoleApp(App[None]):
     async def _connect(self, account: Account) -> None:
         if self.session is not None:
             await self.session.close()
-        session = Session(account, self.store, self.responders, reply_timeout=self.reply_timeout, discover=True)
+        session = Session(
+            account,
+            self.store,
+            self.responders,
+            reply_timeout=self.reply_timeout,
+            discover=True,
+            stream_management=self.stream_management,
+            reconnect=self.reconnect,
+        )
         self.session = session
         session.state_changed.subscribe(self._state_changed)
         session.pending_changed.subscribe(lambda _: self._show_pending(session))
@@ -237,19 +280,30 @@ class IqConsoleApp(App[None]):
 
     def _state_changed(self, change: StateChange) -> None:
         status = self.status_bar
-        was_online = status.state is ConnectionState.ONLINE
+        before = status.state
         status.state = change.state
         status.detail = change.message
         if change.state is ConnectionState.ONLINE:
-            status.account = change.message.removeprefix("online as ")
+            status.account = change.message.removeprefix("online as ").removesuffix(" (resumed)")
             self.composer.context = self.composer_context()
-        elif was_online and change.state is ConnectionState.DISCONNECTED:
+        elif before is ConnectionState.ONLINE and change.state is ConnectionState.RECONNECTING:
             self.notify(
-                f"{terminal_safe(change.message)}. Press Ctrl+L to log in again.",
+                f"Connection lost: reconnecting by itself. {self.key_label('app.stop-reconnecting')} stops.",
                 severity="warning",
                 timeout=10,
                 markup=False,
             )
+        elif before in (ConnectionState.ONLINE, ConnectionState.RECONNECTING) and (
+            change.state is ConnectionState.DISCONNECTED
+        ):
+            self.notify(
+                f"{terminal_safe(change.message)}. Press {self.key_label('app.login')} to log in again.",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+        if change.state is not before:
+            self.refresh_bindings()  # the stop key is offered only while reconnecting
         if change.redirect is not None and self.account is not None:
             self.push_screen(RedirectScreen(self.account, change.redirect), self._redirect_answered(change.redirect))
 
@@ -259,6 +313,58 @@ class IqConsoleApp(App[None]):
                 self.connect_account(replace(self.account, host=redirect.host, port=redirect.port))
 
         return answered
+
+    def _stream_management(self) -> StreamManagement:
+        return self.session.sm if self.session is not None else StreamManagement()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_reconnecting":
+            return self.session is not None and self.session.reconnecting
+        if action == "start_sandbox_again":
+            return self.sandbox is not None and not self.sandbox.running and not self._sandbox_starting
+        return True
+
+    def action_stop_reconnecting(self) -> None:
+        if self.session is not None and self.session.stop_reconnecting():
+            self.notify("Stopped reconnecting: the console stays offline.", markup=False)
+
+    # -- the sandbox's server ----------------------------------------------------------------
+
+    async def _watch_sandbox(self, sandbox: ProsodySandbox) -> None:
+        """Each time the sandbox's Prosody dies, say so and offer to start it again."""
+        while True:
+            status = await sandbox.wait_for_exit()
+            self.refresh_bindings()
+            key = self.key_label("app.sandbox-start-again")
+            self.push_screen(
+                ConfirmScreen(
+                    f"The sandbox server ({sandbox.server}) {describe_exit(status)}. Start it again on "
+                    f"{sandbox.host}:{sandbox.port} with the same accounts? ({key} does it later.)"
+                ),
+                lambda yes: self.action_start_sandbox_again() if yes else None,
+            )
+            await self._sandbox_back.wait()
+            self._sandbox_back.clear()
+
+    def action_start_sandbox_again(self) -> None:
+        if self.sandbox is not None and not self.sandbox.running and not self._sandbox_starting:
+            self._sandbox_starting = True
+            self.refresh_bindings()
+            self.run_worker(self._start_sandbox_again(self.sandbox), group="sandbox-start", exit_on_error=False)
+
+    async def _start_sandbox_again(self, sandbox: ProsodySandbox) -> None:
+        try:
+            await sandbox.start_again_in_background()
+        except SandboxError as error:
+            self.notify(str(error), title="Sandbox server not started", severity="error", timeout=15, markup=False)
+            return
+        finally:
+            self._sandbox_starting = False
+            self.refresh_bindings()
+        self.notify(f"The sandbox server runs again on {sandbox.host}:{sandbox.port}.", markup=False)
+        self._sandbox_back.set()
+        if self.session is not None:
+            self.session.reconnect_now()
 
     def _features_found(self, features: ServerFeatures) -> None:
         self.server_features = features
@@ -325,6 +431,10 @@ class IqConsoleApp(App[None]):
             return
         self._warned = None
         session = self.session
+        if session is not None and session.reconnecting:
+            stop = self.key_label("app.stop-reconnecting")
+            composer.report(f"✖ Not sent: reconnecting ({session.detail}; {stop} stops); your text stays", "error")
+            return
         if session is None or not session.online:
             composer.report("✖ Not sent: not connected: press Ctrl+L to log in", "error")
             return

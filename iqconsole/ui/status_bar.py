@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from iqconsole.core.client import ConnectionState
+from iqconsole.core.client import ConnectionState, StreamManagement
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import TrafficStore
 from iqconsole.ui.frame_updates import FrameUpdates
@@ -16,12 +18,14 @@ _STATE_COLOUR = {
     ConnectionState.CONNECTING: "warning",
     ConnectionState.FAILED: "error",
     ConnectionState.DISCONNECTED: "error",
+    ConnectionState.RECONNECTING: "warning",
 }
 
 
 class StatusBar(Static):
-    """Connection state is pushed in by the app; counters follow the store's changes (at most
-    once a frame, however many stanzas a flood brings)."""
+    """Connection state is pushed in by the app; counters and stream management follow the
+    store's changes (at most once a frame, however many stanzas a flood brings): every change
+    of SM state comes with traffic (`<enabled>`, `<a>`, a stanza sent, a marker row)."""
 
     account = reactive("")
     state = reactive(ConnectionState.DISCONNECTED)
@@ -32,10 +36,14 @@ class StatusBar(Static):
     skipped = reactive(0)
     pending = reactive(0)
     insecure = reactive(False)
+    sm = reactive(StreamManagement())
 
-    def __init__(self, store: TrafficStore, **kwargs):
+    def __init__(
+        self, store: TrafficStore, stream_management: Callable[[], StreamManagement] = StreamManagement, **kwargs
+    ):
         super().__init__(**kwargs)
         self.store = store
+        self._stream_management = stream_management
         self._updates = FrameUpdates(self, self.read_counters)
 
     def on_mount(self) -> None:
@@ -51,12 +59,15 @@ class StatusBar(Static):
         self.dropped = self.store.dropped
         self.skipped = self.store.skipped
         self.pending = self.store.pending_out
+        self.sm = self._stream_management()
 
     def render(self) -> Text:
         colours = self.app.theme_variables
         text = Text(f" {terminal_safe(self.account) or 'no account'} · ", style="bold")
         text.append(self.state.value, style=f"bold {colours.get(_STATE_COLOUR[self.state], 'red')}")
         text.append(f"  │ in {self.count_in} │ out {self.count_out} │ pending {self.pending}")
+        if self.sm.describe():
+            text.append(f" │ {self.sm.describe()}")
         if self.dropped:
             text.append(f"  ({self.dropped} dropped from the log)")
         if self.skipped:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -180,3 +181,27 @@ def test_sandbox_demo_starts_and_stops_its_own_server(terminal, kind):
     term.wait_for("IQCONSOLE-EXITED-0")
     with pytest.raises(OSError):  # the server stopped with the console
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process started under `pid` (Linux /proc), children first."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants(int(child))]
+    return found
+
+
+def test_the_sandbox_server_killed_under_the_console_is_started_again_and_the_console_is_back(terminal):
+    term = terminal([str(IQCONSOLE), "sandbox"], {})
+    term.wait_for("online")
+    pane = int(term.tmux("display-message", "-p", "-t", term.name, "#{pane_pid}").strip())
+    (server,) = [pid for pid in descendants(pane) if b"prosody.cfg.lua" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    os.kill(server, signal.SIGKILL)
+    term.wait_for("sandbox server (prosody) was killed")
+    term.wait_for("reconnecting in")
+    term.keys("y")
+    term.wait_for("runs again on 127.0.0.1")
+    term.wait_until(lambda screen: "online again" in screen and "· online" in screen, "the marker row, and online")
+    term.keys("C-q")
+    term.wait_for("IQCONSOLE-EXITED-0")

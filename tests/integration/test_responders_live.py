@@ -298,3 +298,32 @@ async def test_the_servers_blocklist_push_is_acknowledged_with_a_result(console)
     await eventually(lambda: push_and_answer() is not None, what="the blocklist push and the console's answer")
     answered = push_and_answer()
     assert answered is not None and answered[1] == "result", "RFC 6121 / XEP-0191: a push is acknowledged, not refused"
+    (reply_entry,) = [e for e in console.store if e.direction is Direction.OUT and e.stanza_id == answered[0]]
+    assert reply_entry.responder == "server push", "the log shows the console answered it"
+
+
+async def test_the_servers_roster_push_is_acknowledged_by_the_console_once(console):
+    (ask,) = prepare("<iq type='get'><query xmlns='jabber:iq:roster'/></iq>")  # pushes go to who asked
+    asked = console.send_outgoing(ask)
+    assert asked is not None and (await asked).type == "result"
+    (add,) = prepare(
+        "<iq type='set'><query xmlns='jabber:iq:roster'><item jid='pushed@localhost' name='p'/></query></iq>"
+    )
+    added = console.send_outgoing(add)
+    assert added is not None and (await added).type == "result"
+
+    def pushes_answered() -> list[tuple[str, str]]:
+        entries = list(console.store)
+        pushes = {
+            entry.stanza_id
+            for entry in entries
+            if entry.direction is Direction.IN and entry.type == "set" and entry.namespace == "jabber:iq:roster"
+        }
+        return [
+            (entry.type, entry.responder)
+            for entry in entries
+            if entry.direction is Direction.OUT and entry.stanza_id in pushes
+        ]
+
+    await eventually(lambda: bool(pushes_answered()), what="the roster push answered")
+    assert pushes_answered() == [("result", "server push")], "one empty result, by the console (not slixmpp too)"

@@ -115,10 +115,14 @@ def test_warnings_do_not_refuse():
 def test_a_stream_level_element_the_server_did_not_announce_is_warned_about():
     announced = Context(ME.own_jid, stream_features=frozenset({"urn:xmpp:sm:3", "urn:xmpp:bind:0"}))
     csi = check("<inactive xmlns='urn:xmpp:csi:0'/>", announced)
-    assert csi.ok and "urn:xmpp:csi:0" in csi.warnings[0].message and "ends the session" in csi.warnings[0].message
+    assert csi.ok and "urn:xmpp:csi:0 (XEP-0352 Client State Indication)" in csi.warnings[0].message
+    assert "ends the session" in csi.warnings[0].message
     assert check("<enable xmlns='urn:xmpp:sm:3'/>", announced).warnings == ()
     assert check('<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>', announced).warnings == ()
     assert check("<inactive xmlns='urn:xmpp:csi:0'/>", ME).warnings == (), "offline: nothing known to warn about"
+    without_sm = Context(ME.own_jid, stream_features=frozenset({"urn:xmpp:bind:0"}))
+    (warning,) = check("<enable xmlns='urn:xmpp:sm:3' resume='true'/>", without_sm).warnings
+    assert "urn:xmpp:sm:3 (XEP-0198 Stream Management)" in warning.message
 
 
 def test_every_builtin_passes_validation_without_warnings():
@@ -211,6 +215,12 @@ def test_config_file_is_optional_and_read(tmp_path):
     assert load_config(path) == Config(theme="iqconsole-light", keymap={"composer.send": "ctrl+enter,ctrl+j"})
     path.write_text('max-stanza-size = "20MB"\nmax-depth = 64\n')
     assert load_config(path) == Config(max_stanza_size=20 * 1024 * 1024, max_depth=64)
+    path.write_text('stream-management = true\nreconnect = false\nserver-pushes = ["urn:xmpp:blocking"]\n')
+    assert load_config(path) == Config(
+        stream_management=True, reconnect=False, server_pushes=frozenset({"urn:xmpp:blocking"})
+    )
+    path.write_text("server-pushes = []\n")
+    assert load_config(path).server_pushes == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -246,6 +256,10 @@ def test_a_stanza_size_is_written_in_bytes_or_with_a_unit(written, size):
         ("max-stanza-size = 2.5", "max-stanza-size: 2.5 is not a size"),
         ("max-depth = 1000", "max-depth: 1000 is out of range; allowed: a whole number of levels from 8 to 256"),
         ("max-depth = '1.5'", "max-depth: 1.5 is not a whole number"),
+        ("reconnect = 'yes'", "reconnect: 'yes' is not true or false"),
+        ("stream-management = 1", "stream-management: 1 is not true or false"),
+        ("server-pushes = 'urn:xmpp:blocking'", "server-pushes: 'urn:xmpp:blocking' is not a list"),
+        ("server-pushes = ['urn:x y']", "server-pushes: 'urn:x y' is not a namespace"),
     ],
 )
 def test_bad_config_names_the_file(tmp_path, text, message):

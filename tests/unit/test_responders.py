@@ -372,14 +372,23 @@ def test_a_bad_request_path_is_refused_when_the_responder_is_made():
     [
         "<block xmlns='urn:xmpp:blocking'><item jid='x@y'/></block>",
         "<query xmlns='jabber:iq:privacy'><list name='l'/></query>",
+        "<query xmlns='jabber:iq:roster'><item jid='x@y' subscription='none'/></query>",
     ],
 )
-async def test_blocklist_and_privacy_pushes_from_the_own_server_get_a_result(client, payload, sender):
+async def test_roster_blocklist_and_privacy_pushes_from_the_own_server_get_a_result(client, payload, sender):
     xml = f"<iq xmlns='jabber:client' type='set' id='push-1' to='{ME}'{f' from={sender!r}' if sender else ''}>{payload}</iq>"
     answer = ResponderSet().answer(Iq(client, ET.fromstring(xml)))
     assert answer is not None and answer.responder is None and answer.reply is not None
+    assert answer.answered_by == "server push", "the log says the console answered it"
     reply = serialized(answer.reply)
     assert (reply.get("type"), reply.get("id"), len(reply)) == ("result", "push-1", 0)
+
+
+async def test_pushes_left_out_of_the_config_are_treated_like_any_request(client):
+    xml = f"<iq xmlns='jabber:client' type='set' id='push-2' to='{ME}'><block xmlns='urn:xmpp:blocking'/></iq>"
+    answer = ResponderSet(server_pushes=frozenset()).answer(Iq(client, ET.fromstring(xml)))
+    assert answer is not None and answer.reply is not None and serialized(answer.reply).get("type") == "error"
+    assert answer.answered_by == ""
 
 
 async def test_a_push_from_another_entity_gets_the_unmatched_error(make_iq):

@@ -300,3 +300,14 @@ def test_a_reply_after_a_timeout_or_a_cancel_is_paired_as_late():
         reply = store.append(Direction.IN, Kind.IQ, "<iq/>", stanza_id=stanza_id, type="result", sender="a@b/c")
         pairing = store.pairing_of(request)
         assert pairing.reply is reply and pairing.late and pairing.state is PairState.ANSWERED
+
+
+def test_a_request_sent_again_while_waiting_keeps_the_first_pairing():
+    """Stream management resends unacknowledged stanzas after a resumption, ids and all."""
+    store = TrafficStore()
+    first = request(store, "again", to="bob@localhost")
+    resent = request(store, "again", to="bob@localhost", at=11.0)
+    answer = reply(store, "again", sender="bob@localhost", at=11.5)
+    pairing = store.pairing_of(first)
+    assert pairing is not None and pairing.reply is answer and pairing.state is PairState.ANSWERED
+    assert store.pairing_of(resent) is None and store.pending_out == 0
