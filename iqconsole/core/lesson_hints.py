@@ -7,6 +7,7 @@ from iqconsole.core.knowledge import knowledge
 from iqconsole.core.lesson_check import Attempt, Miss
 from iqconsole.core.lessons import Step
 from iqconsole.core.protocol import CLIENT_NS
+from iqconsole.core.responders import SERVER_PUSH
 from iqconsole.core.stanza import error_condition
 from iqconsole.core.traffic import Direction, TrafficEntry
 
@@ -50,8 +51,12 @@ def what_happened(attempt: Attempt) -> str:
     if reply is None:
         return said + "."
     if reply.direction is Direction.OUT:
-        answer = "your console answered" + (f" (responder {reply.responder})" if reply.responder else "")
+        answer = "your console answered"
         answer += " with an error" if reply.type == "error" else f" with a {reply.type or reply.kind.value}"
+        if reply.responder == SERVER_PUSH:
+            answer += " (by itself: the console acknowledges pushes from your own server)"
+        elif reply.responder:
+            answer += f" (responder {reply.responder})"
     else:
         kind = "an error" if reply.type == "error" else f"a {reply.type or reply.kind.value}"
         answer = f"{kind} came back from {reply.sender or 'your own server'}"
