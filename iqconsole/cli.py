@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from iqconsole.core.account import Account
     from iqconsole.core.config import Config
-    from iqconsole.core.journal import PastSession
+    from iqconsole.core.journal import JournalListing, PastSession
     from iqconsole.core.lessons import Lesson
 
 EXIT_CRASHED = 1
@@ -404,13 +404,17 @@ def run_respond(args: argparse.Namespace, account: Account, responders, connecti
 
 def run_view(path: Path, settings: UiSettings, session: PastSession | None = None) -> int:
     """Open an export, or all the files of a journaled session."""
+    from iqconsole.core.file_problems import reason
     from iqconsole.core.journal import load_session
     from iqconsole.core.traffic_export import TrafficFileError, load_store
     from iqconsole.ui.viewer_app import TrafficViewerApp
 
     try:
         loaded = load_store(path) if session is None else load_session(session)
-    except (OSError, TrafficFileError) as error:
+    except OSError as error:
+        print(f"iqconsole view: {error.filename or path}: {reason(error, 'a recording')}", file=sys.stderr)
+        return EXIT_USAGE
+    except TrafficFileError as error:
         print(f"iqconsole view: {error}", file=sys.stderr)
         return EXIT_USAGE
     for problem in loaded.skipped:
@@ -424,29 +428,50 @@ def run_view(path: Path, settings: UiSettings, session: PastSession | None = Non
 
 def run_journal(args: argparse.Namespace, settings: UiSettings) -> int:
     """The listing (headless), or the session numbered `args.number` in the viewer."""
-    from iqconsole.core.journal import human_size, past_sessions
+    from iqconsole.core.journal import JournalFolderError, past_sessions
 
     folder = locations.journal_dir()
-    sessions = past_sessions(folder)
+    try:
+        listing = past_sessions(folder)
+    except JournalFolderError as error:
+        print(f"iqconsole journal: {terminal_safe(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in listing.unreadable:
+        print(f"iqconsole journal: {terminal_safe(problem)} (skipped)", file=sys.stderr)
+    sessions = listing.sessions
     number = args.number
     if number is None:
-        if not sessions:
-            print(f"No past sessions in {folder}.")
-            return 0
-        print(f"{'#':>3}  {'started':19}  {'account':30}  {'server':24}  {'stanzas':>8}  {'size':>8}  file")
-        for index, session in enumerate(sessions, start=1):
-            print(
-                f"{index:>3}  {session.when:19}  {terminal_safe(session.account):30}  "
-                f"{terminal_safe(session.server):24}  {session.stanzas:>8,}  {human_size(session.size):>8}  "
-                f"{session.files[0]}"
-            )
-        return 0
+        _print_listing(listing, folder)
+        return EXIT_USAGE if listing.unreadable else 0
     if not 1 <= number <= len(sessions):
         problem = f"there is no session {number}" + ("" if sessions else f" (no past sessions in {folder})")
         allowed = f"a number from 1 to {len(sessions)}" if sessions else ""
         raise UsageError(str(SettingError(problem, where="journal", allowed=allowed)))
     session = sessions[number - 1]
     return run_view(session.files[0], settings, session)
+
+
+def _print_listing(listing: JournalListing, folder: Path) -> None:
+    from iqconsole.core.journal import human_size
+
+    if not listing.sessions:
+        print(f"No past sessions in {folder}.")
+    else:
+        print(f"{'#':>3}  {'started':19}  {'account':30}  {'server':24}  {'stanzas':>8}  {'size':>8}  file")
+    for index, session in enumerate(listing.sessions, start=1):
+        print(
+            f"{index:>3}  {session.when:19}  {terminal_safe(session.account):30}  "
+            f"{terminal_safe(session.server):24}  {session.stanzas:>8,}  {human_size(session.size):>8}  "
+            f"{session.files[0]}"
+        )
+    others = listing.not_journals
+    if others:
+        files = (
+            "1 file in the folder is not a journal"
+            if len(others) == 1
+            else f"{len(others)} files in the folder are not journals"
+        )
+        print(terminal_safe(f"{files}: {', '.join(others)}"))
 
 
 def run_sandbox(

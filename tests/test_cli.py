@@ -235,3 +235,40 @@ def test_view_refuses_the_consoles_no_journal_option(recording):
     result = run("--no-journal", "view", str(recording))
     assert result.returncode == 2
     assert "--no-journal: not used by `iqconsole view`" in result.stderr
+
+
+def test_a_journal_folder_that_cannot_be_read_is_said_with_its_path_and_exit_2():
+    folder = locations.journal_dir()
+    folder.parent.mkdir(parents=True)
+    folder.write_text("a file where the folder should be")
+    result = run("journal")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"iqconsole journal: cannot read the journal folder {folder}: not a folder\n"
+
+
+def test_journal_lists_only_journal_files_and_names_the_others_once():
+    journal = Journal(locations.journal_dir(), TrafficStore())
+    journal.begin("alice@example.org", "example.org:5222")
+    journal.store.append(Direction.IN, Kind.MESSAGE, "<message id='m0'/>", stanza_id="m0")
+    journal.close()
+    (locations.journal_dir() / "2026-01-01T00-00-00-1.jsonl").mkdir()
+    os.mkfifo(locations.journal_dir() / "2026-01-01T00-00-00-2.jsonl")  # reading it would wait forever
+    (locations.journal_dir() / "x.jsonl").write_text("not a journal\n")
+    result = run("journal")
+    assert result.returncode == 0, result.stderr
+    _header, alice, others = result.stdout.splitlines()
+    assert "alice@example.org" in alice
+    assert (
+        others
+        == "3 files in the folder are not journals: 2026-01-01T00-00-00-1.jsonl, 2026-01-01T00-00-00-2.jsonl, x.jsonl"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "why"), [("folder", "is a folder, not a recording"), ("missing.jsonl", "no such file")]
+)
+def test_view_says_plainly_why_a_path_is_not_a_recording(tmp_path, name, why):
+    (tmp_path / "folder").mkdir()
+    result = run("view", str(tmp_path / name))
+    assert result.returncode == 2
+    assert result.stderr == f"iqconsole view: {tmp_path / name}: {why}\n"

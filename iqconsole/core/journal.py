@@ -25,14 +25,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iqconsole.core.events import Listeners
+from iqconsole.core.file_problems import reason
 from iqconsole.core.private_files import FILE_MODE, make_private_folder
 from iqconsole.core.traffic import Direction, PairState, TrafficEntry, TrafficStore
-from iqconsole.core.traffic_export import LoadedTraffic, entry_line, header_line, load_store, stopped_waiting_line
+from iqconsole.core.traffic_export import (
+    FORMAT,
+    LoadedTraffic,
+    entry_line,
+    header_line,
+    load_store,
+    stopped_waiting_line,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_TOTAL_BYTES",
     "Journal",
+    "JournalFolderError",
+    "JournalListing",
     "PastSession",
     "human_size",
     "load_session",
@@ -61,8 +71,11 @@ def _journal_files(folder: Path) -> list[tuple[tuple[str, int], Path]]:
         paths = list(folder.iterdir())
     except FileNotFoundError:
         return []
-    found = [(order, path) for path in paths if (order := _file_order(path)) is not None]
-    return sorted(found)
+    return _named_in_order(paths)
+
+
+def _named_in_order(paths: list[Path]) -> list[tuple[tuple[str, int], Path]]:
+    return sorted((order, path) for path in paths if (order := _file_order(path)) is not None)
 
 
 class Journal:
@@ -274,44 +287,93 @@ def human_size(count: int) -> str:
     return f"{count} B"
 
 
-def _header(path: Path) -> dict[str, object]:
+class JournalFolderError(Exception):
+    """The journal folder cannot be listed (a file in its place, no permission): says which and why."""
+
+
+@dataclass(frozen=True)
+class JournalListing:
+    """What the journal folder holds, as `iqconsole journal` and F12 show it."""
+
+    sessions: list[PastSession]  # newest first
+    not_journals: list[str]  # the names of the folder's other files (their header says so), skipped
+    unreadable: list[str]  # "cannot read PATH: why", for each file skipped because it could not be read
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One journal file, read."""
+
+    path: Path
+    header: dict[str, object]
+    stanzas: int
+    size: int
+    modified: float
+
+
+def _header(content: bytes) -> dict[str, object]:
     try:
-        with path.open("rb") as stream:
-            value = json.loads(stream.readline())
-    except (OSError, ValueError):
+        value = json.loads(content.split(b"\n", 1)[0])
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
 
-def past_sessions(folder: Path) -> list[PastSession]:
-    """The journaled sessions in `folder`, newest first."""
-    parts: dict[str, list[Path]] = {}
-    for (session, _part), path in _journal_files(folder):
-        parts.setdefault(session, []).append(path)
+def _read_part(path: Path) -> _Part | None:
+    """A journal file, or None for anything else (a folder, a file whose header is not a journal's)."""
+    if not path.is_file():
+        return None
+    with path.open("rb") as stream:
+        content = stream.read()
+        modified = os.fstat(stream.fileno()).st_mtime
+    header = _header(content)
+    if header.get("format") != FORMAT or not isinstance(header.get("session"), str):
+        return None
+    stanzas = max(content.count(b"\n") - 1, 0) - content.count(_NOTICE) - content.count(_STOPPED_WAITING)
+    return _Part(path, header, stanzas, len(content), modified)
+
+
+def past_sessions(folder: Path) -> JournalListing:
+    """The journaled sessions in `folder`, newest first, and the files skipped (raises
+    JournalFolderError when the folder itself cannot be read; a missing folder holds nothing)."""
+    try:
+        paths = list(folder.iterdir())
+    except FileNotFoundError:
+        paths = []
+    except OSError as error:
+        raise JournalFolderError(f"cannot read the journal folder {folder}: {reason(error)}") from None
+    named = _named_in_order(paths)
+    listed = {path for _order, path in named}
+    not_journals = sorted(path.name for path in paths if path not in listed)
+    unreadable = []
+    parts: dict[str, list[_Part]] = {}
+    for (session, _part), path in named:
+        try:
+            part = _read_part(path)
+        except OSError as error:
+            unreadable.append(f"cannot read {path}: {reason(error)}")
+            continue
+        if part is None:
+            not_journals.append(path.name)
+        else:
+            parts.setdefault(session, []).append(part)
     sessions = []
-    for name, files in parts.items():
-        stanzas = size = 0
-        for path in files:
-            try:
-                content = path.read_bytes()
-            except OSError:
-                continue
-            size += len(content)
-            stanzas += max(content.count(b"\n") - 1, 0) - content.count(_NOTICE) - content.count(_STOPPED_WAITING)
-        header = _header(files[0])
+    for name, found in parts.items():
+        header = found[0].header
         started = header.get("started")
         sessions.append(
             PastSession(
                 name,
-                tuple(files),
-                started if isinstance(started, float) else files[0].stat().st_mtime,
+                tuple(part.path for part in found),
+                started if isinstance(started, float) else found[0].modified,
                 str(header.get("account") or header.get("own_jid") or ""),
                 str(header.get("server") or ""),
-                stanzas,
-                size,
+                sum(part.stanzas for part in found),
+                sum(part.size for part in found),
             )
         )
-    return sorted(sessions, key=lambda session: session.name, reverse=True)
+    sessions.sort(key=lambda session: session.name, reverse=True)
+    return JournalListing(sessions, sorted(not_journals), unreadable)
 
 
 def load_session(session: PastSession) -> LoadedTraffic:

@@ -25,8 +25,9 @@ from iqconsole.core.client import (
 )
 from iqconsole.core.discovered_services import discovered_services
 from iqconsole.core.events import Listeners
+from iqconsole.core.file_problems import reason
 from iqconsole.core.history import History
-from iqconsole.core.journal import Journal, PastSession, load_session, past_sessions
+from iqconsole.core.journal import Journal, JournalFolderError, PastSession, load_session, past_sessions
 from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
@@ -386,8 +387,17 @@ class IqConsoleApp(App[None]):
         self.notify(terminal_safe(message), title="Journal", severity="error", timeout=20, markup=False)
 
     def action_past_sessions(self) -> None:
-        sessions = past_sessions(self.journal_folder) if self.journal_folder is not None else []
-        self.push_screen(JournalScreen(self.journal_folder, sessions), self._open_past_session)
+        """The past sessions are listed even when this one is not journaled."""
+        folder = self.journal_folder if self.journal_folder is not None else locations.journal_dir()
+        try:
+            listing = past_sessions(folder)
+        except JournalFolderError as error:
+            self.notify(terminal_safe(str(error)), title="Past sessions", severity="error", markup=False)
+            return
+        for problem in listing.unreadable:
+            self.notify(terminal_safe(problem), title="Past sessions", severity="warning", markup=False)
+        screen = JournalScreen(folder, listing.sessions, journaled=self.journal is not None)
+        self.push_screen(screen, self._open_past_session)
 
     def _open_past_session(self, session: PastSession | None) -> None:
         if session is None:
@@ -396,7 +406,11 @@ class IqConsoleApp(App[None]):
             self.journal.flush()  # the session being written is read up to now
         try:
             loaded = load_session(session)
-        except (OSError, TrafficFileError) as error:
+        except OSError as error:
+            problem = f"{error.filename or session.files[0]}: {reason(error, 'a recording')}"
+            self.notify(terminal_safe(problem), title="Session not opened", severity="error", markup=False)
+            return
+        except TrafficFileError as error:
             self.notify(terminal_safe(str(error)), title="Session not opened", severity="error", markup=False)
             return
         self.push_screen(RecordingScreen(loaded.store, session.files[0], loaded.skipped))

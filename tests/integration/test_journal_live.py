@@ -56,6 +56,6 @@ async def test_no_password_reaches_the_journal(prosody, tmp_path):
     assert sasl and all(entry.redacted and REDACTED in entry.xml for entry in sasl)
     register = [entry for entry in written if "jabber:iq:register" in entry.xml and entry.type == "set"]
     assert len(register) == 2 and all(entry.redacted and REDACTED in entry.xml for entry in register)
-    (listed,) = past_sessions(tmp_path / "journal")
+    (listed,) = past_sessions(tmp_path / "journal").sessions
     assert (listed.account, listed.server) == (account.jid, account.address)
     assert listed.stanzas == sum(1 for entry in store if entry.kind is not Kind.NOTICE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from iqconsole.core import locations
 from iqconsole.core.account import Account
 from iqconsole.core.journal import Journal
 from iqconsole.core.traffic import Direction, Kind, TrafficStore
@@ -95,3 +96,28 @@ async def test_a_journal_that_cannot_be_written_is_said_once_and_the_console_goe
         await eventually(lambda: len(app.traffic.rows) == 3, what="the log going on")
         messages = [note.message for note in app._notifications if note.title == "Journal"]
         assert len(messages) == 1 and messages[0].startswith(f"The session journal stopped: cannot write {blocked}")
+
+
+async def test_f12_lists_the_past_sessions_when_this_session_is_not_journaled():
+    journaled(locations.journal_dir(), "alice@example.org", 2)
+    app = IqConsoleApp(Account("carol@example.org/console"), connect_on_start=False, journal_folder=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f12")
+        screen = await shown(app, JournalScreen)
+        title = str(screen.query_one(".title").render())
+        assert title.startswith(f"Past sessions in {locations.journal_dir()} (this session is not journaled)"), title
+        table = screen.query_one(DataTable)
+        assert [str(cell) for cell in table.get_row_at(0)][1:4] == ["alice@example.org", "example.org:5222", "2"]
+
+
+async def test_f12_says_why_a_journal_folder_cannot_be_read_and_the_console_goes_on(tmp_path):
+    blocked = tmp_path / "journal"
+    blocked.write_text("a file where the folder should be")
+    app = IqConsoleApp(Account("carol@example.org/console"), connect_on_start=False, journal_folder=blocked)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f12")
+        wanted = f"cannot read the journal folder {blocked}: not a folder"
+        await eventually(
+            lambda: any(note.message == wanted for note in app._notifications), what="the reason, in a notification"
+        )
+        assert app.is_running and not isinstance(app.screen, JournalScreen)

@@ -9,9 +9,11 @@ import os
 import stat
 from typing import get_type_hints
 
-from iqconsole.core.journal import Journal, load_session, past_sessions
+import pytest
+
+from iqconsole.core.journal import Journal, JournalFolderError, load_session, past_sessions
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
-from iqconsole.core.traffic_export import entry_line, load_store, read_jsonl
+from iqconsole.core.traffic_export import FORMAT, FORMAT_VERSION, entry_line, load_store, read_jsonl
 from tests.recorded_traffic import every_request_state
 
 STANZA = "<message to='bob@example.org' type='headline' id='m{}'><body>{}</body></message>"
@@ -48,7 +50,7 @@ async def test_entries_are_written_once_per_batch_and_read_back_as_an_export(tmp
     await next_turn()
     assert read_jsonl(journal.path)[-1].xml == "connection lost"
     journal.close()
-    (session,) = past_sessions(tmp_path / "journal")
+    (session,) = past_sessions(tmp_path / "journal").sessions
     assert (session.account, session.server, session.files) == (
         "alice@example.org",
         "example.org:5222",
@@ -98,7 +100,7 @@ def test_requests_that_stop_waiting_read_back_as_they_ended(tmp_path):
         "late",
         "answered",
     ]
-    assert past_sessions(tmp_path)[0].stanzas == 5
+    assert past_sessions(tmp_path).sessions[0].stanzas == 5
 
 
 def test_a_long_session_goes_on_in_parts_and_the_oldest_files_go_first(tmp_path):
@@ -112,7 +114,7 @@ def test_a_long_session_goes_on_in_parts_and_the_oldest_files_go_first(tmp_path)
     journal.begin("alice@example.org", "example.org")
     flood(journal.store, 100)
     journal.flush()
-    sessions = past_sessions(folder)
+    sessions = past_sessions(folder).sessions
     assert [session.account for session in sessions] == ["alice@example.org"], "the older session went first"
     (session,) = sessions
     sizes = [path.stat().st_size for path in session.files]
@@ -139,7 +141,7 @@ def test_another_account_starts_another_session(tmp_path):
     flood(journal.store, 3, start=3)
     journal.flush()
     journal.close()
-    bob, alice = past_sessions(tmp_path)
+    bob, alice = past_sessions(tmp_path).sessions
     assert (bob.account, bob.stanzas, alice.account, alice.stanzas) == ("bob@example.org", 3, "alice@example.org", 3)
 
 
@@ -199,4 +201,32 @@ def test_a_journal_cut_short_by_a_crash_loads_everything_before_the_cut(tmp_path
     assert [entry.stanza_id for entry in loaded.store] == ["m0", "m1"]
     (problem,) = loaded.skipped
     assert problem.line == 4 and problem.message.startswith("cut short: the file ends inside this line")
-    assert past_sessions(tmp_path)[0].stanzas == 2
+    assert past_sessions(tmp_path).sessions[0].stanzas == 2
+
+
+def test_a_journal_folder_that_cannot_be_read_is_an_error_naming_it_and_why(tmp_path):
+    blocked = tmp_path / "journal"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(JournalFolderError) as raised:
+        past_sessions(blocked)
+    assert str(raised.value) == f"cannot read the journal folder {blocked}: not a folder"
+    assert past_sessions(tmp_path / "not yet").sessions == [], "a folder not made yet holds nothing"
+
+
+def test_only_journal_files_are_listed_and_the_others_are_named_or_said_unreadable(tmp_path):
+    journal = Journal(tmp_path, TrafficStore())
+    flood(journal.store, 2)
+    journal.close()
+    export = json.dumps({"format": FORMAT, "version": FORMAT_VERSION, "own_jid": ""}) + "\n"
+    (tmp_path / "2026-01-01T00-00-00-1.jsonl").write_text(export)  # an export, not a journal
+    (tmp_path / "2026-01-01T00-00-00-2.jsonl").mkdir()
+    (tmp_path / "2026-01-01T00-00-00-3.jsonl").write_text("[" * 100_000 + "\n")
+    os.mkfifo(tmp_path / "2026-01-01T00-00-00-4.jsonl")  # reading it would wait forever
+    (tmp_path / "notes.txt").write_text("mine")
+    unreadable = tmp_path / "2026-01-01T00-00-00-5.jsonl"
+    unreadable.symlink_to("/proc/self/mem")  # a file that gives an I/O error when read, even to root
+    listing = past_sessions(tmp_path)
+    (session,) = listing.sessions
+    assert session.files == (journal.path,) and session.stanzas == 2
+    assert listing.not_journals == [f"2026-01-01T00-00-00-{number}.jsonl" for number in (1, 2, 3, 4)] + ["notes.txt"]
+    assert listing.unreadable == [f"cannot read {unreadable}: input/output error"]

@@ -20,15 +20,16 @@ class JournalScreen(ModalScreen[PastSession | None]):
         Binding("escape,f12", "dismiss(None)", "Close", id="journal.close", tooltip="Close the list of past sessions"),
     ]
 
-    def __init__(self, folder: Path | None, sessions: list[PastSession]):
-        """`folder`: where the journal is written (None: it is turned off)."""
+    def __init__(self, folder: Path, sessions: list[PastSession], *, journaled: bool = True):
+        """`folder`: where the journal is; `journaled`: whether this session is written there."""
         super().__init__()
         self._folder = folder
         self._sessions = sessions
+        self._journaled = journaled
 
     def compose(self) -> ComposeResult:
         with Vertical(id="journal"):
-            where = f"in {self._folder}" if self._folder is not None else "(the journal is off for this session)"
+            where = f"in {self._folder}" + ("" if self._journaled else " (this session is not journaled)")
             if not self._sessions:
                 yield Label(terminal_safe(f"No past sessions {where}."), classes="title", markup=False)
                 return
