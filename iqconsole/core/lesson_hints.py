@@ -3,6 +3,8 @@ for a wrong attempt, what the step waits for instead, then the lesson's own hint
 
 from __future__ import annotations
 
+import re
+
 from iqconsole.core.knowledge import knowledge
 from iqconsole.core.lesson_check import Attempt, Miss
 from iqconsole.core.lessons import Step
@@ -11,7 +13,22 @@ from iqconsole.core.responders import SERVER_PUSH
 from iqconsole.core.stanza import error_condition
 from iqconsole.core.traffic import Direction, TrafficEntry
 
-__all__ = ["error_words", "hint_for", "what_happened"]
+__all__ = ["error_words", "hint_for", "sentences", "what_happened"]
+
+_ENDS_A_SENTENCE = re.compile(r"[.!?…][\"'’”)\]`]*$")
+# How a request stopped waiting, in the learner's words: a cancel is the learner's own choice.
+_GAVE_UP = {
+    "timed out": "it timed out (no reply in time)",
+    "cancelled": "you cancelled it (stopped waiting for the reply)",
+    "connection lost": "the connection was lost before a reply came",
+}
+
+
+def sentences(*parts: str) -> str:
+    """The parts joined as sentences: each ends with one full stop (or its own ?, ! or …),
+    never two, whether or not its text (a lesson's hint, a peer's error text) has one."""
+    said = [part.strip() for part in parts if part.strip()]
+    return " ".join(part if _ENDS_A_SENTENCE.search(part) else f"{part}." for part in said)
 
 
 def error_words(reply: TrafficEntry) -> str:
@@ -21,7 +38,7 @@ def error_words(reply: TrafficEntry) -> str:
     condition = knowledge().condition(words.partition(" ")[0])  # the words start with the condition
     if condition is None:
         return words
-    return f"{words}. {condition.about} What to do: {condition.action}"
+    return sentences(words, condition.about, f"What to do: {condition.action}")
 
 
 def hint_for(step: Step, attempt: Attempt, miss: Miss, wanted: str) -> str:
@@ -29,12 +46,12 @@ def hint_for(step: Step, attempt: Attempt, miss: Miss, wanted: str) -> str:
     if miss is Miss.STANZA:
         said = f"This step waits for a stanza matching `{wanted}`; {_stanza(attempt.stanza)} is not one."
     elif miss is Miss.REPLY:
-        said = f"{what_happened(attempt)} This step waits for a reply matching `{wanted}`."
+        said = sentences(what_happened(attempt), f"This step waits for a reply matching `{wanted}`")
     elif miss is Miss.ENDING:
-        said = f"{what_happened(attempt)} This step wants the request to end {step.ends}."
+        said = sentences(what_happened(attempt), f"This step wants the request to end {step.ends}")
     else:
         said = what_happened(attempt)
-    return f"{said} {step.hint}".strip()
+    return sentences(said, step.hint)
 
 
 def what_happened(attempt: Attempt) -> str:
@@ -44,12 +61,12 @@ def what_happened(attempt: Attempt) -> str:
     said = _stanza(stanza)
     said = said[0].upper() + said[1:]
     if attempt.gave_up:
-        said += f": it {attempt.gave_up} (no reply in time)"
+        said += f": {_GAVE_UP.get(attempt.gave_up, 'it stopped waiting')}"
         if reply is not None:
             said += f"; the reply came late, after {_duration(reply.monotonic - stanza.monotonic)}"
-        return said + "."
+        return sentences(said)
     if reply is None:
-        return said + "."
+        return sentences(said)
     if reply.direction is Direction.OUT:
         answer = "your console answered"
         answer += " with an error" if reply.type == "error" else f" with a {reply.type or reply.kind.value}"
@@ -63,7 +80,7 @@ def what_happened(attempt: Attempt) -> str:
     answer += f" after {_duration(reply.monotonic - stanza.monotonic)}"
     if reply.type == "error":
         answer += f": {error_words(reply)}"
-    return f"{said}: {answer}."
+    return sentences(f"{said}: {answer}")
 
 
 def _stanza(entry: TrafficEntry) -> str:

@@ -62,7 +62,9 @@ class Progress:
         self.save()
 
     def reset(self, key: str) -> None:
-        self.record(key, 0)
+        """Forget the steps done of lesson `key`; the lesson the learner is on stays `current`."""
+        self.done.pop(key, None)
+        self.save()
 
     def save(self) -> None:
         """Written atomically; an unreadable old file still in place is never overwritten."""

@@ -3,7 +3,9 @@ step, moves on when one passes, says what went wrong when one fails, and keeps t
 
 Only stanzas the learner sent from the composer (`learner_sent`) count as the learner's: the
 console's own requests (discovery at login) and automatic replies never pass a step by
-themselves. A step that watches stanzas coming in (`receive`) looks at every incoming stanza.
+themselves. A step that watches stanzas coming in (`receive`) looks at every incoming stanza;
+one that went wrong before the learner sent anything for the step (a peer's request the
+console answered by itself) is told as what happened (`meanwhile`), not as a failed attempt.
 When a step passes, the traffic after the stanza that passed it is read again for the next
 step, so a server push that came with the reply is not missed.
 """
@@ -52,10 +54,12 @@ class Tutor:
         self.lesson: Lesson | None = None
         self.step = 0  # index of the current step; len(steps) once the lesson is done
         self.hint = ""  # what went wrong with the last attempt
+        self.meanwhile = ""  # what happened at this step before the learner acted
         self.happened: dict[int, str] = {}  # step index -> what the attempt that passed it did
         self.problem = progress.problem  # a progress or lesson check that could not be used
         self.changed: Listeners[None] = Listeners()
         self._learner_ids: set[str] = set()
+        self._acted = False  # the learner sent something since the step began
         self._open: list[_Open] = []
         self._next_seq = store.total
         self._filters: dict[str, TrafficFilter] = {}
@@ -73,9 +77,8 @@ class Tutor:
             return
         self.lesson = lesson
         self.step = min(self.progress.steps_done(key), len(lesson.steps))
-        self.hint = ""
+        self._start_step()
         self.happened = {}
-        self._open = []
         self._next_seq = self.store.total
         self._save()
 
@@ -99,6 +102,7 @@ class Tutor:
     def learner_sent(self, stanza_ids: Iterable[str]) -> None:
         """These stanzas were sent by the learner (from the composer): they are attempts."""
         self._learner_ids.update(stanza_ids)
+        self._acted = True
 
     def steps_done(self, lesson: Lesson) -> int:
         if self.lesson is not None and lesson.key == self.lesson.key:
@@ -160,8 +164,11 @@ class Tutor:
                 self._pass(attempt)
                 return
             assert miss is not None
-            wanted = step.reply if miss is Miss.REPLY else step.watched
-            self.hint = hint_for(step, attempt, miss, self._filled(wanted))
+            if step.receive and not self._acted:
+                self.meanwhile = what_happened(attempt)
+            else:
+                wanted = step.reply if miss is Miss.REPLY else step.watched
+                self.hint = hint_for(step, attempt, miss, self._filled(wanted))
             self.changed.emit(None)
 
     def _attempt(self, waiting: _Open) -> Attempt:
@@ -173,12 +180,16 @@ class Tutor:
 
     def _pass(self, attempt: Attempt) -> None:
         self.happened[self.step] = what_happened(attempt)
-        self.hint = ""
         self.step += 1
-        self._open = []
+        self._start_step()
         self._next_seq = attempt.stanza.seq + 1  # what came after it is read again for the next step
         self._save()
         self.changed.emit(None)
+
+    def _start_step(self) -> None:
+        self.hint = self.meanwhile = ""
+        self._acted = False
+        self._open = []
 
     def _save(self) -> None:
         if self.lesson is None:

@@ -10,12 +10,14 @@
     show = "<iq type='get' to='${bob}'><ping xmlns='urn:xmpp:ping'/></iq>"
     hint = "said after a wrong attempt, after what happened"
     done = "said once the step is done"
+    responder = { name = "quiz", xpath = "iq/{urn:example}q", reply = "<a xmlns='urn:example'/>" }
 
 A step watches either the learner's stanza (`send`) or one coming in (`receive`, such as a
 request the console's responders answer); `reply` checks the answer to it, and `ends` how a
 request of the learner stopped waiting ("timed out", "cancelled", "late"). Checks are filter
 expressions (core/traffic_filter.py, `xpath:` included) with `${variables}`. A broken file is
-refused with its path, line and key.
+refused with its path, line and key. A step that needs a responder names it (`responder`):
+"Show me" then opens the responder form filled in with it, until the console has one like it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from iqconsole.core.responders import MatchKind, Responder
 from iqconsole.core.settings import SettingError, read_table, read_toml, text
 from iqconsole.core.stanza import StanzaError, prepare
 from iqconsole.core.substitution import SubstitutionError, substitute
@@ -38,6 +41,7 @@ __all__ = [
     "FILTER_VARIABLES",
     "Lesson",
     "LessonError",
+    "LessonResponder",
     "Step",
     "compiled",
     "discover_lessons",
@@ -62,6 +66,18 @@ class LessonError(SettingError):
 
 
 @dataclass(frozen=True)
+class LessonResponder:
+    """A responder a step needs (an XPath match and a result payload), for "Show me"."""
+
+    name: str
+    xpath: str
+    reply: str
+
+    def responder(self) -> Responder:
+        return Responder(self.name, self.xpath, self.reply, match_kind=MatchKind.XPATH)
+
+
+@dataclass(frozen=True)
 class Step:
     do: str
     send: str = ""
@@ -71,6 +87,7 @@ class Step:
     show: str = ""
     hint: str = ""
     done: str = ""
+    responder: LessonResponder | None = None
 
     @property
     def watched(self) -> str:
@@ -112,6 +129,17 @@ def _check_stanza(value: Any) -> str:
     return stanza
 
 
+_RESPONDER_KEYS = {"name": text, "xpath": text, "reply": text}
+
+
+def _responder(value: Any) -> LessonResponder:
+    if not isinstance(value, dict):
+        raise SettingError("not a table", allowed='{ name = "…", xpath = "…", reply = "<… xmlns=\'…\'/>" }')
+    lesson_responder = LessonResponder(**read_table(value, _RESPONDER_KEYS, required=tuple(_RESPONDER_KEYS)))
+    lesson_responder.responder()  # a ResponderError (a SettingError) says what is wrong
+    return lesson_responder
+
+
 _STEP_KEYS = {
     "do": text,
     "send": _check_filter,
@@ -121,6 +149,7 @@ _STEP_KEYS = {
     "show": _check_stanza,
     "hint": text,
     "done": text,
+    "responder": _responder,
 }
 
 

@@ -588,9 +588,13 @@ class IqConsoleApp(App[None]):
 
     @on(ResponderTable.AddRequested)
     def add_responder(self) -> None:
+        self.open_responder_form()
+
+    def open_responder_form(self, draft: Responder | None = None) -> None:
+        """The form for a new responder, its fields filled in from `draft` when given."""
         taken = {responder.name for responder in self.responders}
         self.push_screen(
-            ResponderForm(taken_names=taken, sample=self._sample(), payloads=self.responders.payloads),
+            ResponderForm(taken_names=taken, sample=self._sample(), payloads=self.responders.payloads, draft=draft),
             self._responder_saved,
         )
 

@@ -51,6 +51,12 @@ async def test_progress_comes_back_at_start_and_r_starts_a_lesson_again():
         await eventually(lambda: line_of(lesson_list, 2).startswith("0/2 2."), what="the lesson started again")
         assert app.tutor.step == 0
         assert json.loads(progress.read_text())["done"] == {"01-what-is-an-iq": 3}
+        hit(app, "up", "r")  # lesson 1 started again, while lesson 2 stays the open one
+        await shown(app, ConfirmScreen)
+        await pilot.press("y")
+        await closed(app, ConfirmScreen)
+        await eventually(lambda: line_of(lesson_list, 1).startswith("0/3 1."), what="lesson 1 started again")
+        assert json.loads(progress.read_text()) == {"current": "02-get-and-set", "done": {}}, "a restart opens lesson 2"
 
 
 def recorded_lesson_app() -> LearnApp:

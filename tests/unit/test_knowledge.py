@@ -3,6 +3,7 @@ of every namespace the built-in templates use and every feature ejabberd 23.01 a
 
 from __future__ import annotations
 
+import re
 import shutil
 from importlib.resources import files
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from iqconsole.core.knowledge import KnowledgeError, describe_condition, knowledge, load_knowledge
+from iqconsole.core.lessons import BUILTIN_LESSONS_DIR, load_lessons
 from iqconsole.core.stanza import parse_stanzas
+from iqconsole.core.substitution import substitute
 from iqconsole.core.templates import discover_templates, sample_variables
 
 # RFC 6120 §8.3.3, §4.9.3 and §6.5, in the RFC's order.
@@ -104,6 +107,42 @@ def test_every_namespace_a_builtin_template_uses_has_an_entry():
     assert not missing, f"add these to iqconsole/knowledge/namespaces.toml (used by the template named): {missing}"
 
 
+# What lessons 3 and 7 ask for on purpose: a namespace nobody serves, which the composer warns about.
+UNKNOWN_ON_PURPOSE = {"urn:example:nothing"}
+_CHECKED_NAMESPACE = re.compile(r"\bns:(\S+)|\{([^}]+)\}")
+
+
+def lesson_namespaces() -> dict[str, str]:
+    """Every namespace of a built-in lesson's `show` stanzas and checks → the lesson using it."""
+    lessons, problems = load_lessons([BUILTIN_LESSONS_DIR])
+    assert not problems
+    variables = {**sample_variables(), "bob": "bob@example.org/demo"}
+    used: dict[str, str] = {}
+    for lesson in lessons:
+        for step in lesson.steps:
+            for check in (step.send, step.receive, step.reply):
+                for match in _CHECKED_NAMESPACE.finditer(substitute(check, variables)):
+                    used.setdefault(match.group(1) or match.group(2), lesson.key)
+            if step.show:
+                for stanza in parse_stanzas(substitute(step.show, variables)):
+                    for element in stanza.iter():
+                        if element.tag.startswith("{"):
+                            used.setdefault(element.tag[1:].split("}", 1)[0], lesson.key)
+    return used
+
+
+def test_every_namespace_a_builtin_lesson_uses_has_an_entry():
+    used = lesson_namespaces()
+    assert {"urn:xmpp:ping", "urn:iqconsole:demo", "urn:iqconsole:lesson:quiz"} <= used.keys()
+    assert used.keys() >= UNKNOWN_ON_PURPOSE, "lessons 3 and 7 still ask for a namespace nobody serves"
+    missing = {
+        namespace: lesson
+        for namespace, lesson in used.items()
+        if namespace not in UNKNOWN_ON_PURPOSE and not knowledge().has_entry(namespace)
+    }
+    assert not missing, f"add these to iqconsole/knowledge/namespaces.toml (used by the lesson named): {missing}"
+
+
 def test_every_feature_ejabberd_23_01_announces_by_default_has_an_entry():
     features = [
         line.strip() for line in EJABBERD_FEATURES.read_text().splitlines() if line.strip() and not line.startswith("#")
@@ -136,7 +175,7 @@ def test_every_entry_cites_a_specification_with_its_title_and_status():
     known = knowledge()
     for topic in [*known.namespaces.values(), *known.features.values()]:
         citation = topic.citation
-        assert citation.startswith(("XEP-", "RFC ", "ejabberd", "example")), topic.key
+        assert citation.startswith(("XEP-", "RFC ", "ejabberd", "example", "iqconsole")), topic.key
         assert f": {topic.spec.title} ({topic.spec.status})" in citation
     assert known.namespaces["urn:xmpp:ping"].citation == "XEP-0199: XMPP Ping (Final)"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from iqconsole.core.lesson_hints import sentences
 from iqconsole.core.lesson_progress import Progress
 from iqconsole.core.lesson_tutor import Tutor
 from iqconsole.core.lessons import BUILTIN_LESSONS_DIR, LessonError, discover_lessons, load_lesson, load_lessons
@@ -86,6 +87,11 @@ def test_a_good_file_loads_its_steps_in_order(tmp_path):
             "ends is for a request the learner sends",
         ),
         ('title = "x"\n[[steps]]\ndo = "a"\nsend = "kind:iq"\ncolour = "red"\n', 5, "steps[1].colour: unknown key"),
+        (
+            'title = "x"\n[[steps]]\ndo = "a"\nsend = "kind:iq"\nresponder = { name = "q", xpath = "iq/[", reply = "" }\n',
+            5,
+            "steps[1].responder",
+        ),
         ('[[steps]]\ndo = "a"\nsend = "kind:iq"\n', 1, "title: missing"),
         ('title = "x"\nsteps = []\n', 2, "steps: not a list of steps"),
         ('title = "x"\n[[steps]]\ndo = "a\n', 3, "not valid TOML"),
@@ -217,10 +223,16 @@ def test_a_request_coming_in_and_the_consoles_answer_to_it_pass_a_receive_step(t
     iq(store, Direction.IN, "p1", "result", BOB)
     assert tutor.step == 1
     iq(store, Direction.OUT, "q1", "error", BOB, ERROR)  # the console's automatic answer
-    assert "your console answered with an error" in tutor.hint
+    assert tutor.hint == "", "the console's answer before the learner acted is no failed attempt of theirs"
+    assert "your console answered with an error" in tutor.meanwhile
+    tutor.learner_sent(["c1"])  # the learner asks bob to call again, still without a responder
+    iq(store, Direction.OUT, "c1", "set", BOB, "<call xmlns='urn:iqconsole:demo'/>")
     iq(store, Direction.IN, "q2", "get", BOB, quiz)
-    iq(store, Direction.OUT, "q2", "result", BOB)
-    assert tutor.step == 2
+    iq(store, Direction.OUT, "q2", "error", BOB, ERROR)
+    assert "your console answered with an error" in tutor.hint
+    iq(store, Direction.IN, "q3", "get", BOB, quiz)
+    iq(store, Direction.OUT, "q3", "result", BOB)
+    assert tutor.step == 2 and tutor.hint == tutor.meanwhile == ""
 
 
 def test_an_ending_step_passes_only_when_the_request_ends_that_way(tmp_path):
@@ -235,6 +247,31 @@ def test_an_ending_step_passes_only_when_the_request_ends_that_way(tmp_path):
     iq(store, Direction.OUT, "n2", "get", BOB, never)
     store.mark_timed_out(Direction.OUT, "n2", PairState.CANCELLED)
     assert tutor.step == 3 and tutor.finished(tutor.lessons[0])
+    assert "you cancelled it (stopped waiting for the reply)" in tutor.happened[2]
+    assert "no reply in time" not in tutor.happened[2], "a cancel is the learner's choice, not a timeout"
+
+
+def test_sentences_end_with_one_full_stop_whatever_their_text_ends_with():
+    assert sentences("it failed", "Try again.", "Why? ", "", "Run `x`") == "it failed. Try again. Why? Run `x`."
+    assert sentences('He said "no."') == 'He said "no."'
+
+
+def test_a_hint_ends_its_sentences_with_one_full_stop(tmp_path):
+    tutor, store = tutor_on(tmp_path)
+    tutor.learner_sent(["p1"])
+    iq(store, Direction.OUT, "p1", "get", "bob@localhost/phone", PING)
+    iq(store, Direction.IN, "p1", "error", "bob@localhost/phone", ERROR.replace(">gone<", ">gone.<"))
+    assert "service-unavailable (cancel): gone. " in tutor.hint
+    assert ".." not in tutor.hint, tutor.hint
+
+
+def test_resetting_another_lesson_keeps_the_open_one_current(tmp_path):
+    write(tmp_path, "other.toml", GOOD)
+    tutor, _store = tutor_on(tmp_path)
+    tutor.progress.record("other", 1)
+    tutor.open("ping")
+    tutor.reset("other")
+    assert Progress.load(tmp_path / "progress.json").current == "ping", "a restart opens the lesson the learner is on"
 
 
 def test_progress_resumes_at_the_first_unfinished_step_and_reset_starts_again(tmp_path):

@@ -26,7 +26,7 @@ class LearnApp(IqConsoleApp):
             "show_me",
             "Show me",
             id="learn.show-me",
-            tooltip="Put a working stanza for the current step in the composer",
+            tooltip="Put a working stanza for the current step in the composer (or open the responder it needs)",
         ),
         Binding("f10", "focus('lesson-list')", "Focus lessons", id="learn.focus-lessons", show=False),
     ]
@@ -64,6 +64,14 @@ class LearnApp(IqConsoleApp):
         if step is None:
             lessons_key = self.key_label("learn.focus-lessons")
             self.notify(f"This lesson is done: {lessons_key} picks another.", severity="warning")
+            return
+        needed = step.responder.responder() if step.responder is not None else None
+        if needed is not None and not any(
+            (responder.match_kind, responder.match) == (needed.match_kind, needed.match)
+            for responder in self.responders
+        ):
+            self.open_responder_form(draft=needed)
+            self.notify(f"The responder this step needs: {self.key_label('responder-form.save')} saves it.")
             return
         if not step.show:
             self.notify("This step has nothing to show: its text says what to do.", severity="warning")

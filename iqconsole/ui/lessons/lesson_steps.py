@@ -1,5 +1,5 @@
-"""The open lesson: what is done (with what happened at each step), the current step with the
-hint after a wrong attempt, and what comes next; the current step is scrolled into view.
+"""The open lesson: what is done (with what happened at each step), the current step with what
+happened before the learner acted and the hint after a wrong attempt, and what comes next; the current step is scrolled into view.
 
 The lesson's own texts are Markdown; what came from the network is escaped, so a peer's error
 text is shown as written, never as formatting or links."""
@@ -80,6 +80,7 @@ class LessonSteps(VerticalScroll):
             current = f"**✔ Lesson complete.**{self._next_lesson()}"
         else:
             current = f"**▶ {tutor.step + 1}.** {self._filled(current_step.do)}"
+            current += f"\n\n> ℹ Meanwhile: {escaped(tutor.meanwhile)}" if tutor.meanwhile else ""
             current += f"\n\n> ✖ {escaped(tutor.hint)}" if tutor.hint else ""
         following = [
             f"○ {number}. {self._filled(coming.do)}"

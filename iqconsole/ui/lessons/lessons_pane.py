@@ -26,7 +26,8 @@ reply to it. A wrong attempt gets a hint built from what actually happened, such
 condition of an error reply.
 
 **F9** ("Show me") puts a working stanza for the current step in the composer: edit it, or send
-it as it is with **Ctrl+J**. `${bob}` is bob's demo client. In the list, **Enter** opens a
+it as it is with **Ctrl+J**; on a step that needs a responder, it first opens the responder
+form filled in. `${bob}` is bob's demo client. In the list, **Enter** opens a
 lesson (at its first unfinished step) and **r** starts the highlighted lesson again.
 
 Progress is kept across restarts (`iqconsole locate` shows where). Lessons are TOML files:

@@ -40,10 +40,14 @@ class ResponderForm(ModalScreen[Responder | None]):
         taken_names: Collection[str] = frozenset(),
         sample: str | None = None,
         payloads: PayloadNames | None = None,
+        *,
+        draft: Responder | None = None,
     ):
-        """`payloads`: the StanzaPath names of the set the responder goes into (its own ones too)."""
+        """`payloads`: the StanzaPath names of the set the responder goes into (its own ones too);
+        `draft`: what a new responder's fields start with (a lesson's responder)."""
         super().__init__()
         self._original = original
+        self._draft = draft
         self._payloads = payloads
         self._taken = set(taken_names) - ({original.name} if original else set())
         self._sample = sample
@@ -52,10 +56,11 @@ class ResponderForm(ModalScreen[Responder | None]):
         return next(f"responder-{n}" for n in range(1, len(self._taken) + 2) if f"responder-{n}" not in self._taken)
 
     def compose(self) -> ComposeResult:
-        start = self._original
+        start = self._original or self._draft
         reply_kind = "silent" if start and start.silent else "error" if start and start.error else "result"
         with VerticalScroll(id="responder-form"):
-            yield Label(f"Edit responder {start.name!r}" if start else "New responder", classes="title")
+            editing = self._original
+            yield Label(f"Edit responder {editing.name!r}" if editing else "New responder", classes="title")
             yield Label("Name")
             yield Input(start.name if start else self._free_name(), id="responder-name")
             with Horizontal(classes="form-row"):
