@@ -238,6 +238,9 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
         assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
         # MAM is announced on the account (a template without `to`), pubsub by its component.
         await marked_as_announced_by(pilot, picker, "messages with a contact", "alice@localhost")
+        # Blocking and carbons go without `to`: the server handles them for the account and announces them.
+        await marked_as_announced_by(pilot, picker, "blocking list", "localhost, your server")
+        await marked_as_announced_by(pilot, picker, "carbons enable", "localhost, your server")
         await marked_as_announced_by(pilot, picker, "pubsub publish", "pubsub.localhost")
 
 
@@ -248,7 +251,7 @@ async def marked_as_announced_by(pilot, picker: TemplatePicker, query: str, anno
     await search_templates(pilot, picker, query)
     assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
     preview = picker.query_one("#picker-preview-text", Static)
-    await eventually(lambda: f"(announced by {announcer})" in str(preview.render()), what=announcer)
+    await eventually(lambda: f"(announced by {announcer}" in str(preview.render()), what=announcer)
 
 
 async def test_send_all_says_how_many_went_when_one_cannot(prosody):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from iqconsole.core.account import Account
+from iqconsole.core.protocol import STANZAS_NS
+from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import ComposerEditor
@@ -125,3 +127,33 @@ async def test_f6_explains_a_recorded_session_in_the_viewer(tmp_path):
         await pilot.press("f6")
         screen = await shown(app, ExplainScreen)
         assert "The reply to #0 (iq get," in screen.explanation.text
+
+
+async def test_f6_in_the_log_with_nothing_selected_explains_what_the_detail_pane_shows():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        traffic, detail = app.query_one("#traffic", TrafficView), app.query_one("#detail", TrafficDetail)
+        detail.entry = app.store[1]  # after a send, the pane shows the reply while the log selects nothing
+        assert traffic.selected_entry is None
+        traffic.focus()
+        await focused(traffic)
+        await pilot.press("f6")
+        screen = await shown(app, ExplainScreen)
+        assert screen.explanation.title.startswith("iq result · #1 received")
+
+
+async def test_f6_on_an_error_from_a_chat_room_says_it_is_a_room_from_discovery():
+    app = offline_app()
+    room = "iqconsole-demo@conference.localhost"
+    app.server_features = ServerFeatures([DiscoInfo("conference.localhost", ("conference/text Chatrooms",))])
+    error = f"<iq type='error' id='r' from='{room}'><error type='cancel'><item-not-found xmlns='{STANZAS_NS}'/></error></iq>"
+    entry = app.store.append(Direction.IN, Kind.IQ, error, stanza_id="r", type="error", sender=room)
+    async with app.run_test(size=SIZE) as pilot:
+        traffic = app.query_one("#traffic", TrafficView)
+        traffic.focus()
+        await focused(traffic)
+        traffic.selected = entry.seq
+        await pilot.press("f6")
+        screen = await shown(app, ExplainScreen)
+        assert "a chat room (a bare JID at the chat service conference.localhost" in screen.explanation.text
+        assert "an account" not in screen.explanation.text
