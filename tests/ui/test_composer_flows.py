@@ -19,6 +19,7 @@ from iqconsole.ui.composer.preview_screen import PreviewScreen
 from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
 from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
+from tests.ui.snapshot_app import sandbox_like_features
 from tests.ui.waiting import closed, focused, search_templates, shown
 from tests.xmpp_helpers import account_for, eventually
 
@@ -302,3 +303,23 @@ async def test_a_pasted_lone_surrogate_never_crashes_the_editor():
         await pilot.press("x")  # still typing: the app is alive
         await eventually(lambda: editor.text.startswith("x<iq>"), what="a key typed after it")
         assert app.is_running
+
+
+async def test_features_table_fits_the_width_and_the_announcers_wrap():
+    app = offline_app()
+    app.server_features = sandbox_like_features()
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("f8")
+        screen = await shown(app, ServerFeaturesScreen)
+        table = screen.query_one("#features-table", DataTable)
+        await eventually(lambda: table.row_count == 8, what="the rows")
+        await eventually(
+            lambda: table.virtual_size.width <= table.scrollable_content_region.width, what="a table that fits"
+        )
+        assert table.max_scroll_x == 0, "End does not scroll the table sideways"
+        entities = screen.query_one("#features-entities")
+        assert entities.size.height > 1, "the announcers wrap"
+        assert "alice@localhost (account/registered)" in str(entities.render())
+        assert str(table.get_row_at(0)[0]) == "localhost"
+        descriptions = [str(table.get_row_at(n)[3]) for n in range(table.row_count)]
+        assert any(description.endswith("…") for description in descriptions), "long descriptions are elided"
