@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.ui.composer.template_picker import TemplatePicker
@@ -107,7 +107,7 @@ def test_server_features_fit_the_width(snap_compare):
         pilot.app.server_features = sandbox_like_features()
         await pilot.press("f8")
         screen = await shown(pilot.app, ServerFeaturesScreen)
-        table = screen.query_one("#features-table")
+        table = screen.query_one("#features-table", DataTable)
         await eventually(lambda: table.row_count == 8 and table.max_scroll_x == 0, what="the table fitted")
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
