@@ -13,7 +13,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from iqconsole.core.knowledge import Knowledge, LoginStep, knowledge
 from iqconsole.core.protocol import (
@@ -26,6 +26,7 @@ from iqconsole.core.protocol import (
     TLS_NS,
     Kind,
 )
+from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.stanza import StanzaError, parse_stanzas, split_tag
 from iqconsole.core.traffic import Direction, PairState, TrafficEntry, TrafficStore
 from iqconsole.core.traffic_summary import duration_label
@@ -76,22 +77,33 @@ class Explanation:
 
 @dataclass(frozen=True)
 class _Where:
-    """Who is reading: the stanza's direction, the account's JID, and whether it was sent."""
+    """Who is reading: the stanza's direction, the account's JID, whether it was sent, what
+    discovery found (domain → its first identity, 'conference/text Chatrooms') and whether the
+    stanza's redacted secret is still in memory (live) or was redacted when recorded."""
 
     direction: Direction
     own_jid: str
     draft: bool = False
+    services: Mapping[str, str] = field(default_factory=dict)
+    secret_kept: bool = True
 
 
 # -- entry points ------------------------------------------------------------------------------
 
 
-def explain_entry(entry: TrafficEntry, store: TrafficStore) -> Explanation:
-    """The explanation of a traffic log entry, its pairing included."""
-    return replace(_explain_entry(entry, store), xml=entry.xml)
+def explain_entry(entry: TrafficEntry, store: TrafficStore, features: ServerFeatures | None = None) -> Explanation:
+    """The explanation of a traffic log entry, its pairing included; `features` (what discovery
+    found at login, none in a recording) tells what the addresses are."""
+    return replace(_explain_entry(entry, store, features), xml=entry.xml)
 
 
-def _explain_entry(entry: TrafficEntry, store: TrafficStore) -> Explanation:
+def _services(features: ServerFeatures | None) -> dict[str, str]:
+    """Each discovered entity's JID and its first identity: what an address at it is."""
+    groups = features.groups() if features is not None else []
+    return {info.jid.lower(): info.identities[0] for info in groups if info.identities}
+
+
+def _explain_entry(entry: TrafficEntry, store: TrafficStore, features: ServerFeatures | None) -> Explanation:
     known = knowledge()
     if entry.kind in (Kind.NOTICE, Kind.KEEPALIVE):
         kind = known.kinds[entry.kind.value]
@@ -102,7 +114,8 @@ def _explain_entry(entry: TrafficEntry, store: TrafficStore) -> Explanation:
     if element is None:
         unreadable = ("The console could not read this entry as XML; the pane beside shows it as captured.",)
         return Explanation(f"{entry.kind.value} #{entry.seq}", "", (Section("What it is", unreadable),))
-    where = _Where(entry.direction, store.own_jid)
+    kept = not entry.redacted or store.secret_of(entry) is not None
+    where = _Where(entry.direction, store.own_jid, services=_services(features), secret_kept=kept)
     exchange = _entry_exchange(entry, store) if entry.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE) else ()
     way = "received" if entry.direction is Direction.IN else "sent"
     explanation = _explain(known, element, where, f"#{entry.seq} {way}", exchange)
@@ -135,6 +148,8 @@ def specification_of(entry: TrafficEntry) -> str:
     """The specification an entry belongs to, for a heading: 'XEP-0199 XMPP Ping', 'RFC 6120 §6 SASL'."""
     known = knowledge()
     namespace = entry.namespace or _KIND_NAMESPACES.get(entry.kind, "")
+    if entry.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE) and namespace in _STANZA_NAMESPACES:
+        return known.kinds[entry.kind.value].reference  # no payload: the rules of its kind
     topic = known.topic(namespace) if namespace else None
     if topic is not None:
         return f"{topic.spec.key} {topic.section} {topic.name}".replace("  ", " ")
@@ -164,7 +179,7 @@ def _explain_stanza(
     payloads = [child for child in element if split_tag(child.tag)[1] != "error"]
     topics = [known.topic(split_tag(child.tag)[0]) for child in payloads]
     main = next((topic for topic in topics if topic is not None and topic.key not in _STANZA_NAMESPACES), None)
-    specification = main.label if main is not None else kind.spec.cite(kind.section).split(":")[0]
+    specification = main.label if main is not None else kind.reference
     what = [kind.about]
     step = next((known.login_steps[topic.login] for topic in topics if topic is not None and topic.login), None)
     if step is not None:
@@ -202,7 +217,10 @@ def _explain_element(
     else:
         what.append(f"<{local}> in the namespace {namespace or '(none)'}: iqconsole's knowledge has no entry for it.")
     if where.direction is Direction.OUT and not where.draft and local in ("auth", "response"):
-        what.append("The console hides its secret in the log; the detail pane's Secrets key shows it there only.")
+        if where.secret_kept:
+            what.append("The console hides its secret in the log; the detail pane's Secrets key shows it there only.")
+        else:
+            what.append("Its secret was redacted when the traffic was recorded: the recording does not hold it.")
     sections = [Section("What it is", tuple(what))]
     attributes = tuple(_element_attributes(known, element, topic))
     if attributes:
@@ -247,30 +265,43 @@ def _stanza_attributes(known: Knowledge, element: ET.Element, where: _Where, typ
         if "${" in value:
             meaning += "; a ${variable} here, filled in when it is sent"
         elif name in ("to", "from"):
-            meaning += f"; here {_address(value, where.own_jid)}"
+            meaning += f"; here {_address(value, where)}"
         yield f"{name}='{_short(value)}': {meaning}"
     for qualified, value in element.attrib.items():
         if qualified not in ("to", "from", "id", "type", XML_LANG):
             yield f"{split_tag(qualified)[1]}='{_short(value)}': not an attribute of RFC 6120 stanzas"
 
 
-def _address(jid: str, own_jid: str) -> str:
-    """What a JID is, seen from the account: your session, your account, your server, or someone."""
+def _address(jid: str, where: _Where) -> str:
+    """What a JID is, seen from the account: your session, your account, your server, a service
+    discovery found (a chat room at the chat service), or someone, said neutrally when unknown."""
     jid = jid.lower()
-    own = own_jid.lower()
+    own = where.own_jid.lower()
     own_bare = own.split("/", 1)[0]
+    own_domain = own_bare.split("@", 1)[-1]
     bare = jid.split("/", 1)[0]
+    domain = bare.split("@", 1)[-1]
+    service = where.services.get(domain, "") if domain != own_domain else ""
     if own and jid == own:
         return "your own session (this connection's full JID)"
     if own and jid == own_bare:
         return "your own account (bare JID): your server answers for it"
-    if own and jid == own_bare.split("@", 1)[-1]:
+    if own and jid == own_domain:
         return "your own server"
     if "@" not in bare:
-        return "a server or a service (a domain JID)" + ("; with a resource" if "/" in jid else "")
+        what = f"a service of your server ({service})" if service else "a server or a service (a domain JID)"
+        return what + ("; with a resource" if "/" in jid else "")
+    if service.startswith("conference/"):
+        if "/" in jid:
+            return f"an occupant of a chat room (room@service/nick) at the chat service {domain}"
+        return f"a chat room (a bare JID at the chat service {domain}, {service}): the room itself answers"
     if "/" in jid:
         return "one client or session of an account (a full JID: user@domain/resource)"
-    return "an account (a bare JID): its server answers IQs for it, or routes to its clients"
+    if service:
+        return f"a bare JID at the service {domain} ({service})"
+    if own and domain == own_domain:
+        return "an account (a bare JID) on your server: your server answers IQs for it, or routes to its clients"
+    return "a bare JID (name@domain): an account, a chat room or another entity; the entity at its domain answers"
 
 
 def _element_attributes(known: Knowledge, element: ET.Element, topic: object) -> Iterator[str]:

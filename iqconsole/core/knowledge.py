@@ -104,6 +104,11 @@ class StanzaKind:
     def citation(self) -> str:
         return self.spec.cite(self.section)
 
+    @property
+    def reference(self) -> str:
+        """'RFC 6120 §8.2.3': where the rules of this kind are, the citation of a stanza with no payload."""
+        return f"{self.spec.key} {self.section}".strip()
+
 
 @dataclass(frozen=True)
 class Attribute:

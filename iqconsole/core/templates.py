@@ -110,14 +110,20 @@ class Template:
     def render(self, variables: Mapping[str, str]) -> str:
         return render(self.body, variables)
 
-    def target(self, variables: Mapping[str, str]) -> str:
-        """Where the stanza goes: its `to`, else the account's bare JID (the server answers a
-        stanza without `to` for the account); '' when the variables do not fill it."""
+    def answerers(self, variables: Mapping[str, str]) -> tuple[str, ...]:
+        """Who answers the stanza: its `to`; without `to`, the account's bare JID and its server
+        (the domain), which handles such a stanza on the account's behalf (roster, blocking,
+        carbons, private storage, vCard…); () when the variables do not fill it."""
         try:
             stanzas = parse_stanzas(self.render(variables))
         except (TemplateError, StanzaError):
-            return ""
-        return stanzas[0].get("to", "") or variables.get("bare", "") if stanzas else ""
+            return ()
+        if not stanzas:
+            return ()
+        to = stanzas[0].get("to", "")
+        if to:
+            return (to,)
+        return tuple(dict.fromkeys(jid for jid in (variables.get("bare", ""), variables.get("domain", "")) if jid))
 
 
 # -- variables and rendering ----------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from iqconsole.core.server_features import describe_namespace
+from iqconsole.core.knowledge import knowledge
+from iqconsole.core.protocol import CLIENT_NS, COMPONENT_NS, SERVER_NS
 from iqconsole.core.traffic import Direction, Kind, TrafficEntry, TrafficStore
 
 JABBER_PROTOCOL = "http://jabber.org/protocol/"
@@ -20,10 +21,21 @@ def size_label(size: int) -> str:
 
 
 def namespace_label(namespace: str) -> str:
-    """'disco#info (XEP-0030)' for the disco#info namespace: short, with its spec where known."""
+    """'disco#info (XEP-0030)' for the disco#info namespace, 'jabber:iq:roster (RFC 6121)': short,
+    with its specification where known."""
     short = namespace.removeprefix(JABBER_PROTOCOL)
-    spec = describe_namespace(namespace).split(" ", 1)[0]
-    return f"{short} ({spec})" if spec else short
+    topic = knowledge().topic(namespace)
+    return f"{short} ({topic.spec.key})" if topic is not None else short
+
+
+def payload_label(entry: TrafficEntry) -> str:
+    """The payload's namespace label; for a stanza with no payload of its own (an empty result;
+    a message or presence with only RFC children such as <body>), the rules of its kind, as F6
+    cites them: 'no payload (RFC 6120 §8.2.3)', 'no extension (RFC 6121 §4)'."""
+    if entry.namespace in (CLIENT_NS, SERVER_NS, COMPONENT_NS):
+        what = "no payload" if entry.kind is Kind.IQ else "no extension"
+        return f"{what} ({knowledge().kinds[entry.kind.value].reference})"
+    return namespace_label(entry.namespace)
 
 
 def short(value: str) -> str:
@@ -46,7 +58,7 @@ def entry_summary(entry: TrafficEntry) -> str:
     if entry.stanza_id:
         parts.append(f"id={short(entry.stanza_id)}")
     if entry.namespace and entry.kind in (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE):
-        parts.append(short(namespace_label(entry.namespace)))
+        parts.append(short(payload_label(entry)))
     if entry.kind is not Kind.NOTICE:  # a notice's text is the console's, not a stanza's size
         parts.append(size_label(entry.size))
     return " ".join(parts)

@@ -11,6 +11,7 @@ from textual.widgets._footer import FooterKey
 
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState
+from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.status_bar import StatusBar
@@ -108,4 +109,26 @@ async def settle(pilot) -> None:
             and footer_follows_focus(app.screen)
         ),
         what="the panes showing the recorded state",
+    )
+
+
+def sandbox_like_features() -> ServerFeatures:
+    """What the Prosody sandbox announces: many components, long feature names."""
+    pubsub = "http://jabber.org/protocol/pubsub"
+    return ServerFeatures(
+        [
+            DiscoInfo(
+                "localhost", ("server/im Prosody",), ("urn:xmpp:blocking", "urn:xmpp:carbons:2", "urn:xmpp:ping")
+            ),
+            DiscoInfo(
+                "conference.localhost", ("conference/text Prosody Chatrooms",), ("http://jabber.org/protocol/muc",)
+            ),
+            DiscoInfo(
+                "pubsub.localhost",
+                ("pubsub/service Prosody PubSub Service",),
+                (f"{pubsub}#retrieve-default-affiliation",),
+            ),
+            DiscoInfo("upload.localhost", ("store/file HTTP File Upload",), ("urn:xmpp:http:upload:0",)),
+        ],
+        DiscoInfo("alice@localhost", ("account/registered",), ("urn:xmpp:mam:2", "urn:xmpp:mam:2#extended")),
     )

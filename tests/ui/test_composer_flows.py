@@ -19,6 +19,7 @@ from iqconsole.ui.composer.preview_screen import PreviewScreen
 from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
 from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
+from tests.ui.snapshot_app import sandbox_like_features
 from tests.ui.waiting import closed, focused, search_templates, shown
 from tests.xmpp_helpers import account_for, eventually
 
@@ -238,6 +239,9 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
         assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
         # MAM is announced on the account (a template without `to`), pubsub by its component.
         await marked_as_announced_by(pilot, picker, "messages with a contact", "alice@localhost")
+        # Blocking and carbons go without `to`: the server handles them for the account and announces them.
+        await marked_as_announced_by(pilot, picker, "blocking list", "localhost, your server")
+        await marked_as_announced_by(pilot, picker, "carbons enable", "localhost, your server")
         await marked_as_announced_by(pilot, picker, "pubsub publish", "pubsub.localhost")
 
 
@@ -248,7 +252,7 @@ async def marked_as_announced_by(pilot, picker: TemplatePicker, query: str, anno
     await search_templates(pilot, picker, query)
     assert str(picker.query_one("#picker-list", OptionList).get_option_at_index(0).prompt).startswith("●")
     preview = picker.query_one("#picker-preview-text", Static)
-    await eventually(lambda: f"(announced by {announcer})" in str(preview.render()), what=announcer)
+    await eventually(lambda: f"(announced by {announcer}" in str(preview.render()), what=announcer)
 
 
 async def test_send_all_says_how_many_went_when_one_cannot(prosody):
@@ -299,3 +303,23 @@ async def test_a_pasted_lone_surrogate_never_crashes_the_editor():
         await pilot.press("x")  # still typing: the app is alive
         await eventually(lambda: editor.text.startswith("x<iq>"), what="a key typed after it")
         assert app.is_running
+
+
+async def test_features_table_fits_the_width_and_the_announcers_wrap():
+    app = offline_app()
+    app.server_features = sandbox_like_features()
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("f8")
+        screen = await shown(app, ServerFeaturesScreen)
+        table = screen.query_one("#features-table", DataTable)
+        await eventually(lambda: table.row_count == 8, what="the rows")
+        await eventually(
+            lambda: table.virtual_size.width <= table.scrollable_content_region.width, what="a table that fits"
+        )
+        assert table.max_scroll_x == 0, "End does not scroll the table sideways"
+        entities = screen.query_one("#features-entities")
+        assert entities.size.height > 1, "the announcers wrap"
+        assert "alice@localhost (account/registered)" in str(entities.render())
+        assert str(table.get_row_at(0)[0]) == "localhost"
+        descriptions = [str(table.get_row_at(n)[3]) for n in range(table.row_count)]
+        assert any(description.endswith("…") for description in descriptions), "long descriptions are elided"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from iqconsole.core.account import Account
+from iqconsole.core.explain import Explanation
+from iqconsole.core.protocol import STANZAS_NS
+from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.composer.composer_editor import ComposerEditor
@@ -34,6 +37,16 @@ def offline_app(**kwargs) -> IqConsoleApp:
     return app
 
 
+async def explain_from_the_log(pilot, seq: int) -> Explanation:
+    """Select entry `seq` in the traffic log and press F6 there: the explanation shown."""
+    traffic = pilot.app.query_one("#traffic", TrafficView)
+    traffic.focus()
+    await focused(traffic)
+    traffic.selected = seq
+    await pilot.press("f6")
+    return (await shown(pilot.app, ExplainScreen)).explanation
+
+
 async def test_f6_in_the_log_explains_a_live_reply_and_its_round_trip(prosody):
     app = IqConsoleApp(account_for(prosody, "alice", "explain"))
     async with app.run_test(size=SIZE) as pilot:
@@ -45,13 +58,8 @@ async def test_f6_in_the_log_explains_a_live_reply_and_its_round_trip(prosody):
         replies = lambda: [e for e in app.store if e.stanza_id == "learn1" and e.direction is Direction.IN]  # noqa: E731
         await eventually(lambda: bool(replies()), what="the server's answer to the ping")
         reply = replies()[0]
+        explanation = await explain_from_the_log(pilot, reply.seq)
         traffic = app.query_one("#traffic", TrafficView)
-        traffic.focus()
-        await focused(traffic)
-        traffic.selected = reply.seq
-        await pilot.press("f6")
-        screen = await shown(app, ExplainScreen)
-        explanation = screen.explanation
         assert explanation.title == f"iq result · #{reply.seq} received · RFC 6120 §8.2.3"
         exchange = "\n".join(explanation.section("Exchange").lines)
         request = app.store.pairing_of(reply).request
@@ -125,3 +133,28 @@ async def test_f6_explains_a_recorded_session_in_the_viewer(tmp_path):
         await pilot.press("f6")
         screen = await shown(app, ExplainScreen)
         assert "The reply to #0 (iq get," in screen.explanation.text
+
+
+async def test_f6_in_the_log_with_nothing_selected_explains_what_the_detail_pane_shows():
+    app = offline_app()
+    async with app.run_test(size=SIZE) as pilot:
+        traffic, detail = app.query_one("#traffic", TrafficView), app.query_one("#detail", TrafficDetail)
+        detail.entry = app.store[1]  # after a send, the pane shows the reply while the log selects nothing
+        assert traffic.selected_entry is None
+        traffic.focus()
+        await focused(traffic)
+        await pilot.press("f6")
+        screen = await shown(app, ExplainScreen)
+        assert screen.explanation.title.startswith("iq result · #1 received")
+
+
+async def test_f6_on_an_error_from_a_chat_room_says_it_is_a_room_from_discovery():
+    app = offline_app()
+    room = "iqconsole-demo@conference.localhost"
+    app.server_features = ServerFeatures([DiscoInfo("conference.localhost", ("conference/text Chatrooms",))])
+    error = f"<iq type='error' id='r' from='{room}'><error type='cancel'><item-not-found xmlns='{STANZAS_NS}'/></error></iq>"
+    entry = app.store.append(Direction.IN, Kind.IQ, error, stanza_id="r", type="error", sender=room)
+    async with app.run_test(size=SIZE) as pilot:
+        explanation = await explain_from_the_log(pilot, entry.seq)
+        assert "a chat room (a bare JID at the chat service conference.localhost" in explanation.text
+        assert "an account" not in explanation.text

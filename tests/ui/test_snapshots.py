@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
-from tests.ui.snapshot_app import footer_follows_focus, make_app, settle
+from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
+from tests.ui.snapshot_app import footer_follows_focus, make_app, sandbox_like_features, settle
 from tests.ui.waiting import focused, search_templates, shown
 from tests.xmpp_helpers import eventually
 
@@ -96,5 +97,17 @@ def test_template_picker_with_a_preview(snap_compare):
         picker = await shown(app, TemplatePicker)
         picker.query_one("#picker-search", Input).cursor_blink = False
         await search_templates(pilot, picker, "vers")
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_server_features_fit_the_width(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.server_features = sandbox_like_features()
+        await pilot.press("f8")
+        screen = await shown(pilot.app, ServerFeaturesScreen)
+        table = screen.query_one("#features-table", DataTable)
+        await eventually(lambda: table.row_count == 8 and table.max_scroll_x == 0, what="the table fitted")
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

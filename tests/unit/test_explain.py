@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from iqconsole.core.explain import explain_draft, explain_entry, specification_of
-from iqconsole.core.protocol import SASL_NS, STANZAS_NS
+from iqconsole.core.protocol import CLIENT_NS, SASL_NS, STANZAS_NS
+from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.core.traffic import Direction, Kind, TrafficStore
+from iqconsole.core.traffic_summary import entry_summary, namespace_label
 from iqconsole.core.validation import Context
 from tests.recorded_traffic import every_request_state
 
@@ -241,3 +243,40 @@ def test_a_huge_error_reply_is_explained_from_its_start_and_its_error():
     assert "<item>: one contact" in lines(explanation, "Payload")
     assert "only the first 2,000 elements were looked at" in lines(explanation, "Payload")
     assert lines(explanation, "Note") == f"Only its first 256 KB of {len(xml):,} characters were read to explain it."
+
+
+def test_a_stanza_without_payload_is_cited_by_its_kinds_rules_everywhere():
+    empty = (IN, Kind.IQ, "<iq type='result' id='e1' from='example.org'/>", {"type": "result", "namespace": CLIENT_NS})
+    chat = (IN, Kind.MESSAGE, "<message from='bob@example.org'><body>hi</body></message>", {"namespace": CLIENT_NS})
+    store = store_with(empty, chat)
+    assert specification_of(store[0]) == "RFC 6120 §8.2.3", "the IQ rules, as F6's title says"
+    assert explain_entry(store[0], store).specification == "RFC 6120 §8.2.3"
+    assert "no payload (RFC 6120 §8.2.3)" in entry_summary(store[0]), "the log line cites the same"
+    assert specification_of(store[1]) == "RFC 6120 §8.2.1"
+    assert "no extension (RFC 6120 §8.2.1)" in entry_summary(store[1])
+    assert namespace_label("jabber:iq:roster") == "jabber:iq:roster (RFC 6121)", "an RFC is named with its number"
+
+
+def test_an_address_is_told_from_what_discovery_found_and_neutrally_when_unknown():
+    room = "iqconsole-demo@conference.example.org"
+    error = (
+        f"<iq type='error' id='m1' from='{room}'><error type='cancel'>"
+        f"<item-not-found xmlns='{STANZAS_NS}'/></error></iq>"
+    )
+    store = store_with((IN, Kind.IQ, error, {"type": "error", "sender": room}))
+    features = ServerFeatures([DiscoInfo("conference.example.org", ("conference/text Chatrooms",))])
+    known = lines(explain_entry(store[0], store, features), "Attributes")
+    assert "here a chat room (a bare JID at the chat service conference.example.org" in known
+    assert "an account" not in known
+    unknown = lines(explain_entry(store[0], store), "Attributes")
+    assert "here a bare JID (name@domain): an account, a chat room or another entity" in unknown
+
+
+def test_a_recorded_sasl_secret_is_said_redacted_when_recorded_not_behind_a_key():
+    auth = (OUT, Kind.SASL, f"<auth xmlns='{SASL_NS}' mechanism='PLAIN'>[redacted]</auth>", {"tag": "auth"})
+    recorded = store_with((*auth[:3], {**auth[3], "redacted": True}))
+    said = lines(explain_entry(recorded[0], recorded), "What it is")
+    assert "redacted when the traffic was recorded" in said and "Secrets key" not in said
+    live = store_with((*auth[:3], {**auth[3], "redacted": True}))
+    live.keep_secret(0, f"<auth xmlns='{SASL_NS}' mechanism='PLAIN'>AGFsaWNlAHNlY3JldA==</auth>")
+    assert "the detail pane's Secrets key shows it" in lines(explain_entry(live[0], live), "What it is")

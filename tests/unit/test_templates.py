@@ -176,13 +176,15 @@ def test_standard_variables():
         standard_variables(ME, extra={"not a name": "x"})
 
 
-def test_a_template_is_sent_to_its_to_or_else_to_the_account():
+def test_a_template_is_answered_by_its_to_or_else_by_the_account_and_its_server():
     builtins, _errors = discover_templates(None)
     variables = standard_variables(ME, services={"pubsub": "pubsub.example.org"})
-    assert builtins["pubsub-publish"].target(variables) == "pubsub.example.org", "the service discovery found"
-    assert builtins["mam-query"].target(variables) == "alice@example.org", "no `to`: the server answers for the account"
-    assert builtins["muc-rooms"].target(variables) == "example.org", "no chat service found: the domain"
-    assert builtins["version"].target({"id": "x"}) == "", "variables missing: no target"
+    assert builtins["pubsub-publish"].answerers(variables) == ("pubsub.example.org",), "the service discovery found"
+    no_to = ("alice@example.org", "example.org")
+    assert builtins["mam-query"].answerers(variables) == no_to, "no `to`: the server answers for the account"
+    assert builtins["blocklist"].answerers(variables) == no_to
+    assert builtins["muc-rooms"].answerers(variables) == ("example.org",), "no chat service found: the domain"
+    assert builtins["version"].answerers({"id": "x"}) == (), "variables missing: no target"
 
 
 def test_user_variables_are_listed(tmp_path):

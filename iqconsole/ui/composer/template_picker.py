@@ -72,11 +72,22 @@ class TemplatePicker(ModalScreen[Template | None]):
             self.query_one("#picker-preview-text", Static).update(f"No template matches {query!r}.")
 
     def _announcer(self, template: Template) -> str:
-        """The entity the template is sent to, if it announced the template's feature; else ''."""
+        """The first entity answering the template (its `to`, or the account then its server) that
+        announced the template's feature; else ''."""
         if self.features is None or not template.feature:
             return ""
-        target = template.target(self.context.variables())
-        return target if self.features.announces(target, template.feature) else ""
+        answerers = template.answerers(self.context.variables())
+        return next((jid for jid in answerers if self.features.announces(jid, template.feature)), "")
+
+    def _announced(self, template: Template) -> str:
+        """' (announced by …)' for the preview; says so when the server announced it for the account."""
+        announcer = self._announcer(template)
+        if not announcer:
+            return ""
+        account, *server = template.answerers(self.context.variables())
+        if announcer != account and announcer in server:
+            return f" (announced by {announcer}, your server, which handles it for your account)"
+        return f" (announced by {announcer})"
 
     def _line(self, template: Template) -> Text:
         marked = self._announcer(template)
@@ -97,9 +108,7 @@ class TemplatePicker(ModalScreen[Template | None]):
         heading = Text(template.title, style="bold")
         details = [template.description, template.source and f"Source: {template.source}"]
         if template.feature:
-            announcer = self._announcer(template)
-            seen = f" (announced by {announcer})" if announcer else ""
-            details.append(f"Feature: {template.feature}{seen}")
+            details.append(f"Feature: {template.feature}{self._announced(template)}")
         if template.peer:
             details.append(f"${{peer}}: {template.peer}")
         try:

@@ -10,6 +10,7 @@ from textual.widgets import Label, Static
 
 from iqconsole.core.explain import Explanation, explain_entry
 from iqconsole.core.pretty import pretty_xml
+from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import TrafficEntry, TrafficStore
 from iqconsole.ui.themes import role_styles
@@ -55,8 +56,14 @@ after how long) and, for an error, what the condition means and what to do. The 
 
 
 def explain_in(app: App[object], entry: TrafficEntry | None, store: TrafficStore) -> None:
-    """Open the explanation of a log entry (the log and the detail pane's key), or say what to select."""
+    """Open the explanation of a log entry (the log and the detail pane's key); with nothing
+    selected, of what the detail pane shows (the reply to the last send); else say what to select."""
+    if entry is None:
+        shown = getattr(next(iter(app.query("#detail")), None), "entry", None)
+        entry = shown if isinstance(shown, TrafficEntry) else None
     if entry is None:
         app.notify("Select a stanza in the traffic log first (↑/↓).", severity="warning")
         return
-    app.push_screen(ExplainScreen(explain_entry(entry, store)))
+    features = getattr(app, "server_features", None)  # what discovery found; a recording has none
+    known = features if isinstance(features, ServerFeatures) else None
+    app.push_screen(ExplainScreen(explain_entry(entry, store, known)))
