@@ -20,7 +20,7 @@ from iqconsole.core.lessons import BUILTIN_LESSONS_DIR, load_lessons
 from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.lessons.learn_app import LearnApp
 from iqconsole.ui.lessons.lesson_list import LessonList
-from iqconsole.ui.lessons.lesson_steps import PARTS
+from iqconsole.ui.lessons.lesson_steps import PARTS, LessonSteps
 from tests.ui.waiting import focused
 from tests.xmpp_helpers import account_for, eventually
 
@@ -138,8 +138,11 @@ async def hinted(app: LearnApp, *words: str) -> str:
 
 
 async def pane_shows(app: LearnApp, *words: str) -> None:
-    """The lessons pane shows every one of `words` (it redraws at the next frame)."""
-    await eventually(lambda: all(word in lesson_text(app) for word in words), what=f"{words} in the lessons pane")
+    """The lessons pane shows every one of `words`: drawn, not only its Markdown source set."""
+    steps = app.query_one(LessonSteps)
+    await eventually(
+        lambda: all(word in "\n\n".join(steps.drawn) for word in words), what=f"{words} in the lessons pane"
+    )
 
 
 def lesson_text(app: LearnApp) -> str:

@@ -74,8 +74,11 @@ async def test_server_words_in_the_status_bar_and_features_are_neither_controls_
         table = features.query_one(DataTable)
         await eventually(lambda: table.row_count == 2, what="the features listed")
         cells = " ".join(str(cell) for row in range(table.row_count) for cell in table.get_row_at(row))
-        assert "[/bold]" in title and "[@click=app.quit]" in cells, "shown as written, not as markup"
+        assert "[/bold]" in title and "[/bold]" in cells, "shown as written, not as markup"
         assert visible(title) and visible(cells) and "\\x9b2J" in cells
+        about = features.query_one("#feature-about")  # the highlighted feature whole, not cut to the table's width
+        await eventually(lambda: "[@click=app.quit]" in str(about.render()), what="the whole feature under the table")
+        assert visible(str(about.render()))
         assert app.is_running
 
 

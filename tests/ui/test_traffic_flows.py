@@ -290,7 +290,7 @@ def test_view_of_a_missing_file_says_so(tmp_path):
         text=True,
         timeout=60,
     )
-    assert result.returncode == 2 and "No such file" in result.stderr and "nope.jsonl" in result.stderr
+    assert result.returncode == 2 and "no such file" in result.stderr and "nope.jsonl" in result.stderr
 
 
 async def test_secrets_show_only_in_the_detail_pane_on_request():

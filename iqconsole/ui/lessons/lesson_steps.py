@@ -34,6 +34,7 @@ class LessonSteps(VerticalScroll):
     def __init__(self, tutor: Tutor, **kwargs):
         super().__init__(**kwargs)
         self.tutor = tutor
+        self.drawn: tuple[str, str, str] = ("", "", "")  # the parts on screen, the current step in view
 
     def compose(self) -> ComposeResult:
         self._parts = [Markdown(id=part, open_links=False) for part in PARTS]
@@ -46,12 +47,17 @@ class LessonSteps(VerticalScroll):
         self.run_worker(self._redraw(), group="redraw", exclusive=True, exit_on_error=False)
 
     async def _redraw(self) -> None:
-        for markdown, text in zip(self._parts, self.lesson_parts(), strict=True):
+        texts = self.lesson_parts()
+        for markdown, text in zip(self._parts, texts, strict=True):
             if not markdown.is_attached:  # the app is closing
                 return
-            await markdown.update(text)
+            await markdown.update(text)  # parsed in a thread, then mounted: the source alone is not on screen yet
         if self.is_attached:  # not when the app closed meanwhile
-            self.call_after_refresh(self.scroll_to_widget, self._parts[1], animate=False)
+            self.call_after_refresh(self._scrolled_to_current, texts)
+
+    def _scrolled_to_current(self, texts: tuple[str, str, str]) -> None:
+        self.scroll_to_widget(self._parts[1], animate=False)
+        self.drawn = texts
 
     def _filled(self, text: str) -> str:
         """A text of the lesson, its variables filled in and its paragraphs joined up."""
