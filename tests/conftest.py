@@ -3,15 +3,22 @@ pytest-xdist), each started the first time a test needs it."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+from iqconsole.core.sandbox_owner import OWNER_LOCK, PREFIX
 from iqconsole.core.sandbox_servers import SERVERS, make_sandbox
 
 SANDBOX_USERS = ("alice", "bob", "carol")
 _KEPT_SANDBOXES = pytest.StashKey[list]()
+_SANDBOX_DIRS_BEFORE = pytest.StashKey[set]()
+_LEFT_SANDBOXES = pytest.StashKey[list]()
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +74,45 @@ def _running(name: str, request: pytest.FixtureRequest) -> Iterator[ProsodySandb
         sandbox.stop()
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_SANDBOX_DIRS_BEFORE] = set(_sandbox_dirs())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run fails when it leaves sandbox folders in the temporary directory (a test that forgot
+    stop(), or a killed console nobody swept). Not counted: folders that were there before, the ones
+    kept for a failed session, and live sandboxes of another process (another test run)."""
+    kept = "\n".join(session.config.stash.get(_KEPT_SANDBOXES, []))
+    before = session.config.stash.get(_SANDBOX_DIRS_BEFORE, set())
+    left = sorted(
+        str(path) for path in set(_sandbox_dirs()) - before if str(path) not in kept and not _owned_elsewhere(path)
+    )
+    if left:
+        session.config.stash[_LEFT_SANDBOXES] = left
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _sandbox_dirs() -> list[Path]:
+    return [path for path in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*") if path.is_dir()]
+
+
+def _owned_elsewhere(directory: Path) -> bool:
+    """A live sandbox of another process: its owner lock is held and names another pid."""
+    try:
+        descriptor = os.open(directory / OWNER_LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        if os.read(descriptor, 32).strip() == str(os.getpid()).encode():
+            return False
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(descriptor)
+
+
 def _report_kept(config: pytest.Config, text: str) -> None:
     config.stash.setdefault(_KEPT_SANDBOXES, []).append(text)
     if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints it
@@ -81,6 +127,11 @@ def pytest_testnodedown(node, error):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    left = config.stash.get(_LEFT_SANDBOXES, [])
+    if left:
+        terminalreporter.section("sandbox folders left behind by this run", red=True)
+        for path in left:
+            terminalreporter.write_line(path)
     kept = config.stash.get(_KEPT_SANDBOXES, [])
     if kept and not hasattr(config, "workeroutput"):
         terminalreporter.section("kept sandbox servers")
