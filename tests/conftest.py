@@ -16,9 +16,9 @@ from iqconsole.core.sandbox_owner import OWNER_LOCK, PREFIX
 from iqconsole.core.sandbox_servers import SERVERS, make_sandbox
 
 SANDBOX_USERS = ("alice", "bob", "carol")
-_KEPT_SANDBOXES = pytest.StashKey[list]()
-_SANDBOX_DIRS_BEFORE = pytest.StashKey[set]()
-_LEFT_SANDBOXES = pytest.StashKey[list]()
+_KEPT_SANDBOXES = pytest.StashKey[list[str]]()
+_SANDBOX_DIRS_BEFORE = pytest.StashKey[set[Path]]()
+_LEFT_SANDBOXES = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +82,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The run fails when it leaves sandbox folders in the temporary directory (a test that forgot
     stop(), or a killed console nobody swept). Not counted: folders that were there before, the ones
     kept for a failed session, and live sandboxes of another process (another test run)."""
-    kept = "\n".join(session.config.stash.get(_KEPT_SANDBOXES, []))
+    kept_reports: list[str] = session.config.stash.get(_KEPT_SANDBOXES, [])
+    kept = "\n".join(kept_reports)
     before = session.config.stash.get(_SANDBOX_DIRS_BEFORE, set())
     left = sorted(
         str(path) for path in set(_sandbox_dirs()) - before if str(path) not in kept and not _owned_elsewhere(path)
