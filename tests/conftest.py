@@ -79,15 +79,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The run fails when it leaves sandbox folders in the temporary directory (a test that forgot
-    stop(), or a killed console nobody swept). Not counted: folders that were there before, the ones
-    kept for a failed session, and live sandboxes of another process (another test run)."""
-    kept_reports: list[str] = session.config.stash.get(_KEPT_SANDBOXES, [])
-    kept = "\n".join(kept_reports)
+    """The run fails when it leaves sandbox folders behind: one this process still owns (a test
+    that forgot stop()) or one whose owner is gone (a killed console nobody swept). Folders that were
+    there before, or that have no owner lock (kept for a post-mortem), and live sandboxes of another
+    process (another test run) are not counted."""
     before = session.config.stash.get(_SANDBOX_DIRS_BEFORE, set())
-    left = sorted(
-        str(path) for path in set(_sandbox_dirs()) - before if str(path) not in kept and not _owned_elsewhere(path)
-    )
+    left = sorted(str(path) for path in set(_sandbox_dirs()) - before if _left_by_this_run(path))
     if left:
         session.config.stash[_LEFT_SANDBOXES] = left
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -97,19 +94,19 @@ def _sandbox_dirs() -> list[Path]:
     return [path for path in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*") if path.is_dir()]
 
 
-def _owned_elsewhere(directory: Path) -> bool:
-    """A live sandbox of another process: its owner lock is held and names another pid."""
+def _left_by_this_run(directory: Path) -> bool:
+    """Its owner lock names this process, or nobody holds it any more."""
     try:
         descriptor = os.open(directory / OWNER_LOCK, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
         return False
     try:
         if os.read(descriptor, 32).strip() == str(os.getpid()).encode():
-            return False
+            return True
         fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except OSError:
         return True
+    except OSError:
+        return False
     finally:
         os.close(descriptor)
 
