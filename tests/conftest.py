@@ -3,15 +3,22 @@ pytest-xdist), each started the first time a test needs it."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+from iqconsole.core.sandbox_owner import OWNER_LOCK, PREFIX
 from iqconsole.core.sandbox_servers import SERVERS, make_sandbox
 
 SANDBOX_USERS = ("alice", "bob", "carol")
-_KEPT_SANDBOXES = pytest.StashKey[list]()
+_KEPT_SANDBOXES = pytest.StashKey[list[str]]()
+_SANDBOX_DIRS_BEFORE = pytest.StashKey[set[Path]]()
+_LEFT_SANDBOXES = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +74,43 @@ def _running(name: str, request: pytest.FixtureRequest) -> Iterator[ProsodySandb
         sandbox.stop()
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_SANDBOX_DIRS_BEFORE] = set(_sandbox_dirs())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run fails when it leaves sandbox folders behind: one this process still owns (a test
+    that forgot stop()) or one whose owner is gone (a killed console nobody swept). Folders that were
+    there before, or that have no owner lock (kept for a post-mortem), and live sandboxes of another
+    process (another test run) are not counted."""
+    before = session.config.stash.get(_SANDBOX_DIRS_BEFORE, set())
+    left = sorted(str(path) for path in set(_sandbox_dirs()) - before if _left_by_this_run(path))
+    if left:
+        session.config.stash[_LEFT_SANDBOXES] = left
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _sandbox_dirs() -> list[Path]:
+    return [path for path in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*") if path.is_dir()]
+
+
+def _left_by_this_run(directory: Path) -> bool:
+    """Its owner lock names this process, or nobody holds it any more."""
+    try:
+        descriptor = os.open(directory / OWNER_LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        if os.read(descriptor, 32).strip() == str(os.getpid()).encode():
+            return True
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+
+
 def _report_kept(config: pytest.Config, text: str) -> None:
     config.stash.setdefault(_KEPT_SANDBOXES, []).append(text)
     if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints it
@@ -81,6 +125,11 @@ def pytest_testnodedown(node, error):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    left = config.stash.get(_LEFT_SANDBOXES, [])
+    if left:
+        terminalreporter.section("sandbox folders left behind by this run", red=True)
+        for path in left:
+            terminalreporter.write_line(path)
     kept = config.stash.get(_KEPT_SANDBOXES, [])
     if kept and not hasattr(config, "workeroutput"):
         terminalreporter.section("kept sandbox servers")

@@ -12,11 +12,13 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import slixmpp
 
 from iqconsole.core import sandbox as sandbox_module
+from iqconsole.core import sandbox_owner
 from iqconsole.core.sandbox import ProsodySandbox, SandboxAccount, SandboxError
 
 
@@ -270,3 +272,51 @@ async def test_a_killed_server_is_noticed_and_starts_again_on_its_port_with_its_
         server.stop()
     with pytest.raises(SandboxError, match="create a new one"):
         server.start_again()
+
+
+def _owner_process(kind: str = "prosody") -> tuple[subprocess.Popen[str], int, Path]:
+    """A Python process owning a started sandbox (as the console does): it, its server's pid, its directory."""
+    script = (
+        "from iqconsole.core.sandbox_servers import make_sandbox; import time\n"
+        f"s = make_sandbox({kind!r}, ('alice',)).start()\n"
+        "print(s.pid, s.directory, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    process_id, directory = owner.stdout.readline().split()
+    owner.stdout.close()
+    return owner, int(process_id), Path(directory)
+
+
+def test_the_folder_of_a_killed_owner_is_removed_by_the_next_start_and_a_live_one_is_kept(prosody, tmp_path):
+    killed, killed_server, killed_folder = _owner_process()
+    alive, _alive_server, alive_folder = _owner_process()
+    try:
+        killed.kill()
+        killed.wait()
+        assert _ended_within(killed_server, 10)
+        assert killed_folder.is_dir(), "nothing ran at the owner's death"
+        with ProsodySandbox(("alice",)):
+            assert not killed_folder.exists(), "the next start removed the orphan"
+            assert alive_folder.is_dir() and (alive_folder / "prosody.cfg.lua").is_file(), "a live one is kept"
+            assert prosody.directory.is_dir(), "so is this process's own"
+    finally:
+        alive.kill()
+        alive.wait()
+        shutil.rmtree(killed_folder, ignore_errors=True)
+    assert _ended_within(_alive_server, 10)
+    sandbox_owner.remove_orphans()
+    assert not alive_folder.exists()
+
+
+def test_a_sweep_leaves_folders_that_are_not_provably_orphaned_sandboxes(tmp_path):
+    lookalike = tmp_path / "iqconsole-prosody-lookalike"  # no owner lock: not provably ours
+    lookalike.mkdir()
+    (lookalike / "precious.txt").write_text("keep me")
+    kept = ProsodySandbox(("alice",), directory=tmp_path / "iqconsole-prosody-kept")
+    kept.stop(keep=True)  # kept for a post-mortem: its lock file goes, so no sweep takes it
+    orphan = tmp_path / "iqconsole-ejabberd-orphan"
+    orphan.mkdir()
+    sandbox_owner.release(sandbox_owner.claim(orphan), orphan, kept=False)
+    assert sandbox_owner.remove_orphans(tmp_path) == [orphan]
+    assert (lookalike / "precious.txt").read_text() == "keep me" and kept.directory.is_dir()

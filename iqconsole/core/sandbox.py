@@ -2,7 +2,8 @@
 
 Everything lives in one temporary directory (config, certificate, accounts, log); the system's
 Prosody (/etc/prosody, /var/lib/prosody, its service) is never touched, and only the process we
-started is ever stopped. Standard library only: this is the core layer and must not import Textual.
+started is ever stopped. The directory of a killed owner is removed by the next sandbox start
+(core/sandbox_owner.py). Standard library only: this is the core layer and must not import Textual.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from iqconsole.core import sandbox_owner
 
 __all__ = ["ProsodySandbox", "SandboxAccount", "SandboxError", "describe_exit", "make_certificate"]
 
@@ -108,6 +111,8 @@ class ProsodySandbox:
             self._owns_directory = not self.directory.exists()
             self.directory.mkdir(parents=True, exist_ok=True)
         self.directory = self.directory.resolve()
+        self._owner_lock = sandbox_owner.claim(self.directory)
+        atexit.register(self.stop)  # a forgotten stop() still cleans up on a normal exit
         self.config_file = self.directory / "prosody.cfg.lua"
         self.data_dir = self.directory / "data"
         self.cert_dir = self.directory / "certs"
@@ -158,7 +163,7 @@ class ProsodySandbox:
             raise SandboxError("this sandbox is already running")
         if self._stopped:
             raise SandboxError("this sandbox was stopped; create a new one")
-        atexit.register(self.stop)  # a forgotten stop() still cleans up on a normal exit
+        sandbox_owner.remove_orphans()  # the directories of consoles killed before us
         try:
             self._start()
         except BaseException:
@@ -248,8 +253,10 @@ class ProsodySandbox:
         self._stopped = True
         atexit.unregister(self.stop)
         self._terminate()
-        if not keep and self._owns_directory:
+        removed = not keep and self._owns_directory
+        if removed:
             shutil.rmtree(self.directory, ignore_errors=True)
+        sandbox_owner.release(self._owner_lock, self.directory, kept=not removed)
 
     @property
     def running(self) -> bool:
@@ -356,6 +363,7 @@ Component {q("upload." + self.domain)} "http_file_share"
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                pass_fds=(self._owner_lock,),  # the directory stays owned while the server lives
                 preexec_fn=_die_with_parent_hook(),
             )
         finally:

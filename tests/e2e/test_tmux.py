@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from iqconsole.core.sandbox import ProsodySandbox
+
 IQCONSOLE = Path(sys.executable).with_name("iqconsole")
 
 
@@ -205,3 +207,22 @@ def test_the_sandbox_server_killed_under_the_console_is_started_again_and_the_co
     term.wait_until(lambda screen: "online again" in screen and "· online" in screen, "the marker row, and online")
     term.keys("C-q")
     term.wait_for("IQCONSOLE-EXITED-0")
+
+
+def test_a_sandbox_console_killed_with_sigkill_leaves_its_folder_only_until_the_next_sandbox_start(terminal):
+    term = terminal([str(IQCONSOLE), "sandbox"], {})
+    term.wait_for("online")
+    pane = int(term.tmux("display-message", "-p", "-t", term.name, "#{pane_pid}").strip())
+    console = int(Path(f"/proc/{pane}/task/{pane}/children").read_text().split()[0])
+    (server,) = [pid for pid in descendants(pane) if b"prosody.cfg.lua" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    (config,) = [arg for arg in Path(f"/proc/{server}/cmdline").read_bytes().split(b"\0") if arg.endswith(b".lua")]
+    folder = Path(config.decode()).parent
+    assert folder.name.startswith("iqconsole-prosody-") and (folder / "certs").is_dir()
+    os.kill(console, signal.SIGKILL)
+    term.wait_for("IQCONSOLE-EXITED-137")
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:  # dying with its console
+        time.sleep(0.05)
+    assert folder.is_dir(), "a SIGKILL runs no clean-up"
+    with ProsodySandbox(("alice",)):
+        assert not folder.exists(), "the next sandbox start removed the killed console's folder"
