@@ -43,7 +43,7 @@ from iqconsole.core.traffic import Direction, Kind, TrafficEntry  # noqa: E402
 from iqconsole.core.traffic_filter import compile_filter  # noqa: E402
 from iqconsole.core.traffic_summary import entry_summary  # noqa: E402
 from iqconsole.ui.traffic.traffic_view import one_line  # noqa: E402
-from iqconsole.ui.xml_text import highlight_xml  # noqa: E402
+from iqconsole.ui.xml_text import highlight_xml, xml_runs  # noqa: E402
 
 MB = 1024 * 1024
 SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
@@ -94,8 +94,8 @@ def plain_slixmpp(xml: str) -> None:
 
 
 def log_row(xml: str) -> None:
-    """What TrafficView.line_text does with the stanza for its one row."""
-    highlight_xml(terminal_safe(one_line(xml)), STYLES)
+    """What TrafficView does with the stanza to draw its one row: highlights what a row shows."""
+    list(xml_runs(terminal_safe(one_line(xml)), STYLES, SCREEN_WIDTH))
 
 
 def first_screen(text: str) -> None:

@@ -42,6 +42,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere, with or without 
     sys.path.insert(0, str(ROOT))
 
 PROTOCOL = "@@flood "  # prefix of the lines a child writes for the parent on its stdout
+CHILD_LINE_LIMIT = 64 << 20  # a child's result line lists every key delay and loop block: MBs on a busy machine
 SCREEN_SIZE = (160, 50)
 BATCH = 100  # stanzas per send_raw() call of the flooder
 HIGH_WATER = 1 << 20  # the flooder pauses while more than this many bytes wait in its transport
@@ -527,6 +528,7 @@ class Child:
             self.role,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            limit=CHILD_LINE_LIMIT,
             stderr=asyncio.subprocess.PIPE,
             cwd=str(ROOT),
         )

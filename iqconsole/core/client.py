@@ -36,6 +36,7 @@ from slixmpp.plugins.xep_0198 import stanza as sm_stanza
 from slixmpp.plugins.xep_0198.stream_management import MAX_SEQ, XEP_0198
 from slixmpp.stanza import StreamError
 from slixmpp.xmlstream import StanzaBase
+from slixmpp.xmlstream.handler.base import BaseHandler
 from slixmpp.xmlstream.tostring import tostring
 from slixmpp.xmlstream.xmlstream import NotConnectedError
 
@@ -49,6 +50,7 @@ from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
 from iqconsole.core.stanza_plugins import register_iq_payloads
 from iqconsole.core.stream_errors import RECONNECT_AFTER, STREAMS_NS, Redirect, read_stream_error, shorten
 from iqconsole.core.stream_reader import SkippedStanza, StreamReader, StreamRefused
+from iqconsole.core.tag_matcher import with_tag_matcher
 from iqconsole.core.traffic import Direction, PairState, TrafficEntry, TrafficStore
 
 READ_SLICE = 8192
@@ -504,6 +506,12 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self._ack_asked = False
         if self.sm.enabled_out and self.transport is not None:
             self.sm.request_ack()
+
+    def register_handler(
+        self, handler: BaseHandler, before: BaseHandler | None = None, after: BaseHandler | None = None
+    ) -> None:
+        """Every handler is offered every stanza: those that ask for one tag compare it."""
+        super().register_handler(with_tag_matcher(handler), before, after)
 
     def start_stream_handler(self, xml: ET.Element) -> None:
         super().start_stream_handler(xml)

@@ -33,10 +33,13 @@ def _role(token: _TokenType) -> str | None:
     return None
 
 
-def xml_spans(xml: str) -> list[tuple[int, int, str]]:
-    """(start, end, role) for every highlighted run of `xml`."""
+def xml_spans(xml: str, until: int | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, role) for every highlighted run of `xml`; with `until`, only those that start
+    before that character (a log row shows a screen's width: the rest is never lexed)."""
     spans = []
     for start, token, value in _LEXER.get_tokens_unprocessed(xml):
+        if until is not None and start >= until:
+            break
         role = _role(token)
         if role is not None and value:
             spans.append((start, start + len(value), role))

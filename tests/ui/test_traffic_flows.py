@@ -475,3 +475,61 @@ async def test_f1_on_the_log_lists_every_key_of_it_and_the_viewer_only_reading_k
             assert isinstance(help_screen, HelpScreen)
             listed = {binding.id for binding in help_screen._listed_bindings}
             assert expected <= listed and not absent & listed, listed
+
+
+def row_backgrounds(view: TrafficView, row: int) -> set[str | None]:
+    """The background colours of one log row as the view draws it (from its row cache)."""
+    return {
+        segment.style.bgcolor.triplet.hex
+        if segment.style and segment.style.bgcolor and segment.style.bgcolor.triplet
+        else None
+        for segment in view.render_line(row)
+    }
+
+
+async def test_log_rows_take_the_new_theme_at_once_not_the_cached_colours():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, theme_name="iqconsole-light")
+    add_request_and_reply(app, "theme")
+    async with app.run_test(size=SIZE):
+        view = app.query_one(TrafficView)
+        await drawn(view, 3)
+        await eventually(lambda: row_backgrounds(view, 0) == {app.current_theme.background}, what="the light rows")
+        app.theme = "iqconsole-dark"
+        dark = app.current_theme.background
+        await eventually(
+            lambda: all(row_backgrounds(view, row) == {dark} for row in range(3)), what="every row in the dark theme"
+        )
+
+
+async def test_a_long_stanza_row_fills_a_wider_terminal_after_a_resize():
+    app = offline_app()
+    app.store.append(Direction.IN, Kind.MESSAGE, "<message><body>" + "word " * 400 + "</body></message>")
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = app.query_one(TrafficView)
+        await drawn(view, 1)
+        full_row = view.line_text(app.store.entries[0]).plain
+
+        def row_shows_its_width() -> bool:
+            width = view.scrollable_content_region.width
+            return view.render_line(0).text == full_row[:width]
+
+        await eventually(row_shows_its_width, what="the row as wide as the log")
+        narrow = len(view.render_line(0).text)
+        await pilot.resize_terminal(220, 40)
+        await eventually(lambda: len(view.render_line(0).text) > narrow + 50, what="a wider row")
+        await eventually(row_shows_its_width, what="the wider row, text to the edge")
+        highlighted = {segment.style for segment in view.render_line(0) if segment.text.strip() == "word"}
+        assert len(highlighted) == 1, "the stanza's text has one colour to the right edge"
+
+
+async def test_the_selected_row_is_highlighted_and_loses_it_when_the_selection_moves():
+    async with focused_log(app_with_pairs("sel", 2)) as (pilot, view):
+        plain = row_backgrounds(view, 0)
+        await pilot.press("home")
+        await eventually(lambda: selected(view, "sel0", "get"), what="the oldest request selected")
+        await eventually(lambda: row_backgrounds(view, 0) != plain, what="the selected row highlighted")
+        marked = row_backgrounds(view, 0)
+        assert row_backgrounds(view, 1) == plain
+        await pilot.press("down")
+        await eventually(lambda: row_backgrounds(view, 0) == plain, what="the first row no longer highlighted")
+        assert marked <= row_backgrounds(view, 1)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -37,7 +40,7 @@ from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.explain_screen import explain_in
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.themes import role_styles
-from iqconsole.ui.xml_text import highlight_xml
+from iqconsole.ui.xml_text import xml_runs
 
 FLOOD_BATCH = 200  # new stanzas in one frame that count as a flood
 FLOOD_INTERVAL = 0.2
@@ -157,6 +160,7 @@ the reply it expects or answers, and what an error means. **c** copies the selec
         self._seen_total = -1
         self._last_take = 0.0
         self._row_style = Style()
+        self._row_width = 0
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self._updates = FrameUpdates(self, self.take_new_entries)
@@ -389,12 +393,14 @@ the reply it expects or answers, and what an error means. **c** copies the selec
             self._select_row(0)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._row_style = self.rich_style  # costly to compute: once per frame, not per row
+        # Costly to compute: once per frame, not per row.
+        self._row_style = self.rich_style
+        self._row_width = self.scrollable_content_region.width
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         _scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        width = self._row_width
         entry = self.rows.entry(scroll_y + y)
         if entry is None:
             return Strip.blank(width, self._row_style)
@@ -404,45 +410,71 @@ the reply it expects or answers, and what an error means. **c** copies the selec
         key = (entry.seq, width, state, selected, self._row_style)
         strip = self._strips.get(key)
         if strip is None:
-            text = self.line_text(entry)
-            if selected:
-                text.stylize(self._styles["selected"])
-            # The widget's style under every character: the theme's background, not the terminal's.
-            text.stylize_before(self._row_style)
-            strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, self._row_style)
+            strip = self._row_strip(entry, width, selected)
             self._strips[key] = strip
         return strip
 
+    def _row_strip(self, entry: TrafficEntry, width: int, selected: bool) -> Strip:
+        """The row's segments straight from its runs, as `Text.render` would give them, for only
+        as many characters as `width` shows: in follow mode every row of a frame is new."""
+        row = self._row_style  # the theme's background under every character, not the terminal's
+        marked = self._styles["selected"] if selected else None
+        segments: list[Segment] = []
+        plain = ""  # unstyled runs in a row make one segment, as in Text.render
+        for run, style in self._runs(entry, width):
+            if not style:
+                plain += run
+                continue
+            if plain:
+                segments.append(Segment(plain, row + marked))
+                plain = ""
+            segments.append(Segment(run, row + style + marked))
+        if plain:
+            segments.append(Segment(plain, row + marked))
+        return Strip(segments).crop_extend(0, width, row)
+
     def line_text(self, entry: TrafficEntry) -> Text:
-        clock = time.strftime("%H:%M:%S", time.localtime(entry.wall)) + f".{int(entry.wall * 1000) % 1000:03d}"
-        arrow = "←" if entry.direction is Direction.IN else "→"
         text = Text(no_wrap=True, end="")
-        text.append(f"{clock} ", self._styles["time"])
-        text.append(f"{arrow} ", self._styles[entry.direction.value])
-        text.append_text(self._pairing_badge(entry))
-        if entry.responder:
-            text.append(f"[⚑ {entry.responder}] ", self._styles["out"])
-        text.append(f"{terminal_safe(entry_summary(entry))}  ", self._styles["summary"])
-        if entry.kind is Kind.KEEPALIVE:
-            text.append("(whitespace keepalive)", self._styles["comment"])
-        else:
-            text.append_text(highlight_xml(terminal_safe(one_line(entry.xml)), self._styles))
+        for run, style in self._runs(entry):
+            text.append(run, style)
         return text
 
-    def _pairing_badge(self, entry: TrafficEntry) -> Text:
+    def _runs(self, entry: TrafficEntry, width: int | None = None) -> Iterator[tuple[str, Style]]:
+        """The row as (text, style) runs; with `width`, the stanza only as far as a row that
+        wide shows (when it is ASCII, one cell per character)."""
+        clock = time.strftime("%H:%M:%S", time.localtime(entry.wall)) + f".{int(entry.wall * 1000) % 1000:03d}"
+        arrow = "←" if entry.direction is Direction.IN else "→"
+        head = [(f"{clock} ", self._styles["time"]), (f"{arrow} ", self._styles[entry.direction.value])]
+        badge = self._pairing_badge(entry)
+        if badge is not None:
+            head.append(badge)
+        if entry.responder:
+            head.append((f"[⚑ {entry.responder}] ", self._styles["out"]))
+        head.append((f"{terminal_safe(entry_summary(entry))}  ", self._styles["summary"]))
+        yield from head
+        if entry.kind is Kind.KEEPALIVE:
+            yield "(whitespace keepalive)", self._styles["comment"]
+            return
+        xml = terminal_safe(one_line(entry.xml))
+        until = None
+        if width is not None and xml.isascii():
+            until = max(0, width - sum(cell_len(run) for run, _style in head))
+        yield from xml_runs(xml, self._styles, until)
+
+    def _pairing_badge(self, entry: TrafficEntry) -> tuple[str, Style] | None:
         pairing = self.store.pairing_of(entry) if entry.kind is Kind.IQ else None
         if pairing is None:
-            return Text()
+            return None
         if pairing.reply is entry and pairing.round_trip is not None:
             late = "late, " if pairing.late else ""
-            return Text(f"[{late}{pairing.round_trip * 1000:.1f} ms] ", self._styles["comment"])
+            return f"[{late}{pairing.round_trip * 1000:.1f} ms] ", self._styles["comment"]
         if pairing.request is not entry:
-            return Text()
+            return None
         if pairing.state is PairState.ERROR and pairing.reply is not None:
             condition = error_condition(pairing.reply.xml).split(" ", 1)[0]
-            return Text(f"[error {terminal_safe(short(condition))}] ", self._styles["error"])
+            return f"[error {terminal_safe(short(condition))}] ", self._styles["error"]
         late = " late" if pairing.late else ""
-        return Text(f"[{pairing.state.value}{late}] ", self._styles["comment"])
+        return f"[{pairing.state.value}{late}] ", self._styles["comment"]
 
     def plain_lines(self) -> list[str]:
         """Every row as the view shows it, without colour."""

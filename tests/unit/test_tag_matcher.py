@@ -1,0 +1,56 @@
+"""Handlers of one tag match by comparing it: the same stanzas reach them as with MatchXPath."""
+
+from __future__ import annotations
+
+import pytest
+from slixmpp.xmlstream import ET, StanzaBase
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+from iqconsole.core.account import Account
+from iqconsole.core.client import ConsoleClient
+from iqconsole.core.tag_matcher import MatchTag, with_tag_matcher
+from iqconsole.core.traffic import TrafficStore
+
+STANZAS = [
+    '<a xmlns="urn:xmpp:sm:3" h="1"/>',
+    '<r xmlns="urn:xmpp:sm:3"/>',
+    '<a xmlns="urn:other"/>',
+    '<error xmlns="http://etherx.jabber.org/streams"><conflict/></error>',
+    '<presence xmlns="jabber:client" from="bob@example.org"/>',
+    '<message xmlns="jabber:client"><body>hi</body></message>',
+    '<message xmlns="jabber:client"><a xmlns="urn:xmpp:sm:3"/></message>',
+]
+CRITERIA = [
+    "{urn:xmpp:sm:3}a",
+    "{http://etherx.jabber.org/streams}error",
+    "{jabber:client}presence",
+    "{jabber:client}message/{jabber:client}body",
+    "{urn:xmpp:sm:3}*",
+]
+
+
+@pytest.mark.parametrize("criteria", CRITERIA)
+def test_a_handler_is_offered_the_same_stanzas_as_with_slixmpps_xpath(criteria):
+    xpath = MatchXPath(criteria)
+    handler = with_tag_matcher(Callback("probe", MatchXPath(criteria), lambda _stanza: None))
+    for xml in STANZAS:
+        stanza = StanzaBase(xml=ET.fromstring(xml))
+        assert handler.match(stanza) == xpath.match(stanza), f"{criteria} on {xml}"
+
+
+def test_only_handlers_of_one_tag_compare_it():
+    """A path or a wildcard keeps slixmpp's own matcher."""
+    kinds = {
+        criteria: type(with_tag_matcher(Callback("probe", MatchXPath(criteria), lambda _stanza: None))._matcher)
+        for criteria in CRITERIA
+    }
+    assert kinds["{urn:xmpp:sm:3}a"] is MatchTag
+    assert kinds["{jabber:client}message/{jabber:client}body"] is MatchXPath
+    assert kinds["{urn:xmpp:sm:3}*"] is MatchXPath
+
+
+async def test_the_consoles_stream_and_sm_handlers_compare_tags():
+    client = ConsoleClient(Account("alice@localhost/console"), TrafficStore())
+    names = {handler.name for handler in vars(client)["_XMLStream__handlers"] if type(handler._matcher) is MatchTag}
+    assert {"Stream Features", "SASL Success", "Stream Management Ack", "Stream Management Request Ack"} <= names
