@@ -175,7 +175,6 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self._redirect: Redirect | None = None
         self._sasl_refusal: SaslRefusal | None = None  # the server's last SASL <failure/> of this login
         self._was_online = False  # a later ONLINE is "online again"
-        self._lost_waiting = False  # requests carried over a loss, in case it is resumed
         self.may_reconnect = True  # False when the stream ended in a way trying again would repeat
         self._ack_asked = False
         self.add_filter("in", self._capture_incoming)  # first: it records before anything is swallowed
@@ -319,7 +318,6 @@ class ConsoleClient(slixmpp.ClientXMPP):
 
     def _on_session_resumed(self, _event: object) -> None:
         """The same SM session: requests carried over the loss still wait for their replies."""
-        self._lost_waiting = False
         self._start_keepalive(None)  # slixmpp starts it on session_start only
         self.store.notice(f"online again {_clock()}: resumed", "online-again")
         self._set_state(ConnectionState.ONLINE, f"online as {self.boundjid} (resumed)", resumed=True)
@@ -331,17 +329,14 @@ class ConsoleClient(slixmpp.ClientXMPP):
             return
         why = self._end_reason or _loss_reason(reason)
         self.store.notice(f"connection lost {_clock()}: {why}", "connection-lost")
-        if self.stream_management.resumable:
-            self._lost_waiting = bool(self._waiting)
-        else:
+        if not self.stream_management.resumable:
             self._fail_waiting("connection lost", PairState.LOST)
         self._set_state(ConnectionState.DISCONNECTED, f"disconnected: {why}")
 
     def end_carried_requests(self) -> None:
-        """The requests that waited over a loss end as "connection lost" (it was not resumed)."""
-        if self._lost_waiting:
-            self._lost_waiting = False
-            self._fail_waiting("connection lost", PairState.LOST)
+        """The requests that waited over a loss end as "connection lost" (it was not resumed).
+        Called only while offline, when nothing new can have been sent: all that waits was carried."""
+        self._fail_waiting("connection lost", PairState.LOST)
 
     def _set_state(self, state: ConnectionState, message: str, *, resumed: bool = False) -> None:
         """Report the new state; a failed login is also written in the log, with its reason."""
@@ -354,8 +349,6 @@ class ConsoleClient(slixmpp.ClientXMPP):
     @property
     def online(self) -> bool:
         return self.state is ConnectionState.ONLINE
-
-    # -- traffic tap -----------------------------------------------------------------------
 
     # -- reading the server's stream --------------------------------------------------------
 
