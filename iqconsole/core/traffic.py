@@ -219,12 +219,13 @@ class TrafficStore:
 
     def _pair(self, entry: TrafficEntry) -> None:
         if entry.is_request:
-            waiting = self._pending.get(self._pending_key(entry.direction, entry.stanza_id))
+            key = self._pending_key(entry.direction, entry.stanza_id)
+            waiting = self._pending.get(key)
             if entry.direction is Direction.OUT and waiting is not None and waiting.state is PairState.PENDING:
                 return  # sent again (stream management resends after a resumption): the first still waits
             request_pairing = Pairing(entry)
             self.pairings[entry.seq] = request_pairing
-            self._pending[self._pending_key(entry.direction, entry.stanza_id)] = request_pairing
+            self._pending[key] = request_pairing
             if entry.direction is Direction.OUT:
                 self._waiting_out.add(entry.seq)
             return
