@@ -452,7 +452,7 @@ def run_journal(args: argparse.Namespace, settings: UiSettings) -> int:
 
 
 def _print_listing(listing: JournalListing, folder: Path) -> None:
-    from iqconsole.core.journal import human_size
+    from iqconsole.core.traffic_summary import size_label
 
     if not listing.sessions:
         print(f"No past sessions in {folder}.")
@@ -461,7 +461,7 @@ def _print_listing(listing: JournalListing, folder: Path) -> None:
     for index, session in enumerate(listing.sessions, start=1):
         print(
             f"{index:>3}  {session.when:19}  {terminal_safe(session.account):30}  "
-            f"{terminal_safe(session.server):24}  {session.stanzas:>8,}  {human_size(session.size):>8}  "
+            f"{terminal_safe(session.server):24}  {session.stanzas:>8,}  {size_label(session.size):>8}  "
             f"{session.files[0]}"
         )
     others = listing.not_journals

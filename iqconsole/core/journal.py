@@ -44,7 +44,6 @@ __all__ = [
     "JournalFolderError",
     "JournalListing",
     "PastSession",
-    "human_size",
     "load_session",
     "past_sessions",
 ]
@@ -277,14 +276,6 @@ class PastSession:
     @property
     def when(self) -> str:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started))
-
-
-def human_size(count: int) -> str:
-    """1.2 MB, 340 KB, 512 B: a size to read at a glance (a KB is 1,024 bytes)."""
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if count >= factor:
-            return f"{count / factor:.1f} {unit}"
-    return f"{count} B"
 
 
 class JournalFolderError(Exception):

@@ -13,11 +13,11 @@ MAX_FIELD_CHARS = 80  # a server chooses ids and addresses: a huge one would pus
 
 
 def size_label(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
+    """1.2 MB, 340 KB, 512 B: a size to read at a glance (a KB is 1,024 bytes)."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f} {unit}"
+    return f"{size} B"
 
 
 def namespace_label(namespace: str) -> str:

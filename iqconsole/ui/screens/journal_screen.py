@@ -11,8 +11,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
-from iqconsole.core.journal import PastSession, human_size
+from iqconsole.core.journal import PastSession
 from iqconsole.core.terminal_safe import terminal_safe
+from iqconsole.core.traffic_summary import size_label
 
 
 class JournalScreen(ModalScreen[PastSession | None]):
@@ -42,7 +43,7 @@ class JournalScreen(ModalScreen[PastSession | None]):
         table = self.query_one(DataTable)
         table.add_columns("started", "account", "server", "stanzas", "size")
         for session in self._sessions:
-            cells = (session.when, session.account, session.server, f"{session.stanzas:,}", human_size(session.size))
+            cells = (session.when, session.account, session.server, f"{session.stanzas:,}", size_label(session.size))
             table.add_row(*(Text(terminal_safe(cell)) for cell in cells))
         table.focus()
 
