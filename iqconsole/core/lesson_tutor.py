@@ -149,12 +149,12 @@ class Tutor:
 
     def _judge_open(self) -> None:
         step = self.current_step
-        if step is None:
+        if step is None or not self._open:
+            return
+        checks = self._checks(step)  # the same for every open attempt of this step
+        if checks is None:
             return
         for waiting in list(self._open):
-            checks = self._checks(step)
-            if checks is None:
-                return
             attempt = self._attempt(waiting)
             verdict, miss = judge(step, checks, attempt)
             if verdict is Verdict.WAITING:

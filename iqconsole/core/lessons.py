@@ -174,17 +174,16 @@ def load_lesson(path: Path) -> Lesson:
         data = read_toml(path, LessonError)
     except LessonError as error:
         raise _with_toml_line(error) from None
-    source = path.read_text(encoding="utf-8")
     try:
         values = read_table(data, _LESSON_KEYS, required=("title", "steps"))
     except SettingError as error:
-        raise error.at(f"{path}:{_line_of(source, None, error.key)}", kind=LessonError) from None
+        raise error.at(f"{path}:{_line_of(path, None, error.key)}", kind=LessonError) from None
     steps = []
     for number, entry in enumerate(values["steps"], start=1):
         try:
             steps.append(_step(entry))
         except SettingError as error:
-            line = _line_of(source, number, error.key)
+            line = _line_of(path, number, error.key)
             raise error.at(f"{path}:{line}", key=f"steps[{number}]", kind=LessonError) from None
     return Lesson(path.stem, values["title"], tuple(steps), values.get("about", ""), path)
 
@@ -198,10 +197,11 @@ def _step(entry: dict[str, Any]) -> Step:
     return Step(**values)
 
 
-def _line_of(source: str, step: int | None, key: str) -> int:
+def _line_of(path: Path, step: int | None, key: str) -> int:
     """The line of `key` in step `step` (None: the top level); the step's header, else line 1,
-    when the key is not written there (a missing key)."""
-    lines = source.splitlines()
+    when the key is not written there (a missing key). The text is read again only here, for a
+    lesson that is refused."""
+    lines = path.read_text(encoding="utf-8").splitlines()
     start, end = 0, len(lines)
     headers = [index for index, line in enumerate(lines) if _STEPS_HEADER.match(line)]
     if step is None:
