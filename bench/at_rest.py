@@ -42,6 +42,8 @@ async def plain_at_rest(server, seconds: float) -> float:
 
 
 async def console_at_rest(server, seconds: float) -> tuple[float, list[str]]:
+    from flood import wait_online
+
     from iqconsole.core.account import Account, Secret
     from iqconsole.ui.app import IqConsoleApp
     from iqconsole.ui.composer.composer_editor import BLINK_FOR
@@ -52,11 +54,7 @@ async def console_at_rest(server, seconds: float) -> tuple[float, list[str]]:
     )
     app = IqConsoleApp(account)
     async with app.run_test(size=(160, 50)):
-        deadline = time.monotonic() + 30
-        while not (app.session is not None and app.session.online):
-            if time.monotonic() > deadline:
-                raise SystemExit("the console did not log in within 30 s")
-            await asyncio.sleep(0.1)
+        await wait_online(app, 30, poll=0.1)
         await asyncio.sleep(BLINK_FOR + 2)  # discovery done, the caret at rest
         cpu = time.process_time()
         await asyncio.sleep(seconds)

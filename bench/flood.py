@@ -407,11 +407,7 @@ async def console_child(channel: ChildChannel) -> None:
         gc.collect()
         rss_before = rss_mb()
         app.connect_account(account)
-        deadline = time.monotonic() + 20
-        while not (app.session is not None and app.session.online):
-            if time.monotonic() > deadline:
-                raise SystemExit("the console did not log in within 20 s")
-            await asyncio.sleep(0.02)
+        await wait_online(app)
         await pilot.pause(0.2)
         view = app.query_one(TrafficView)
         editor = app.query_one("#editor", TextArea) if app.query("#editor") else app.query_one(TextArea)
@@ -728,6 +724,15 @@ async def parent_main(args) -> int:
 async def start_hog() -> asyncio.subprocess.Process:
     """What a compiler next to the console does to it: one core kept busy for the whole run."""
     return await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
+
+
+async def wait_online(app, seconds: float = 20, poll: float = 0.02) -> None:
+    """Until the console under test has logged in; a bench run that cannot log in stops."""
+    deadline = time.monotonic() + seconds
+    while not (app.session is not None and app.session.online):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the console did not log in within {seconds:g} s")
+        await asyncio.sleep(poll)
 
 
 def load_average() -> str:

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bench.flood import Typist, percentile, rss_mb  # noqa: E402
+from bench.flood import Typist, percentile, rss_mb, wait_online  # noqa: E402
 from tests.hostile_server import FULL_JID, PASSWORD, HostilePeer, HostileServer, certificate_in  # noqa: E402
 
 MB = 1024 * 1024
@@ -90,11 +90,7 @@ async def measure(args: argparse.Namespace, port: int, cert: Path, server: subpr
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         app.connect_account(account)
-        deadline = time.monotonic() + 20
-        while not (app.client is not None and app.client.online):
-            if time.monotonic() > deadline:
-                raise SystemExit("the console did not log in within 20 s")
-            await asyncio.sleep(0.02)
+        await wait_online(app)
         editor = app.query_one(ComposerEditor)
         editor.text = "<iq type='get' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>"
         editor.focus()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import os
 import pstats
 import statistics
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.flood import load_average  # noqa: E402
 
 PIECE = 16 * 1024  # what one TLS read hands up in a flood, about
 JID = "console@localhost/ingest"
@@ -116,10 +117,6 @@ async def run(args: argparse.Namespace) -> int:
         print("\ncProfile of iqconsole's receive path, by own time:")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile_top)
     return 0
-
-
-def load_average() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> int:

@@ -49,6 +49,7 @@ from flood import (  # noqa: E402 (bench/ on the path first)
     percentile,
     process_cpu,
     start_hog,
+    wait_online,
 )
 
 PING_NS = "urn:xmpp:ping"
@@ -116,11 +117,7 @@ async def console_child(channel: ChildChannel) -> None:
     async with app.run_test(size=SCREEN_SIZE) as pilot:
         await pilot.pause()
         app.connect_account(account)
-        deadline = time.monotonic() + 20
-        while not (app.session is not None and app.session.online):
-            if time.monotonic() > deadline:
-                raise SystemExit("the console did not log in within 20 s")
-            await asyncio.sleep(0.05)
+        await wait_online(app, poll=0.05)
         editor = app.query_one("#editor", TextArea)
         editor.focus()
         editor.move_cursor((0, 0))

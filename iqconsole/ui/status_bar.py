@@ -66,8 +66,8 @@ class StatusBar(Static):
         text = Text(f" {terminal_safe(self.account) or 'no account'} · ", style="bold")
         text.append(self.state.value, style=f"bold {colours.get(_STATE_COLOUR[self.state], 'red')}")
         text.append(f"  │ in {self.count_in} │ out {self.count_out} │ pending {self.pending}")
-        if self.sm.describe():
-            text.append(f" │ {self.sm.describe()}")
+        if sm := self.sm.describe():
+            text.append(f" │ {sm}")
         if self.dropped:
             text.append(f"  ({self.dropped} dropped from the log)")
         if self.skipped:

@@ -158,10 +158,9 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
     def edit(self, edit: Edit) -> EditResult:
         """Every change (typing, paste, inserts) holds whole characters only: a lone surrogate
         (half a character, from a paste) would crash the highlighter, which encodes the text."""
-        if whole_characters(edit.text) != edit.text:
-            edit = Edit(
-                whole_characters(edit.text), edit.from_location, edit.to_location, edit.maintain_selection_offset
-            )
+        text = whole_characters(edit.text)
+        if text != edit.text:
+            edit = Edit(text, edit.from_location, edit.to_location, edit.maintain_selection_offset)
         return super().edit(edit)
 
     def _set_document(self, text: str, language: str | None) -> None:
