@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from iqconsole.core.sandbox import ProsodySandbox
-
 IQCONSOLE = Path(sys.executable).with_name("iqconsole")
 
 
@@ -209,8 +207,11 @@ def test_the_sandbox_server_killed_under_the_console_is_started_again_and_the_co
     term.wait_for("IQCONSOLE-EXITED-0")
 
 
-def test_a_sandbox_console_killed_with_sigkill_leaves_its_folder_only_until_the_next_sandbox_start(terminal):
-    term = terminal([str(IQCONSOLE), "sandbox"], {})
+def test_a_sandbox_console_killed_with_sigkill_leaves_its_folder_only_until_the_next_sandbox_start(terminal, tmp_path):
+    # A temporary folder of its own: a sandbox started meanwhile by another test would sweep the
+    # orphan from the shared one before this test looks.
+    private = {"TMPDIR": str(tmp_path)}
+    term = terminal([str(IQCONSOLE), "sandbox"], private)
     term.wait_for("online")
     pane = int(term.tmux("display-message", "-p", "-t", term.name, "#{pane_pid}").strip())
     console = int(Path(f"/proc/{pane}/task/{pane}/children").read_text().split()[0])
@@ -224,5 +225,5 @@ def test_a_sandbox_console_killed_with_sigkill_leaves_its_folder_only_until_the_
     while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:  # dying with its console
         time.sleep(0.05)
     assert folder.is_dir(), "a SIGKILL runs no clean-up"
-    with ProsodySandbox(("alice",)):
-        assert not folder.exists(), "the next sandbox start removed the killed console's folder"
+    terminal([str(IQCONSOLE), "sandbox"], private).wait_for("online")
+    assert not folder.exists(), "the next sandbox start removed the killed console's folder"
