@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,9 @@ def terminal():
     terminals: list[Terminal] = []
 
     def start(command: list[str], env: dict[str, str]) -> Terminal:
-        term = Terminal(f"iqconsole-test-{os.getpid()}-{len(terminals)}", command, env)
+        # A name never used before: a server killed by the previous test may still be exiting,
+        # and a new session on its socket would fail ("server exited unexpectedly").
+        term = Terminal(f"iqconsole-test-{uuid.uuid4().hex[:12]}", command, env)
         terminals.append(term)
         return term
 
