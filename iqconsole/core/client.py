@@ -28,9 +28,9 @@ import ssl
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection
-from typing import Any
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import slixmpp
@@ -692,9 +692,7 @@ class ComponentClient(ConsoleStream, ComponentXMPP):
     xmlns is in the stream's `jabber:component:accept`."""
 
     def _start_xmpp(self, account: Account) -> None:
-        ComponentXMPP.__init__(
-            self, account.jid, account.password.reveal(), account.host, account.port, use_jc_ns=True
-        )
+        ComponentXMPP.__init__(self, account.jid, account.password.reveal(), account.host, account.port, use_jc_ns=True)
 
     def _set_up_stream_management(self, at_login: bool) -> None:
         """A component stream has no XEP-0198: the plugin stays off (slixmpp leaves it unset)."""

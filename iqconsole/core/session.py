@@ -206,7 +206,12 @@ class Session:
         if change.state is ConnectionState.DISCONNECTED and self.client is not None:
             self.client.end_carried_requests()  # nobody will resume them
         self.state, self.detail = change.state, change.message
-        if change.state is ConnectionState.ONLINE and self.discover and not change.resumed and not self.account.component:
+        if (
+            change.state is ConnectionState.ONLINE
+            and self.discover
+            and not change.resumed
+            and not self.account.component
+        ):
             self._discovery = asyncio.ensure_future(self._discover())
         self.state_changed.emit(change)
 
