@@ -532,6 +532,7 @@ def run_send(args: argparse.Namespace) -> int:
     import asyncio
     import json
 
+    from iqconsole.core.client import ConnectionState
     from iqconsole.core.config import ConfigError, parse_var_options
     from iqconsole.core.headless import EXIT_INTERRUPTED, run_online
     from iqconsole.core.scripted_send import Exchange, Expectation, send_in_order
@@ -579,6 +580,9 @@ def run_send(args: argparse.Namespace) -> int:
 
     timeout = getattr(args, "timeout", None) or config.timeout or DEFAULT_REPLY_TIMEOUT
     session = Session(account, TrafficStore(capacity=1000), reply_timeout=timeout)
+    session.state_changed.subscribe(
+        lambda change: say(change.message) if change.state is ConnectionState.DISCONNECTED else None
+    )
 
     async def send_all() -> int:
         stanzas = checked_for(session.own_jid).stanzas  # ${jid} is the bound JID now

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 
 import pytest
@@ -219,3 +220,44 @@ async def test_a_wrong_component_secret_is_exit_4(prosody):
     done = await send(*login, "-", stdin=VERSION, env={"IQC_SECRET": "not-the-secret"})
     assert done.returncode == 4 and "not-authorized" in done.stderr
     assert "not-the-secret" not in done.stdout + done.stderr
+
+
+async def test_a_component_sending_from_another_domain_is_warned_and_the_servers_reason_said(prosody):
+    login, env = as_component(prosody)
+    stanza = f"<iq type='get' from='bot@elsewhere.example' to='localhost'>{PING}</iq>"
+    done = await send(*login, "-", stdin=stanza, env=env)
+    assert done.returncode == 5, done.stderr
+    assert "is not at this component's domain" in done.stderr, "the composer's warning, before sending"
+    assert "The server ended the stream: invalid-from" in done.stderr, "why the server closed it"
+
+
+async def test_ctrl_c_while_waiting_is_exit_130_and_the_stream_is_closed(hostile_login):
+    certificate, options = hostile_login
+
+    async def never_answer(peer: HostilePeer) -> None:
+        await peer.log_in()
+        await peer.request()
+        asked.set()
+        closed.set_result(await peer.closed_by_client())
+
+    asked = asyncio.Event()
+    closed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    async with HostileServer(certificate, never_answer) as server:
+        process = subprocess.Popen(
+            [str(IQCONSOLE), "send", *options(server), "--password-env", "IQC_PASSWORD", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "IQC_PASSWORD": PASSWORD},
+        )
+        process.stdin.write(VERSION)
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(asked.wait(), 30)
+            process.send_signal(signal.SIGINT)
+            code = await asyncio.to_thread(process.wait, 30)
+        finally:
+            process.kill()
+        assert await asyncio.wait_for(closed, 15), "it closed its stream before exiting"
+    assert code == 130
