@@ -20,8 +20,8 @@ from iqconsole.core.responders import ResponderSet
 from iqconsole.core.session import Session, Settled
 from iqconsole.core.stanza import prepare
 from iqconsole.core.traffic import Direction, TrafficStore
-from tests.integration.test_responders_live import IQCONSOLE, PING, RESPONDER_FILE, Peer, wait_line
-from tests.xmpp_helpers import account_for, plain_client
+from tests.integration.test_responders_live import IQCONSOLE, PING, RESPONDER_FILE, peer, wait_line  # noqa: F401 (peer is a fixture)
+from tests.xmpp_helpers import account_for
 
 
 def component_account(sandbox, secret: str | None = None) -> Account:
@@ -50,16 +50,15 @@ async def component(prosody):
 
 
 @pytest.fixture
-async def bob(prosody):
-    client = await plain_client(prosody, "bob", "asker")
-    yield Peer(client)
-    await client.disconnect()
+def server(prosody):
+    """Components are Prosody's here (the sandbox that configures one): bob's `peer` asks there."""
+    return prosody
 
 
-async def test_a_component_answers_a_clients_iq_through_a_responder(prosody, component, bob):
+async def test_a_component_answers_a_clients_iq_through_a_responder(prosody, component, peer):  # noqa: F811 (the imported fixture)
     assert component.state is ConnectionState.ONLINE and component.own_jid == prosody.component_domain
     anyone = f"anything@{prosody.component_domain}/here"
-    reply = await bob.ask(anyone, "<query xmlns='http://jabber.org/protocol/disco#info'/>")
+    reply = await peer.ask(anyone, "<query xmlns='http://jabber.org/protocol/disco#info'/>")
     assert reply.get("type") == "result" and reply.get("from") == anyone, "answered from the JID that was asked"
     identity = reply.find(
         "{http://jabber.org/protocol/disco#info}query/{http://jabber.org/protocol/disco#info}identity"
@@ -112,7 +111,7 @@ async def test_a_wrong_secret_is_a_failed_login_with_the_servers_reason(prosody)
     await session.close()
 
 
-async def test_respond_takes_the_component_options(prosody, bob, tmp_path):
+async def test_respond_takes_the_component_options(prosody, peer, tmp_path):  # noqa: F811 (the imported fixture)
     responders = tmp_path / "responders.toml"
     responders.write_text(RESPONDER_FILE)
     process = subprocess.Popen(
@@ -130,7 +129,7 @@ async def test_respond_takes_the_component_options(prosody, bob, tmp_path):
     try:
         said = await wait_line(process.stderr)
         assert f"online as {prosody.component_domain}" in said and prosody.component_secret not in said
-        reply = await bob.ask(f"pinged@{prosody.component_domain}", PING)
+        reply = await peer.ask(f"pinged@{prosody.component_domain}", PING)
         assert reply.get("type") == "result" and reply.get("from") == f"pinged@{prosody.component_domain}"
         record = json.loads(await wait_line(process.stdout))
         assert record["responder"] == "pong" and record["from"] == "bob@localhost/asker"
