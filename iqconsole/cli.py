@@ -569,14 +569,14 @@ def run_send(args: argparse.Namespace) -> int:
 
     def report(exchange: Exchange) -> None:
         if args.json:
-            print(json.dumps(exchange.as_dict()), flush=True)
+            _print_to_reader(json.dumps(exchange.as_dict()))
             return
         outcome = exchange.outcome
         say(outcome.describe() if outcome is not None else f"sent {exchange.request[:100]}")
         for xpath in exchange.failed:
             say(f"expectation failed: {xpath}")
         if outcome is not None and outcome.reply is not None:
-            print(_shown_xml(outcome.reply.xml, highlight), flush=True)
+            _print_to_reader(_shown_xml(outcome.reply.xml, highlight))
 
     timeout = getattr(args, "timeout", None) or config.timeout or DEFAULT_REPLY_TIMEOUT
     session = Session(account, TrafficStore(capacity=1000), reply_timeout=timeout)
@@ -589,6 +589,14 @@ def run_send(args: argparse.Namespace) -> int:
         return await send_in_order(session, stanzas, expectations, report)
 
     return asyncio.run(run_online(session, send_all, say, interrupted=EXIT_INTERRUPTED))
+
+
+def _print_to_reader(line: str) -> None:
+    """A reader that stopped reading (`| head -1`) ends the output, not the sends or their exit code."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit stays quiet
 
 
 def _text_to_send(args: argparse.Namespace) -> str:

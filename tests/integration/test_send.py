@@ -261,3 +261,19 @@ async def test_ctrl_c_while_waiting_is_exit_130_and_the_stream_is_closed(hostile
             process.kill()
         assert await asyncio.wait_for(closed, 15), "it closed its stream before exiting"
     assert code == 130
+
+
+async def test_a_reader_that_stops_reading_ends_the_output_not_the_exit_code(prosody):
+    login, env = as_alice(prosody)
+    process = subprocess.Popen(
+        [str(IQCONSOLE), "send", *login, "--json", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    process.stdout.close()  # as `| head -0` would: the first reply line meets a closed pipe
+    _out, err = await asyncio.to_thread(process.communicate, f"{VERSION}\n{VERSION}", 60)
+    assert process.returncode == 0, err
+    assert "unexpected error" not in err and "BrokenPipe" not in err
