@@ -194,12 +194,12 @@ def _add_send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     send = commands.add_parser(
         "send",
         help="send stanzas from a file, standard input or a template, wait for each IQ's reply (a curl for XMPP)",
-        description="Log in (as an account or a component), send the stanzas of FILE (several may follow one "
-        "another), of standard input or of a template, in order: each IQ get/set waits for its reply before "
-        "the next stanza goes. They are checked as the composer checks them (${variables} filled in; errors "
-        "refuse them all, warnings are said). Replies go to standard output (highlighted on a terminal), "
-        "what happened to standard error; --json prints one JSON object per stanza instead. "
-        "A lost connection is not retried.",
+        description="Log in (as an account or a component), send the stanzas of FILE (several may follow\n"
+        "one another), of standard input or of a template, in order: each IQ get/set waits for its\n"
+        "reply before the next stanza goes. They are checked as the composer checks them (${variables}\n"
+        "filled in; errors refuse them all, warnings are said). Replies go to standard output\n"
+        "(highlighted on a terminal), what happened to standard error; --json prints one JSON object\n"
+        "per stanza instead. A lost connection is not retried.",
         epilog=SEND_EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -219,7 +219,7 @@ def _add_send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         help="each reply must contain this (repeatable): ElementTree's XPath subset, first step the stanza, "
         "unprefixed names in jabber:client, others as {namespace}name; steps name, *, ., //, ..; predicates "
         "[@attr], [@attr='value'], [name], [name='text'], [N], [last()]. "
-        "Example: \"iq[@type='result']/{urn:xmpp:ping}ping\"",
+        "Example: \"iq[@type='result']/{jabber:iq:version}query\"",
     )
     send.add_argument(
         "--timeout",
