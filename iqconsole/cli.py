@@ -607,7 +607,10 @@ def _text_to_send(args: argparse.Namespace) -> str:
     if args.template is not None:
         if args.file is not None:
             raise UsageError(str(SettingError("given with FILE", where="--template", allowed="FILE or --template")))
-        templates, _problems = discover_templates(locations.templates_dir())
+        templates, problems = discover_templates(locations.templates_dir())
+        broken = next((problem for problem in problems if f"/{args.template}.xml: " in problem), None)
+        if broken is not None and args.template not in templates:
+            raise UsageError(f"--template: {broken}")
         if args.template not in templates:
             allowed = "a template name: " + ", ".join(templates)
             raise UsageError(str(SettingError(f"no template {args.template!r}", where="--template", allowed=allowed)))

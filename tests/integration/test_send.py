@@ -122,6 +122,26 @@ async def test_bad_input_is_exit_2_and_nothing_reaches_the_server(args, stdin, w
     assert words in done.stderr
 
 
+async def test_a_users_template_is_sent_and_a_broken_one_is_refused_with_its_problem(prosody):
+    from iqconsole.core import locations
+
+    folder = locations.templates_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "server-version.xml").write_text(
+        "<!--\ntitle: The server's version\n-->\n<iq type='get' to='${domain}'><query xmlns='jabber:iq:version'/></iq>\n"
+    )
+    (folder / "broken.xml").write_text("<iq type='get'/>\n")
+    login, env = as_alice(prosody)
+    done = await send(*login, "--template", "server-version", env=env)
+    assert done.returncode == 0 and "<name>Prosody</name>" in done.stdout
+    refused = await send(*login, "--template", "broken", env=env)
+    assert (
+        refused.returncode == 2
+        and "--template: " in refused.stderr
+        and "broken.xml: no metadata header" in refused.stderr
+    )
+
+
 async def test_a_wrong_password_is_exit_4_and_is_never_printed(prosody):
     login, env = as_alice(prosody, password="wrong-password-123")
     done = await send(*login, "-", stdin=VERSION, env=env)
