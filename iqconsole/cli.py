@@ -541,6 +541,12 @@ def run_send(args: argparse.Namespace) -> int:
     from iqconsole.core.traffic import TrafficStore
     from iqconsole.core.validation import Checked, Context, check
 
+    _refuse_options(  # the console's own, given before the command
+        args,
+        ("theme", "responders", "no_journal"),
+        "not used by `iqconsole send`",
+        "the options of `iqconsole send --help`",
+    )
     config = _config()
     account = _account(args, reading_limits(args, config))
     if account is None:

@@ -25,6 +25,7 @@ COMPONENT = ["--component", "svc.example.org", "--host", "127.0.0.1"]
         (["send", "--jid", "a@example.org", "-"], "send needs --password-env NAME"),
         (["send", "-"], "send needs --jid and --password-env, or --component and --secret-env"),
         (["send", "--timeout", "0", "-"], "argument --timeout: 0 is not above 0"),
+        (["--responders", "r.toml", "send", "-"], "--responders: not used by `iqconsole send`"),
         (["send", *COMPONENT, "--secret-env", "HOME", "--var", "novalue", "-"], "--var: 'novalue' has no '='"),
     ],
 )
