@@ -13,7 +13,6 @@ import subprocess
 
 import pytest
 
-from iqconsole.core.account import Account, Secret
 from iqconsole.core.client import ConnectionFailure, ConnectionState
 from iqconsole.core.protocol import Kind
 from iqconsole.core.responders import ResponderSet
@@ -21,17 +20,7 @@ from iqconsole.core.session import Session, Settled
 from iqconsole.core.stanza import prepare
 from iqconsole.core.traffic import Direction, TrafficStore
 from tests.integration.test_responders_live import IQCONSOLE, PING, RESPONDER_FILE, peer, wait_line  # noqa: F401 (peer is a fixture)
-from tests.xmpp_helpers import account_for
-
-
-def component_account(sandbox, secret: str | None = None) -> Account:
-    return Account(
-        sandbox.component_domain,
-        Secret(sandbox.component_secret if secret is None else secret),
-        host=sandbox.host,
-        port=sandbox.component_port,
-        component=True,
-    )
+from tests.xmpp_helpers import account_for, component_account_for
 
 
 @pytest.fixture
@@ -43,7 +32,7 @@ async def component(prosody):
         "<query xmlns='http://jabber.org/protocol/disco#info'>"
         "<identity category='component' type='generic' name='asked by ${from}'/></query>",
     )
-    session = Session(component_account(prosody), TrafficStore(), responders)
+    session = Session(component_account_for(prosody), TrafficStore(), responders)
     await session.open()
     yield session
     await session.close()
@@ -104,7 +93,7 @@ async def test_the_component_handshake_never_shows_the_secret(prosody, component
 
 
 async def test_a_wrong_secret_is_a_failed_login_with_the_servers_reason(prosody):
-    session = Session(component_account(prosody, secret="not-the-secret"), TrafficStore())
+    session = Session(component_account_for(prosody, secret="not-the-secret"), TrafficStore())
     with pytest.raises(ConnectionFailure, match="not-authorized"):
         await session.open()
     assert session.state is ConnectionState.FAILED

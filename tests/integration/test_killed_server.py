@@ -10,47 +10,19 @@ import os
 import signal
 import subprocess
 
-import pytest
-
-from iqconsole.core.account import Account, Secret
 from iqconsole.core.respond import Handled, respond
 from iqconsole.core.responders import ResponderSet
-from iqconsole.core.sandbox import ProsodySandbox
 from iqconsole.core.session import Session
 from iqconsole.core.traffic import TrafficStore
 from tests.integration.test_responders_live import IQCONSOLE, PING, Peer
-from tests.integration.test_stay_connected import BACK_ONLINE, FAST
-from tests.xmpp_helpers import eventually, plain_client
+from tests.integration.test_stay_connected import BACK_ONLINE, FAST, sandbox, server  # noqa: F401 (fixtures: a server of this module's own, killed here)
+from tests.xmpp_helpers import component_account_for, eventually, plain_client
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    server = ProsodySandbox(("alice", "bob")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(sandbox):
-    if not sandbox.running:  # an earlier test failed with the server down
-        sandbox.start_again()
-    return sandbox
-
-
-def component_of(server) -> Account:
-    return Account(
-        server.component_domain,
-        Secret(server.component_secret),
-        host=server.host,
-        port=server.component_port,
-        component=True,
-    )
-
-
-async def test_send_is_exit_5_when_the_server_is_killed_while_it_waits(server):
+async def test_send_is_exit_5_when_the_server_is_killed_while_it_waits(server):  # noqa: F811 (the fixture)
     mute = ResponderSet()
     mute.add("mute", "iq", silent=True)
-    component = Session(component_of(server), TrafficStore(), mute)
+    component = Session(component_account_for(server), TrafficStore(), mute)
     await component.open()
     alice = server.account("alice")
     process = subprocess.Popen(
@@ -82,12 +54,14 @@ async def test_send_is_exit_5_when_the_server_is_killed_while_it_waits(server):
     assert json.loads(out)["outcome"] == "lost" and "the server closed the connection" in err
 
 
-async def test_respond_as_a_component_logs_in_again_when_the_server_is_back(server):
+async def test_respond_as_a_component_logs_in_again_when_the_server_is_back(server):  # noqa: F811 (the fixture)
     pong = ResponderSet()
     pong.add("pong", "iq@type=get/ping")
     handled: list[Handled] = []
     said: list[str] = []
-    running = asyncio.ensure_future(respond(component_of(server), pong, handled.append, said.append, backoff=FAST))
+    running = asyncio.ensure_future(
+        respond(component_account_for(server), pong, handled.append, said.append, backoff=FAST)
+    )
     try:
         await eventually(lambda: any(line.startswith("online as svc.localhost") for line in said), what="online")
         os.kill(server.pid, signal.SIGKILL)

@@ -12,12 +12,12 @@ import subprocess
 
 import pytest
 
-from iqconsole.core.account import Account, Secret
 from iqconsole.core.responders import ResponderSet
 from iqconsole.core.session import Session
 from iqconsole.core.traffic import TrafficStore
 from tests.hostile_server import FULL_JID, PASSWORD, HostilePeer, HostileServer, certificate_in
 from tests.integration.test_responders_live import IQCONSOLE
+from tests.xmpp_helpers import component_account_for
 
 VERSION = "<iq type='get' to='localhost'><query xmlns='jabber:iq:version'/></iq>"
 PING = "<ping xmlns='urn:xmpp:ping'/>"
@@ -202,17 +202,7 @@ async def test_no_reply_within_the_timeout_is_exit_6(hostile_login):
 async def test_an_iq_to_a_component_that_never_answers_is_exit_6(prosody):
     silent = ResponderSet()
     silent.add("mute", "iq", silent=True)
-    component = Session(
-        Account(
-            prosody.component_domain,
-            Secret(prosody.component_secret),
-            host=prosody.host,
-            port=prosody.component_port,
-            component=True,
-        ),
-        TrafficStore(),
-        silent,
-    )
+    component = Session(component_account_for(prosody), TrafficStore(), silent)
     await component.open()
     try:
         login, env = as_alice(prosody)

@@ -4,7 +4,6 @@ accounts)."""
 
 from __future__ import annotations
 
-from iqconsole.core.account import Account, Secret
 from iqconsole.core.client import ConnectionState
 from iqconsole.core.responders import ResponderSet
 from iqconsole.ui.app import IqConsoleApp
@@ -13,23 +12,13 @@ from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_view import TrafficView
 from tests.integration.test_responders_live import PING, Peer
 from tests.ui.test_app_flows import SIZE, online
-from tests.xmpp_helpers import eventually, plain_client
-
-
-def component_of(prosody, secret: str | None = None) -> Account:
-    return Account(
-        prosody.component_domain,
-        Secret(prosody.component_secret if secret is None else secret),
-        host=prosody.host,
-        port=prosody.component_port,
-        component=True,
-    )
+from tests.xmpp_helpers import component_account_for, eventually, plain_client
 
 
 async def test_a_component_answers_through_its_responders_and_logs_both_sides(prosody):
     responders = ResponderSet()
     responders.add("pong", "iq@type=get/ping")
-    app = IqConsoleApp(component_of(prosody), responders=responders)
+    app = IqConsoleApp(component_account_for(prosody), responders=responders)
     async with app.run_test(size=SIZE) as pilot:
         await online(app, pilot)
         status = app.query_one(StatusBar)
@@ -56,7 +45,7 @@ async def test_a_component_answers_through_its_responders_and_logs_both_sides(pr
 
 
 async def test_a_wrong_secret_is_said_and_opens_no_account_form(prosody):
-    app = IqConsoleApp(component_of(prosody, secret="wrong"))
+    app = IqConsoleApp(component_account_for(prosody, secret="wrong"))
     async with app.run_test(size=SIZE) as pilot:
         await eventually(
             lambda: app.session is not None and app.session.state is ConnectionState.FAILED, what="the failed login"
