@@ -46,3 +46,14 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}" + (f": {explain()}" if explain else ""))
         await asyncio.sleep(0.02)
+
+
+def component_account_for(sandbox, secret: str | None = None) -> Account:
+    """The sandbox's external component (XEP-0114), with its secret or `secret`."""
+    return Account(
+        sandbox.component_domain,
+        Secret(sandbox.component_secret if secret is None else secret),
+        host=sandbox.host,
+        port=sandbox.component_port,
+        component=True,
+    )
