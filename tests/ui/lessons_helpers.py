@@ -98,9 +98,20 @@ async def type_in_composer(app: LearnApp, text: str) -> None:
     hit(app, "f2")
     await focused(editor)
     hit(app, "f7")
-    await eventually(lambda: editor.selection == Selection((0, 0), editor.document.end), what="all selected")
+    state = lambda: editor_state(app, editor)  # noqa: E731
+    await eventually(
+        lambda: editor.selection == Selection((0, 0), editor.document.end), what="all selected", explain=state
+    )
     hit(app, *text)
-    await eventually(lambda: editor.text == text, what=f"{text!r} typed")
+    await eventually(lambda: editor.text == text, what=f"{text!r} typed", explain=state)
+
+
+def editor_state(app: LearnApp, editor: ComposerEditor) -> str:
+    """What a failed wait on the editor tells: its text and selection, the focus, the app alive."""
+    running = app._task is not None and not app._task.done()
+    return (
+        f"the editor holds {editor.text!r}, selection {editor.selection}, focus {app.focused!r}, app running: {running}"
+    )
 
 
 async def send(app: LearnApp, text: str, presses: int = 1) -> None:

@@ -35,6 +35,8 @@ class LessonSteps(VerticalScroll):
         super().__init__(**kwargs)
         self.tutor = tutor
         self.drawn: tuple[str, str, str] = ("", "", "")  # the parts on screen, the current step in view
+        self._redrawing = False
+        self._redraw_wanted = False  # asked for again while a redraw was in progress
 
     def compose(self) -> ComposeResult:
         self._parts = [Markdown(id=part, open_links=False) for part in PARTS]
@@ -44,7 +46,21 @@ class LessonSteps(VerticalScroll):
         self.show_progress()
 
     def show_progress(self) -> None:
-        self.run_worker(self._redraw(), group="redraw", exclusive=True, exit_on_error=False)
+        """Redraw the lesson. A redraw in progress is never cancelled: cancelled while Markdown
+        removes its old blocks, it ended the app's message loop (Textual). The newest text is
+        drawn once it is done."""
+        self._redraw_wanted = True
+        if not self._redrawing:
+            self._redrawing = True
+            self.run_worker(self._redraw_while_wanted(), group="redraw", exit_on_error=False)
+
+    async def _redraw_while_wanted(self) -> None:
+        try:
+            while self._redraw_wanted:
+                self._redraw_wanted = False
+                await self._redraw()
+        finally:
+            self._redrawing = False
 
     async def _redraw(self) -> None:
         texts = self.lesson_parts()
