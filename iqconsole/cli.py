@@ -645,9 +645,10 @@ def run_seat(args: argparse.Namespace) -> int:
     os.environ["XDG_STATE_HOME"] = str(own / "state")
     account = classroom.account(seat.name, settings.limits)
     bob = classroom.account(BOB).jid
+    last = classroom.account(classroom.seats[-1]).jid
     greeting = (
-        f"Classroom seat {seat.number} of {len(classroom.seats)}: you are {account.jid}; the class is seat1 to "
-        f"seat{len(classroom.seats)}@{classroom.domain}/console, and {bob} answers ping, version, time and disco#info."
+        f"Classroom seat {seat.number} of {len(classroom.seats)}: you are {account.jid}. Your classmates are "
+        f"{classroom.account(classroom.seats[0]).jid} to {last}; {bob} answers ping, version, time and disco#info."
     )
     extras: dict[str, Any] = {}
     if lessons is not None:

@@ -220,12 +220,16 @@ def test_stopping_serve_with_ctrl_c_leaves_no_process(tmp_path, browser):
         browser.open(running.url + "/")
         online_seat(browser)
     family = _descendants(running.process.pid)
-    assert len([command for command in family.values() if " _seat " in command]) == 2
+    consoles = [command for command in family.values() if " _seat " in command]
+    assert len(consoles) == 2
+    classroom = Path(consoles[0].split(" _seat ")[1].split()[0])
+    assert (classroom / "classroom.json").exists()
     assert any("prosody" in command for command in family.values())
     started = time.monotonic()
     assert running.stop(signal.SIGINT) == 0
     print(f"\nCtrl+C → serve exited: {time.monotonic() - started:.1f} s")
     wait_until(lambda: not any(_alive(pid) for pid in family), "every process of the class to end", timeout=10)
+    assert not classroom.parent.exists()  # the sandbox's directory, the accounts' passwords with it
 
 
 def test_a_killed_serve_takes_its_consoles_and_server_along(browser):

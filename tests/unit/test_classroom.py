@@ -28,7 +28,9 @@ sys.stdin.read()  # holds the seat until its stdin closes, like a console until 
 
 def classroom_in(folder: Path, seats: int, serve_pid: int = 0) -> Classroom:
     (folder / "seats").mkdir(parents=True, exist_ok=True)
-    return Classroom(folder, "127.0.0.1", 5222, "localhost", folder / "ca", serve_pid, dict.fromkeys(seat_names(seats), "pw"))
+    return Classroom(
+        folder, "127.0.0.1", 5222, "localhost", folder / "ca", serve_pid, dict.fromkeys(seat_names(seats), "pw")
+    )
 
 
 def test_tabs_opened_at_once_get_different_seats_and_a_closed_one_frees_its_seat(tmp_path):
@@ -71,8 +73,16 @@ def test_a_folder_without_a_classroom_is_refused(tmp_path):
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.0.2", True), ("0.0.0.0", False), ("::", False)]
-    + [("192.168.1.5", False), ("class.example", False)],
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("class.example", False),
+    ],
 )
 def test_only_loopback_addresses_count_as_private(host, loopback):
     assert is_loopback(host) is loopback

@@ -149,7 +149,8 @@ class ClassroomServer(Server):
     async def _only_our_names(self, request: web.Request, handler: Any) -> web.StreamResponse:
         """Bound to loopback: answer only loopback names (a rebinding web site's name is refused)."""
         name = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
-        if not _HOST_HEADER.match(request.host) or (is_loopback(self.host) and name not in LOOPBACK_NAMES):
+        ours = (*LOOPBACK_NAMES, self.host, f"[{self.host}]")
+        if not _HOST_HEADER.match(request.host) or (is_loopback(self.host) and name not in ours):
             raise web.HTTPMisdirectedRequest(text="this classroom answers only on its own address")
         return await handler(request)
 
