@@ -161,14 +161,18 @@ def _add_serve_commands(commands: Any) -> None:
     serve.add_argument(
         "--host",
         dest="serve_host",
+        metavar="HOST",
         type=option(host),
         default="127.0.0.1",
         help="the address to listen on (default 127.0.0.1: this computer only; another address is warned about)",
     )
-    serve.add_argument("--port", dest="serve_port", type=option(port), default=8000, help="the port (default 8000)")
+    serve.add_argument(
+        "--port", dest="serve_port", metavar="PORT", type=option(port), default=8000, help="the port (default 8000)"
+    )
     serve.add_argument(
         "--seats",
         type=option(whole_number(1, MAX_SEATS)),
+        metavar="N",
         default=8,
         help=f"how many learners at once, 1 to {MAX_SEATS} (default 8)",
     )
