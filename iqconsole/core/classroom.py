@@ -148,7 +148,10 @@ def claim_seat(classroom: Classroom) -> SeatClaim:
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()} {_start_time(os.getpid())} {time.time():.0f}\n".encode(), 0)
         return SeatClaim(name, number, descriptor)
-    raise ClassroomError(f"all {len(classroom.seats)} seats are taken: close a tab, or start serve with more --seats")
+    raise ClassroomError(
+        f"every seat is taken ({len(classroom.seats)} of {len(classroom.seats)}): close another tab, "
+        "or ask the teacher to start the class with more --seats"
+    )
 
 
 @dataclass(frozen=True)

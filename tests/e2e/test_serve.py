@@ -248,7 +248,7 @@ def test_a_full_classroom_says_so_in_the_tab(browser):
         browser.open(running.url + "/")
         online_seat(browser)
         browser.open(running.url + "/")
-        browser.wait_for(r"all 1 seats are taken")
+        browser.wait_for(r"every seat is taken \(1 of 1\)")
     finally:
         assert running.stop() == 0
 
