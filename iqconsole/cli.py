@@ -597,8 +597,9 @@ def run_serve(args: argparse.Namespace) -> int:
     if not is_loopback(args.serve_host):
         print(
             f"iqconsole serve: WARNING: listening on {args.serve_host}, not only on this computer: anyone who can "
-            "reach this address gets a console logged in to the class's server, without a password. "
-            "Use it only on a network you trust, for the time of the class.",
+            "reach this address gets a console logged in to the class's server, without a password, running as "
+            "your user (it can connect to other servers, and save and open files: exports, responder sets). "
+            "Use it only on a network you trust, for the time of the class, ideally as a user of its own.",
             file=sys.stderr,
         )
     try:
