@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
-import textual_serve
 from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
@@ -66,14 +65,7 @@ class ClassroomServer(Server):
         """`companion`: runs for the server's whole life (bob's demo client);
         `seat_options`: given to every console (`iqconsole _seat FOLDER OPTIONS`);
         `announce`: where the addresses are said once the server listens."""
-        super().__init__(
-            f"iqconsole _seat {classroom.folder}",
-            host=host,
-            port=port,
-            title="iqconsole classroom",
-            templates_path=textual_serve.__path__[0] + "/templates",
-            statics_path=textual_serve.__path__[0] + "/static",
-        )
+        super().__init__("iqconsole _seat", host=host, port=port)  # each tab's own command: console_command
         self.classroom = classroom
         self.companion = companion
         self.seat_options = seat_options
