@@ -212,12 +212,19 @@ class ClassroomServer(Server):
 
 
 async def _stop_console(service: AppService) -> None:
-    """Tell the console to quit and wait for it; kill it if it is still there after the grace time."""
-    stopping = asyncio.ensure_future(service.stop())
+    """Tell the console to quit and wait until it has exited; kill it if it has not within the grace time."""
+    process = service._process  # textual-serve never waits for its child's exit, nor kills it
+    if process is None:
+        return
+
+    async def quit_and_exit() -> None:
+        await service.stop()
+        await process.wait()
+
+    ending = asyncio.ensure_future(quit_and_exit())
     try:
-        await asyncio.wait_for(asyncio.shield(stopping), CONSOLE_STOP_GRACE)
+        await asyncio.wait_for(asyncio.shield(ending), CONSOLE_STOP_GRACE)
     except TimeoutError:
-        process = service._process  # textual-serve never kills its child: do it here
-        if process is not None and process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):  # it ended just now
             process.kill()
-        await stopping
+        await ending
