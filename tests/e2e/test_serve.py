@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from iqconsole.core.sandbox_owner import remove_orphans
+
 IQCONSOLE = Path(sys.executable).with_name("iqconsole")
 START_TIMEOUT = 60.0  # a loaded machine: the sandbox, then Python and Textual in each tab
 RESPONDERS = """
@@ -237,9 +239,14 @@ def test_a_killed_serve_takes_its_consoles_and_server_along(browser):
     browser.open(running.url + "/")
     online_seat(browser)
     family = _descendants(running.process.pid)
+    classroom = next(
+        Path(command.split(" _seat ")[1].split()[0]) for command in family.values() if " _seat " in command
+    )
     running.process.kill()
     running.process.wait()
     wait_until(lambda: not any(_alive(pid) for pid in family), "the consoles and Prosody to end after a SIGKILL")
+    # Nothing holds the class's directory any more: the next sandbox start would sweep it; do it now.
+    assert classroom.parent in remove_orphans()
 
 
 def test_a_full_classroom_says_so_in_the_tab(browser):
