@@ -14,6 +14,7 @@ from tests.test_cli import run
         (["serve", "--port", "70000"], "argument --port: 70000 is out of range"),
         (["--jid", "a@b", "serve"], "--jid: not used by `iqconsole serve`"),
         (["--timeout", "5", "serve"], "--timeout: not used by `iqconsole serve`"),
+        (["--component", "svc.localhost", "serve"], "--component: not used by `iqconsole serve`"),
     ],
 )
 def test_bad_serve_options_are_refused_before_anything_starts(args, words):
