@@ -1,6 +1,7 @@
 """Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole learn`
 (lessons on the sandbox), `iqconsole respond` (headless responders), `iqconsole send` (scripted
-sends), `iqconsole view` (a recorded log), `iqconsole journal` (past sessions), `iqconsole locate`.
+sends), `iqconsole view` (a recorded log), `iqconsole journal` (past sessions), `iqconsole serve`
+(a classroom in the browser), `iqconsole locate`.
 
 slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
 `locate` answer at once."""
@@ -32,6 +33,7 @@ from iqconsole.core.settings import (
     port,
     seconds,
     stanza_size,
+    whole_number,
 )
 from iqconsole.core.stream_reader import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STANZA_BYTES, Limits
 from iqconsole.core.terminal_safe import terminal_safe
@@ -49,6 +51,8 @@ EXIT_USAGE = 2
 EXIT_SANDBOX = 3
 EXIT_RESPONDERS = 3
 EXIT_LINES_SKIPPED = 4  # `view` showed a file, but some of its lines could not be read
+EXIT_SERVE = 3  # `serve` could not listen on its address
+MAX_SEATS = 200
 
 T = TypeVar("T")
 
@@ -149,7 +153,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_theme_option(journal)
     commands.add_parser("locate", help="print where iqconsole keeps its files")
+    _add_serve_commands(commands)
     return parser
+
+
+def _add_serve_commands(commands: Any) -> None:
+    """`serve`, and `_seat` (not listed): the command textual-serve starts for each browser tab."""
+    serve = commands.add_parser(
+        "serve",
+        help="a classroom in the browser: one sandbox server, a console (own account) per browser tab",
+        description="Start a throwaway Prosody with the accounts seat1…seatN and bob's demo client, and serve the "
+        "console to web browsers: every tab that opens http://HOST:PORT/ gets its own console logged in as the next "
+        "free seat (/learn: with the lessons); /teacher lists the seats. Ctrl+C stops the server and every console.",
+    )
+    serve.add_argument(
+        "--host",
+        dest="serve_host",
+        metavar="HOST",
+        type=option(host),
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this computer only; another address is warned about)",
+    )
+    serve.add_argument(
+        "--port", dest="serve_port", metavar="PORT", type=option(port), default=8000, help="the port (default 8000)"
+    )
+    serve.add_argument(
+        "--seats",
+        type=option(whole_number(1, MAX_SEATS)),
+        metavar="N",
+        default=8,
+        help=f"how many learners at once, 1 to {MAX_SEATS} (default 8)",
+    )
+    seat = commands.add_parser("_seat")
+    seat.add_argument("folder", type=Path)
+    seat.add_argument("--learn", action="store_true")
+    for parser in (serve, seat):
+        parser.add_argument(
+            "--responders",
+            dest="seat_responders",
+            type=Path,
+            metavar="FILE",
+            help="every seat's console starts with this responder set (TOML)",
+        )
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -305,6 +350,14 @@ def _run_command(args: argparse.Namespace) -> int:
     """Everything the user gave is checked before anything starts (a server, the UI)."""
     if args.command == "send":
         return run_send(args)
+    if args.command in ("serve", "_seat"):
+        _refuse_options(
+            args,
+            ("jid", "component", "secret_env", *CONNECTION_OPTIONS, *CONSOLE_OPTIONS, *READING_OPTIONS),
+            f"not used by `iqconsole {args.command}`",
+            f"the options of `iqconsole {args.command} --help`",
+        )
+        return run_serve(args) if args.command == "serve" else run_seat(args)
     if args.command == "respond":
         config = _config()
         responders = _load_responders(args.responders, config)
@@ -467,6 +520,7 @@ def _component_account(args: argparse.Namespace, limits: Limits) -> Account:
 
 CONNECTION_OPTIONS = ("host", "port", "password_env", "ca_file", "insecure", "direct_tls")
 CONSOLE_OPTIONS = ("timeout", "var", "responders", "no_journal")  # the live console's: not in `view`, `journal`
+READING_OPTIONS = ("theme", "max_stanza_size", "max_depth")  # not given to `serve` (its seats read the config)
 
 
 def _var_options(args: argparse.Namespace) -> list[str]:
@@ -790,6 +844,85 @@ def run_sandbox(
         )
     finally:
         sandbox.stop()
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """The classroom: the sandbox server and bob here, a console per browser tab (`run_seat`)."""
+    from iqconsole.core.classroom import BOB, Classroom, seat_names
+    from iqconsole.core.demo_peer import run_demo_peer
+    from iqconsole.core.sandbox import ProsodySandbox, SandboxError
+    from iqconsole.ui.classroom.classroom_server import ClassroomServer, is_loopback
+
+    ui_settings(args)  # a broken config file or responder set is said here, not in every tab
+    responders = args.seat_responders.resolve() if args.seat_responders is not None else None
+    _load_responders(responders, _config())
+    if not is_loopback(args.serve_host):
+        print(
+            f"iqconsole serve: WARNING: listening on {args.serve_host}, not only on this computer: anyone who can "
+            "reach this address gets a console logged in to the class's server, without a password, running as "
+            "your user (it can connect to other servers, and save and open files: exports, responder sets). "
+            "Use it only on a network you trust, for the time of the class, ideally as a user of its own.",
+            file=sys.stderr,
+        )
+    try:
+        sandbox = ProsodySandbox([*seat_names(args.seats), BOB]).start()
+    except SandboxError as error:
+        print(f"iqconsole serve: {error}", file=sys.stderr)
+        return EXIT_SANDBOX
+    try:
+        classroom = Classroom.open(sandbox, args.seats)
+        server = ClassroomServer(
+            classroom,
+            lambda: run_demo_peer(classroom.account(BOB)),
+            seat_options=["--responders", str(responders)] if responders is not None else [],
+            host=args.serve_host,
+            port=args.serve_port,
+            announce=lambda text: print(f"iqconsole serve: {text}", flush=True),
+        )
+        try:
+            server.run()
+        except OSError as error:
+            print(f"iqconsole serve: cannot listen on {args.serve_host}:{args.serve_port}: {error}", file=sys.stderr)
+            return EXIT_SERVE
+        return 0
+    finally:
+        sandbox.stop()
+
+
+def run_seat(args: argparse.Namespace) -> int:
+    """One browser tab's console: the first free seat of the classroom in `args.folder`, with its
+    own data and state folders (draft, history, lesson progress), the teacher's config otherwise."""
+    from dataclasses import replace
+
+    from iqconsole.core.classroom import BOB, ClassroomError, claim_seat, die_with_serve, open_classroom
+    from iqconsole.ui.classroom.no_seat_app import NoSeatApp
+
+    settings = replace(ui_settings(args), journal=False)
+    lessons = _load_lessons(None) if args.learn else None
+    responders = _load_responders(args.seat_responders, _config())
+    try:
+        classroom = open_classroom(args.folder)
+        die_with_serve(classroom)
+        seat = claim_seat(classroom)
+    except ClassroomError as error:
+        _run_until_quit(NoSeatApp(str(error)))
+        return EXIT_USAGE
+    own = classroom.seat_folder(seat.name)
+    os.environ["XDG_DATA_HOME"] = str(own / "data")
+    os.environ["XDG_STATE_HOME"] = str(own / "state")
+    account = classroom.account(seat.name, settings.limits)
+    bob = classroom.account(BOB).jid
+    last = classroom.account(classroom.seats[-1]).jid
+    greeting = (
+        f"Classroom seat {seat.number} of {len(classroom.seats)}: you are {account.jid}. Your classmates are "
+        f"{classroom.account(classroom.seats[0]).jid} to {last}; {bob} answers ping, version, time and disco#info."
+    )
+    extras: dict[str, Any] = {}
+    if lessons is not None:
+        extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": bob}
+    return _run_app(
+        account, settings, greeting=greeting, responders=responders, responders_file=args.seat_responders, **extras
+    )
 
 
 @dataclass(frozen=True)
