@@ -1,0 +1,219 @@
+"""The service discovery browser (F8) against the sandbox Prosody: walking the server, its
+components and their features, a long item list in pages, templates aimed at an entity, and
+every request in the traffic log, paired with its reply."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList
+from textual.widgets.tree import TreeNode
+
+from iqconsole.core.disco import DISCO_INFO, DISCO_ITEMS
+from iqconsole.core.stanza import prepare
+from iqconsole.core.traffic import Direction
+from iqconsole.ui.app import IqConsoleApp
+from iqconsole.ui.composer.composer_editor import ComposerEditor
+from iqconsole.ui.composer.template_picker import TemplatePicker
+from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
+from iqconsole.ui.discovery.discovery_tree import DiscoveryTree, Entity, Feature, Heading, More, Place
+from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
+from tests.ui.waiting import closed, focused, shown
+from tests.xmpp_helpers import account_for, eventually
+
+SIZE = (150, 45)
+PUBSUB = "http://jabber.org/protocol/pubsub"
+
+
+async def online(app: IqConsoleApp) -> None:
+    await eventually(lambda: app.session is not None and app.session.online, what="login")
+    await eventually(lambda: app.server_features is not None, what="the disco after login")
+
+
+def child(node: TreeNode[Place], wanted) -> TreeNode[Place] | None:
+    return next((line for line in node.children if wanted(line.data)), None)
+
+
+def entity_under(node: TreeNode[Place], jid: str, at: str = "") -> TreeNode[Place] | None:
+    return child(node, lambda data: isinstance(data, Entity) and (data.jid, data.node) == (jid, at))
+
+
+async def open_line(pilot, tree: DiscoveryTree, line: TreeNode[Place]) -> None:
+    """Put the cursor on `line` and press Enter, as a person would."""
+    tree.move_cursor(line)
+    await eventually(lambda: tree.cursor_node is line, what=f"the cursor on {line.label}")
+    await pilot.press("enter")
+
+
+async def opened(node: TreeNode[Place]) -> None:
+    """Once the entity's answers are under it (not 'asking…')."""
+    await eventually(
+        lambda: bool(node.children) and str(node.children[0].label) != "asking…",
+        timeout=20,
+        what=f"the answers of {node.label}",
+    )
+
+
+def disco_requests(app: IqConsoleApp, after: int, namespace: str, to: str) -> list:
+    return [
+        entry
+        for entry in app.store.entries
+        if entry.seq > after
+        and entry.direction is Direction.OUT
+        and entry.namespace == namespace
+        and entry.recipient == to
+    ]
+
+
+async def test_the_browser_walks_server_components_and_a_components_features(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "disco1"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app)
+        before = app.store.entries[-1].seq
+        await pilot.press("f8")
+        screen = await shown(app, DiscoveryScreen)
+        tree = screen.entities
+        server = entity_under(tree.root, "localhost")
+        assert server is not None and "(your server)" in str(server.label)
+        assert entity_under(tree.root, "alice@localhost") is not None, "the account's own JID is a start too"
+        await opened(server)
+        assert "[server/im" in str(server.label), "the entity's identity, once it answered"
+        conference = entity_under(server, "conference.localhost")
+        assert conference is not None, "the components are the server's items"
+        await open_line(pilot, tree, conference)
+        await opened(conference)
+        features = child(conference, lambda data: isinstance(data, Heading))
+        assert features is not None and str(features.label).startswith("features (")
+        await open_line(pilot, tree, features)
+        muc = child(features, lambda data: isinstance(data, Feature) and data.var == "http://jabber.org/protocol/muc")
+        assert muc is not None
+        assert "XEP-0045" in str(muc.label), "each feature's name from the knowledge files"
+        tree.move_cursor(muc)
+        detail = screen.query_one("#discovery-detail")
+        await eventually(lambda: "Multi-User Chat" in str(detail.render()), what="the feature's description")
+
+        # Every request is ordinary traffic, paired with its reply and timed.
+        for namespace, to in (
+            (DISCO_INFO, "localhost"),
+            (DISCO_ITEMS, "localhost"),
+            (DISCO_INFO, "conference.localhost"),
+        ):
+            (request,) = disco_requests(app, before, namespace, to)
+            pairing = app.store.pairing_of(request)
+            assert pairing is not None and pairing.reply is not None and pairing.round_trip is not None
+
+        # Kept for the session: closing and opening again asks nothing, and shows what was open.
+        asked = len(app.store.entries)
+        await pilot.press("escape")
+        await closed(app, DiscoveryScreen)
+        await pilot.press("f8")
+        again = await shown(app, DiscoveryScreen)
+        assert again is screen and conference.is_expanded
+        assert len(app.store.entries) == asked, "no new request"
+
+        # r asks again.
+        tree.move_cursor(conference)
+        await pilot.press("r")
+        await eventually(
+            lambda: len(disco_requests(app, before, DISCO_INFO, "conference.localhost")) == 2,
+            what="a second disco#info after refresh",
+        )
+        await opened(conference)
+
+        # a: every feature found at login, in one table; Esc goes back to the browser.
+        await pilot.press("a")
+        await shown(app, ServerFeaturesScreen)
+        await pilot.press("escape")
+        await shown(app, DiscoveryScreen)
+
+
+async def test_a_long_item_list_comes_a_page_at_a_time(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "disco2"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app)
+        created = [f"disco-page-{n:02d}" for n in range(25)]
+        for node in created:
+            (create,) = prepare(
+                f"<iq type='set' to='pubsub.localhost'><pubsub xmlns='{PUBSUB}'><create node='{node}'/></pubsub></iq>"
+            )
+            outcome = await app.session.request(create)
+            assert outcome.reply is not None and outcome.reply.type == "result", outcome.describe()
+        app.discovery.page_size = 10
+        before = app.store.entries[-1].seq
+        await pilot.press("f8")
+        tree = (await shown(app, DiscoveryScreen)).entities
+        server = entity_under(tree.root, "localhost")
+        await opened(server)
+        pubsub = entity_under(server, "pubsub.localhost")
+        await open_line(pilot, tree, pubsub)
+        await opened(pubsub)
+
+        def listed() -> list[str]:
+            return [line.data.node for line in pubsub.children if isinstance(line.data, Entity)]
+
+        assert len(listed()) == 10, "one page shown"
+        more = child(pubsub, lambda data: isinstance(data, More))
+        assert more is not None and "more (10 shown)" in str(more.label)
+        while (more := child(pubsub, lambda data: isinstance(data, More))) is not None:
+            shown_before = len(listed())
+            await open_line(pilot, tree, more)
+            await eventually(lambda: len(listed()) > shown_before, what="the next page")
+        assert set(created) <= set(listed())
+        assert len(listed()) == len(set(listed()))
+        # Prosody does not page disco#items (no XEP-0059 there): one request, shown in chunks.
+        assert len(disco_requests(app, before, DISCO_ITEMS, "pubsub.localhost")) == 1
+        # A pubsub node opens onto its own info (pubsub#meta-data form).
+        node = entity_under(pubsub, "pubsub.localhost", created[0])
+        await open_line(pilot, tree, node)
+        await opened(node)
+        assert "[pubsub/leaf" in str(node.label)
+
+
+async def test_templates_aimed_at_an_entity_and_peer(prosody):
+    app = IqConsoleApp(account_for(prosody, "alice", "disco3"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app)
+        editor = app.query_one(ComposerEditor)
+        editor.text = ""
+        await pilot.press("f8")
+        screen = await shown(app, DiscoveryScreen)
+        tree = screen.entities
+        server = entity_under(tree.root, "localhost")
+        await opened(server)
+        pubsub = entity_under(server, "pubsub.localhost")
+        await open_line(pilot, tree, pubsub)
+        await opened(pubsub)
+        await pilot.press("t")
+        picker = await shown(app, TemplatePicker)
+        assert "aimed at pubsub.localhost" in str(picker.query_one(".title").render())
+        announced = app.discovery.known("pubsub.localhost").features
+        first = picker.shown[0]
+        assert first.feature in announced, "the templates needing the entity's features come first"
+        options = picker.query_one("#picker-list", OptionList)
+        assert str(options.get_option_at_index(0).prompt).startswith("●")
+        search = picker.query_one("#picker-search", Input)
+        await focused(search)
+        await pilot.press(*"get items")
+        await eventually(lambda: picker.shown and picker.shown[0].name == "pubsub-items", what="the pubsub template")
+        await pilot.press("enter")
+        await closed(app, TemplatePicker)
+        await eventually(lambda: 'to="pubsub.localhost"' in editor.text, what="the template aimed at the service")
+        assert "${id}" in editor.text, "the other variables are filled when sending"
+
+        # p: the entity becomes ${peer}; again: back to the log's selection.
+        await pilot.press("f8")
+        await shown(app, DiscoveryScreen)
+        tree.move_cursor(entity_under(server, "conference.localhost"))
+        await pilot.press("p")
+        await eventually(lambda: app.composer.context.peer == "conference.localhost", what="the chosen peer")
+        await pilot.press("p")
+        await eventually(lambda: app.composer.context.peer == "", what="the peer unset")
+
+        # g: any JID typed in.
+        await pilot.press("g")
+        box = screen.query_one("#discovery-jid", Input)
+        await focused(box)
+        await pilot.press(*"nobody.invalid")
+        await pilot.press("enter")
+        await eventually(lambda: entity_under(tree.root, "nobody.invalid") is not None, what="the typed JID")
+        typed = entity_under(tree.root, "nobody.invalid")
+        await opened(typed)
+        assert "✖" in str(typed.children[0].label), "an entity that cannot answer says why"
