@@ -155,7 +155,7 @@ async def test_a_long_item_list_comes_a_page_at_a_time(prosody):
         while (more := child(pubsub, lambda data: isinstance(data, More))) is not None:
             shown_before = len(listed())
             await open_line(pilot, tree, more)
-            await eventually(lambda: len(listed()) > shown_before, what="the next page")
+            await eventually(lambda n=shown_before: len(listed()) > n, what="the next page")
         assert set(created) <= set(listed())
         assert len(listed()) == len(set(listed()))
         # Prosody does not page disco#items (no XEP-0059 there): one request, shown in chunks.
