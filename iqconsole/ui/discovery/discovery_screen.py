@@ -49,8 +49,8 @@ class DiscoveryScreen(ModalScreen[None]):
             yield DiscoveryTree(self.discovery, id="discovery-tree")
             yield Static("", id="discovery-detail", markup=False)
             yield Label(
-                "Enter opens · c copies the JID · t templates · p sets ${peer} · r refreshes · g goes to a JID · "
-                "a all features · Esc closes",
+                "Enter opens · c copy JID · t templates · p ${peer} · r refresh · g a JID · a all features · "
+                "F1 help · Esc",
                 classes="hint",
                 markup=False,
             )

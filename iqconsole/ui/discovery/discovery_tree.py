@@ -80,7 +80,7 @@ class DiscoveryTree(Tree[Place]):
 # Service discovery
 
 Each entity asks its **disco#info** (identities, features, info forms) and **disco#items**
-(components, rooms, nodes) when you open it (Enter or Space, → and ←): every request is in the
+(components, rooms, nodes) when you open it (Enter or Space; Shift+← goes up): every request is in the
 traffic log, paired with its reply. A long item list comes a page at a time (XEP-0059 where the
 entity pages, else in chunks): Enter on "more" shows the next one. Answers are kept for the
 session; **r** asks the entity again.
