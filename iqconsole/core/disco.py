@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import cast
 from xml.sax.saxutils import quoteattr
 
 from iqconsole.core.stanza import StanzaError, parse_stanzas
@@ -24,6 +25,7 @@ __all__ = [
     "InfoForm",
     "Item",
     "ItemsPage",
+    "ItemsReader",
     "disco_request",
     "read_info",
     "read_items",
@@ -88,6 +90,13 @@ class ItemsPage:
     items: tuple[Item, ...]
     last: str = ""
     count: int | None = None
+    index: int = 0  # the position of the first item in the whole list
+
+    def ends(self, asked: int) -> bool:
+        """Whether no page follows this one, asked for at most `asked` items."""
+        if not self.last or len(self.items) < asked:
+            return True
+        return self.count is not None and self.index + len(self.items) >= self.count
 
 
 def disco_request(namespace: str, jid: str, node: str = "", *, max_items: int = 0, after: str = "") -> str:
@@ -145,17 +154,66 @@ def _read_form(form: ET.Element) -> InfoForm:
 
 def read_items(xml: str) -> ItemsPage:
     """Read a disco#items result (and its result set, if any); ValueError when `xml` is not one."""
-    query = disco_query(xml, DISCO_ITEMS)
-    items = tuple(
-        dict.fromkeys(
-            Item(element.get("jid", ""), element.get("node", ""), element.get("name", ""))
-            for element in query.findall(f"{{{DISCO_ITEMS}}}item")
-            if element.get("jid")
+    reader = ItemsReader()
+    reader.feed(xml)
+    return reader.page()
+
+
+class ItemsReader:
+    """Reads a disco#items result fed in pieces, so that a list of thousands of items is read
+    a piece at a time, between which the front end draws and takes keys."""
+
+    def __init__(self) -> None:
+        self._parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+        self._path: list[str] = []  # the local names from the <iq> down to where the parser is
+        self._result = False
+        self._query = False
+        self._items: dict[Item, None] = {}
+        self._paging: dict[str, str] = {}  # first, index, last, count of the result set
+
+    def feed(self, text: str) -> None:
+        try:
+            self._parser.feed(text)
+            events = list(self._parser.read_events())
+        except ET.ParseError as error:
+            raise ValueError(f"not one stanza: {error}") from None
+        for event, element in cast("list[tuple[str, ET.Element]]", events):  # start and end: elements
+            namespace, _, local = element.tag[1:].rpartition("}") if element.tag[:1] == "{" else ("", "", element.tag)
+            if event == "start":
+                self._path.append(local)
+                if self._path == ["iq"]:
+                    self._result = element.get("type") == "result"
+                elif self._path == ["iq", "query"] and namespace == DISCO_ITEMS:
+                    self._query = True
+                continue
+            self._ended(element, namespace, local)
+            self._path.pop()
+
+    def _ended(self, element: ET.Element, namespace: str, local: str) -> None:
+        depth = len(self._path)
+        if depth == 3 and namespace == DISCO_ITEMS and local == "item" and element.get("jid"):
+            item = Item(element.get("jid", ""), element.get("node", ""), element.get("name", ""))
+            self._items[item] = None
+        elif depth == 4 and namespace == RSM and self._path[2] == "set":
+            self._paging[local] = (element.text or "").strip()
+            if local == "first":
+                self._paging["index"] = element.get("index", "").strip()
+        if depth >= 3:
+            element.clear()  # read: only its place in the list stays
+
+    def page(self) -> ItemsPage:
+        """What was read; ValueError when it was not a whole disco#items result."""
+        try:
+            self._parser.close()
+        except ET.ParseError as error:
+            raise ValueError(f"not one stanza: {error}") from None
+        if not (self._result and self._query):
+            raise ValueError(f"not a {DISCO_ITEMS} result")
+        items = tuple(self._items)
+        count, index = self._paging.get("count", ""), self._paging.get("index", "")
+        return ItemsPage(
+            items,
+            self._paging.get("last", "") if items else "",
+            int(count) if count.isdigit() else None,
+            int(index) if index.isdigit() else 0,
         )
-    )
-    result_set = query.find(f"{{{RSM}}}set")
-    if result_set is None:
-        return ItemsPage(items)
-    count = (result_set.findtext(f"{{{RSM}}}count") or "").strip()
-    last = (result_set.findtext(f"{{{RSM}}}last") or "").strip()
-    return ItemsPage(items, last if items else "", int(count) if count.isdigit() else None)

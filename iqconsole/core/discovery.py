@@ -9,6 +9,7 @@ management; otherwise the whole list comes at once and the front end shows it in
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from iqconsole.core.disco import (
@@ -17,9 +18,9 @@ from iqconsole.core.disco import (
     RSM,
     EntityInfo,
     ItemsPage,
+    ItemsReader,
     disco_request,
     read_info,
-    read_items,
 )
 from iqconsole.core.session import ReplyOutcome
 from iqconsole.core.stanza import Outgoing, StanzaError, error_condition, prepare
@@ -30,6 +31,7 @@ Key = TypeVar("Key", tuple[str, str], tuple[str, str, str])
 Answer = TypeVar("Answer", EntityInfo, ItemsPage)
 
 PAGE_SIZE = 50  # items asked for at once from an entity that pages (and shown at once otherwise)
+READ_PIECE = 16_384  # characters of a disco#items reply read at once (about 250 items)
 
 
 class DiscoveryFailed(Exception):
@@ -101,10 +103,15 @@ class Discovery:
             pages = False  # some entities answer disco#items but not disco#info
         max_items = self.page_size if pages else 0
         reply = await self._ask(disco_request(DISCO_ITEMS, jid, node, max_items=max_items, after=after), "disco#items")
+        reader = ItemsReader()
         try:
-            return read_items(reply)
+            for start in range(0, len(reply), READ_PIECE):
+                reader.feed(reply[start : start + READ_PIECE])
+                await asyncio.sleep(0)  # a long list: the screen draws and takes keys between pieces
+            page = reader.page()
         except ValueError as error:
             raise DiscoveryFailed(f"disco#items: {error}") from None
+        return replace(page, last="") if max_items and page.ends(max_items) else page
 
     async def _ask(self, text: str, what: str) -> str:
         try:

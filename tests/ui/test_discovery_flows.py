@@ -4,6 +4,8 @@ every request in the traffic log, paired with its reply."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.widgets import Input, OptionList
 from textual.widgets.tree import TreeNode
 
@@ -28,12 +30,22 @@ async def online(app: IqConsoleApp) -> None:
     await eventually(lambda: app.server_features is not None, what="the disco after login")
 
 
-def child(node: TreeNode[Place], wanted) -> TreeNode[Place] | None:
+def line_under(node: TreeNode[Place], wanted: Callable[[Place | None], bool]) -> TreeNode[Place] | None:
     return next((line for line in node.children if wanted(line.data)), None)
 
 
-def entity_under(node: TreeNode[Place], jid: str, at: str = "") -> TreeNode[Place] | None:
+def child(node: TreeNode[Place], wanted: Callable[[Place | None], bool]) -> TreeNode[Place]:
+    found = line_under(node, wanted)
+    assert found is not None, f"the wanted line under {node.label}"
+    return found
+
+
+def entity_under(node: TreeNode[Place], jid: str, at: str = "") -> TreeNode[Place]:
     return child(node, lambda data: isinstance(data, Entity) and (data.jid, data.node) == (jid, at))
+
+
+def more_under(node: TreeNode[Place]) -> TreeNode[Place] | None:
+    return line_under(node, lambda data: isinstance(data, More))
 
 
 async def open_line(pilot, tree: DiscoveryTree, line: TreeNode[Place]) -> None:
@@ -41,6 +53,17 @@ async def open_line(pilot, tree: DiscoveryTree, line: TreeNode[Place]) -> None:
     tree.move_cursor(line)
     await eventually(lambda: tree.cursor_node is line, what=f"the cursor on {line.label}")
     await pilot.press("enter")
+
+
+async def open_every_page(pilot, tree: DiscoveryTree, node: TreeNode[Place]) -> None:
+    """Enter on "more" until the whole list is there."""
+    while (more := more_under(node)) is not None:
+        await open_more(pilot, tree, node, more)
+
+
+async def open_more(pilot, tree: DiscoveryTree, node: TreeNode[Place], more: TreeNode[Place]) -> None:
+    await open_line(pilot, tree, more)
+    await eventually(lambda: more not in node.children, what="the next page")
 
 
 async def opened(node: TreeNode[Place]) -> None:
@@ -72,19 +95,17 @@ async def test_the_browser_walks_server_components_and_a_components_features(pro
         screen = await shown(app, DiscoveryScreen)
         tree = screen.entities
         server = entity_under(tree.root, "localhost")
-        assert server is not None and "(your server)" in str(server.label)
-        assert entity_under(tree.root, "alice@localhost") is not None, "the account's own JID is a start too"
+        assert "(your server)" in str(server.label)
+        entity_under(tree.root, "alice@localhost")  # the account's own JID is a start too
         await opened(server)
         assert "[server/im" in str(server.label), "the entity's identity, once it answered"
         conference = entity_under(server, "conference.localhost")
-        assert conference is not None, "the components are the server's items"
         await open_line(pilot, tree, conference)
         await opened(conference)
         features = child(conference, lambda data: isinstance(data, Heading))
-        assert features is not None and str(features.label).startswith("features (")
+        assert str(features.label).startswith("features (")
         await open_line(pilot, tree, features)
         muc = child(features, lambda data: isinstance(data, Feature) and data.var == "http://jabber.org/protocol/muc")
-        assert muc is not None
         assert "XEP-0045" in str(muc.label), "each feature's name from the knowledge files"
         tree.move_cursor(muc)
         detail = screen.query_one("#discovery-detail")
@@ -150,21 +171,18 @@ async def test_a_long_item_list_comes_a_page_at_a_time(prosody):
             return [line.data.node for line in pubsub.children if isinstance(line.data, Entity)]
 
         assert len(listed()) == 10, "one page shown"
-        more = child(pubsub, lambda data: isinstance(data, More))
+        more = more_under(pubsub)
         assert more is not None and "more (10 shown)" in str(more.label)
-        while (more := child(pubsub, lambda data: isinstance(data, More))) is not None:
-            shown_before = len(listed())
-            await open_line(pilot, tree, more)
-            await eventually(lambda n=shown_before: len(listed()) > n, what="the next page")
+        await open_every_page(pilot, tree, pubsub)
         assert set(created) <= set(listed())
         assert len(listed()) == len(set(listed()))
         # Prosody does not page disco#items (no XEP-0059 there): one request, shown in chunks.
         assert len(disco_requests(app, before, DISCO_ITEMS, "pubsub.localhost")) == 1
         # A pubsub node opens onto its own info (pubsub#meta-data form).
-        node = entity_under(pubsub, "pubsub.localhost", created[0])
-        await open_line(pilot, tree, node)
-        await opened(node)
-        assert "[pubsub/leaf" in str(node.label)
+        leaf = entity_under(pubsub, "pubsub.localhost", created[0])
+        await open_line(pilot, tree, leaf)
+        await opened(leaf)
+        assert "[pubsub/leaf" in str(leaf.label)
 
 
 async def test_templates_aimed_at_an_entity_and_peer(prosody):
@@ -192,7 +210,9 @@ async def test_templates_aimed_at_an_entity_and_peer(prosody):
         search = picker.query_one("#picker-search", Input)
         await focused(search)
         await pilot.press(*"get items")
-        await eventually(lambda: picker.shown and picker.shown[0].name == "pubsub-items", what="the pubsub template")
+        await eventually(
+            lambda: bool(picker.shown) and picker.shown[0].name == "pubsub-items", what="the pubsub template"
+        )
         await pilot.press("enter")
         await closed(app, TemplatePicker)
         await eventually(lambda: 'to="pubsub.localhost"' in editor.text, what="the template aimed at the service")
@@ -213,7 +233,50 @@ async def test_templates_aimed_at_an_entity_and_peer(prosody):
         await focused(box)
         await pilot.press(*"nobody.invalid")
         await pilot.press("enter")
-        await eventually(lambda: entity_under(tree.root, "nobody.invalid") is not None, what="the typed JID")
+        await eventually(
+            lambda: line_under(tree.root, lambda data: getattr(data, "jid", "") == "nobody.invalid") is not None,
+            what="the typed JID",
+        )
         typed = entity_under(tree.root, "nobody.invalid")
         await opened(typed)
         assert "✖" in str(typed.children[0].label), "an entity that cannot answer says why"
+
+
+async def test_an_entity_that_pages_is_asked_one_page_at_a_time(ejabberd):
+    """ejabberd's chat service announces XEP-0059: its rooms are asked for a page at a time."""
+    app = IqConsoleApp(account_for(ejabberd, "alice", "disco4"))
+    async with app.run_test(size=SIZE) as pilot:
+        await online(app)
+        session = app.session
+        rooms = [f"disco-room-{n:02d}@conference.localhost" for n in range(12)]
+        for room in rooms:  # a room exists while its occupant (this console) is in it
+            (join,) = prepare(f"<presence to='{room}/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>")
+            session.send(join)
+            (instant,) = prepare(
+                f"<iq type='set' to='{room}'><query xmlns='http://jabber.org/protocol/muc#owner'>"
+                "<x xmlns='jabber:x:data' type='submit'/></query></iq>"
+            )
+            outcome = await session.request(instant)
+            assert outcome.settled.value == "result", outcome.describe()
+        app.discovery.page_size = 5
+        before = app.store.entries[-1].seq
+        await pilot.press("f8")
+        tree = (await shown(app, DiscoveryScreen)).entities
+        server = entity_under(tree.root, "localhost")
+        await opened(server)
+        conference = entity_under(server, "conference.localhost")
+        await open_line(pilot, tree, conference)
+        await opened(conference)
+
+        def listed() -> list[str]:
+            return [line.data.jid for line in conference.children if isinstance(line.data, Entity)]
+
+        assert len(listed()) == 5
+        more = more_under(conference)
+        assert more is not None and "next page (5 shown of 12)" in str(more.label)
+        await open_every_page(pilot, tree, conference)
+        assert sorted(listed()) == rooms
+        asked = disco_requests(app, before, DISCO_ITEMS, "conference.localhost")
+        assert len(asked) == 3, "three pages of at most 5"
+        assert all("<max>5</max>" in entry.xml for entry in asked)
+        assert "<after>" in asked[1].xml and "<after>" in asked[2].xml

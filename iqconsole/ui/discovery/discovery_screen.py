@@ -49,8 +49,7 @@ class DiscoveryScreen(ModalScreen[None]):
             yield DiscoveryTree(self.discovery, id="discovery-tree")
             yield Static("", id="discovery-detail", markup=False)
             yield Label(
-                "Enter opens · c copy JID · t templates · p ${peer} · r refresh · g a JID · a all features · "
-                "F1 help · Esc",
+                "Enter opens · c copy JID · t templates · p ${peer} · r refresh · g JID · a all features · F1 · Esc",
                 classes="hint",
                 markup=False,
             )
