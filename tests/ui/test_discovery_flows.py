@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, Markdown, OptionList
 from textual.widgets.tree import TreeNode
 
 from iqconsole.core.disco import DISCO_INFO, DISCO_ITEMS
@@ -17,6 +17,7 @@ from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
 from iqconsole.ui.discovery.discovery_tree import DiscoveryTree, Entity, Feature, Heading, More, Place
+from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from tests.ui.waiting import closed, focused, shown
 from tests.xmpp_helpers import account_for, eventually
@@ -139,6 +140,15 @@ async def test_the_browser_walks_server_components_and_a_components_features(pro
         )
         await opened(conference)
 
+        # F1: what the browser does, and its keys.
+        await pilot.press("f1")
+        help_screen = await shown(app, HelpScreen)
+        assert "Service discovery" in help_screen._text and "discovery.templates" in str(
+            help_screen.query_one(Markdown).source
+        )
+        await pilot.press("escape")
+        await shown(app, DiscoveryScreen)
+
         # a: every feature found at login, in one table; Esc goes back to the browser.
         await pilot.press("a")
         await shown(app, ServerFeaturesScreen)
@@ -217,6 +227,22 @@ async def test_templates_aimed_at_an_entity_and_peer(prosody):
         await closed(app, TemplatePicker)
         await eventually(lambda: 'to="pubsub.localhost"' in editor.text, what="the template aimed at the service")
         assert "${id}" in editor.text, "the other variables are filled when sending"
+
+        # On a feature line: the templates needing that feature come first.
+        await pilot.press("f8")
+        await shown(app, DiscoveryScreen)
+        conference = entity_under(server, "conference.localhost")
+        await open_line(pilot, tree, conference)
+        await opened(conference)
+        features = child(conference, lambda data: isinstance(data, Heading))
+        await open_line(pilot, tree, features)
+        muc = child(features, lambda data: isinstance(data, Feature) and data.var == "http://jabber.org/protocol/muc")
+        await open_line(pilot, tree, muc)
+        await pilot.press("t")
+        picker = await shown(app, TemplatePicker)
+        assert picker.shown[0].feature == "http://jabber.org/protocol/muc"
+        await pilot.press("escape")
+        await closed(app, TemplatePicker)
 
         # p: the entity becomes ${peer}; again: back to the log's selection.
         await pilot.press("f8")

@@ -31,6 +31,8 @@ from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen, fe
 class DiscoveryScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,f8", "dismiss(None)", "Close", id="discovery.close", tooltip="Close the discovery browser"),
+        # a modal screen hides the app's keys: its own F1
+        Binding("f1", "app.help", "Help", id="discovery.help", tooltip="What the browser does, and its keys"),
     ]
 
     def __init__(self, discovery: Discovery | None, server: str, account: str, features: ServerFeatures | None):
