@@ -9,7 +9,9 @@ from collections.abc import Callable
 from textual.widgets import Input, Markdown, OptionList
 from textual.widgets.tree import TreeNode
 
+from iqconsole.core.account import Account
 from iqconsole.core.disco import DISCO_INFO, DISCO_ITEMS
+from iqconsole.core.discovery import Discovery
 from iqconsole.core.stanza import prepare
 from iqconsole.core.traffic import Direction
 from iqconsole.ui.app import IqConsoleApp
@@ -19,6 +21,8 @@ from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
 from iqconsole.ui.discovery.discovery_tree import DiscoveryTree, Entity, Feature, Heading, More, Place
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
+from tests.ui.snapshot_app import RecordedDiscovery
+from tests.ui.test_hostile_text import visible
 from tests.ui.waiting import closed, focused, shown
 from tests.xmpp_helpers import account_for, eventually
 
@@ -74,6 +78,20 @@ async def opened(node: TreeNode[Place]) -> None:
         timeout=20,
         what=f"the answers of {node.label}",
     )
+
+
+async def component_opened(
+    pilot, app: IqConsoleApp, jid: str
+) -> tuple[DiscoveryTree, TreeNode[Place], TreeNode[Place]]:
+    """F8, then the server's component `jid` opened: the tree, the server's line and the component's."""
+    await pilot.press("f8")
+    tree = (await shown(app, DiscoveryScreen)).entities
+    server = entity_under(tree.root, "localhost")
+    await opened(server)
+    component = entity_under(server, jid)
+    await open_line(pilot, tree, component)
+    await opened(component)
+    return tree, server, component
 
 
 def disco_requests(app: IqConsoleApp, after: int, namespace: str, to: str) -> list:
@@ -169,13 +187,7 @@ async def test_a_long_item_list_comes_a_page_at_a_time(prosody):
             assert outcome.reply is not None and outcome.reply.type == "result", outcome.describe()
         app.discovery.page_size = 10
         before = app.store.entries[-1].seq
-        await pilot.press("f8")
-        tree = (await shown(app, DiscoveryScreen)).entities
-        server = entity_under(tree.root, "localhost")
-        await opened(server)
-        pubsub = entity_under(server, "pubsub.localhost")
-        await open_line(pilot, tree, pubsub)
-        await opened(pubsub)
+        tree, _server, pubsub = await component_opened(pilot, app, "pubsub.localhost")
 
         def listed() -> list[str]:
             return [line.data.node for line in pubsub.children if isinstance(line.data, Entity)]
@@ -201,14 +213,8 @@ async def test_templates_aimed_at_an_entity_and_peer(prosody):
         await online(app)
         editor = app.query_one(ComposerEditor)
         editor.text = ""
-        await pilot.press("f8")
-        screen = await shown(app, DiscoveryScreen)
-        tree = screen.entities
-        server = entity_under(tree.root, "localhost")
-        await opened(server)
-        pubsub = entity_under(server, "pubsub.localhost")
-        await open_line(pilot, tree, pubsub)
-        await opened(pubsub)
+        tree, server, _pubsub = await component_opened(pilot, app, "pubsub.localhost")
+        screen = tree.screen
         await pilot.press("t")
         picker = await shown(app, TemplatePicker)
         assert "aimed at pubsub.localhost" in str(picker.query_one(".title").render())
@@ -286,13 +292,7 @@ async def test_an_entity_that_pages_is_asked_one_page_at_a_time(ejabberd):
             assert outcome.settled.value == "result", outcome.describe()
         app.discovery.page_size = 5
         before = app.store.entries[-1].seq
-        await pilot.press("f8")
-        tree = (await shown(app, DiscoveryScreen)).entities
-        server = entity_under(tree.root, "localhost")
-        await opened(server)
-        conference = entity_under(server, "conference.localhost")
-        await open_line(pilot, tree, conference)
-        await opened(conference)
+        tree, _server, conference = await component_opened(pilot, app, "conference.localhost")
 
         def listed() -> list[str]:
             return [line.data.jid for line in conference.children if isinstance(line.data, Entity)]
@@ -306,3 +306,31 @@ async def test_an_entity_that_pages_is_asked_one_page_at_a_time(ejabberd):
         assert len(asked) == 3, "three pages of at most 5"
         assert all("<max>5</max>" in entry.xml for entry in asked)
         assert "<after>" in asked[1].xml and "<after>" in asked[2].xml
+
+
+class HostileDiscovery(RecordedDiscovery):
+    """A server whose names carry controls, markup and line breaks."""
+
+    NAME = "clear\x9b2J [/bold] [@click=app.quit]x[/] two&#10;lines invoice-\u202efdp.exe\u202c"
+    INFO = {"localhost": f"<identity category='server' type='im' name='{NAME}'/><feature var='urn:x:{NAME}'/>"}
+    ITEMS = {"localhost": f"<item jid='evil.localhost' name='{NAME}'/>"}
+
+
+async def test_what_a_hostile_server_names_is_drawn_on_one_line_never_obeyed():
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.discovery = Discovery(HostileDiscovery())
+        await pilot.press("f8")
+        tree = (await shown(app, DiscoveryScreen)).entities
+        server = entity_under(tree.root, "localhost")
+        await opened(server)
+        features = child(server, lambda data: isinstance(data, Heading))
+        await open_line(pilot, tree, features)
+        labels = [str(line.label) for line in (server, *server.children, *features.children)]
+        assert all(visible(label) and "\n" not in label for label in labels), labels
+        assert "[@click=app.quit]" in str(entity_under(server, "evil.localhost").label), "markup shown as written"
+        assert "two⏎lines" in str(server.label)
+        tree.move_cursor(features.children[0])
+        detail = tree.screen.query_one("#discovery-detail")
+        await eventually(lambda: "urn:x:clear" in str(detail.render()), what="the feature described")
+        assert visible(str(detail.render()))

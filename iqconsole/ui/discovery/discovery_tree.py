@@ -184,7 +184,7 @@ session; **r** asks the entity again.
         node.remove_children()
         for problem in problems:
             assert isinstance(problem, Problem)
-            node.add_leaf(Text(f"✖ {terminal_safe(problem.message)}", style="red"), problem)
+            node.add_leaf(Text(f"✖ {one_line(problem.message)}", style="red"), problem)
 
     def _add_info(self, node: TreeNode[Place], info: EntityInfo) -> None:
         jid, at = info.jid, info.node
@@ -195,7 +195,7 @@ session; **r** asks the entity again.
             for var in info.features:
                 features.add_leaf(_feature_label(var), Feature(jid, at, var))
         for form in info.forms:
-            shown = terminal_safe(form.form_type or "(no FORM_TYPE)")
+            shown = one_line(form.form_type or "(no FORM_TYPE)")
             fields = node.add(Text.assemble(("info form ", "bold"), shown), Form(jid, at, form.form_type))
             for form_field in form.fields:
                 fields.add_leaf(_field_label(form_field), Field(jid, at, form.form_type, form_field))
@@ -235,7 +235,7 @@ session; **r** asks the entity again.
         try:
             page = await self.discovery.items(entity.jid, entity.node, more.after)
         except DiscoveryFailed as failure:
-            line.set_label(Text(f"✖ {terminal_safe(str(failure))} (Enter tries again)", style="red"))
+            line.set_label(Text(f"✖ {one_line(str(failure))} (Enter tries again)", style="red"))
             return
         if self._holds(line):
             line.remove()
@@ -303,17 +303,22 @@ session; **r** asks the entity again.
     def _entity_label(self, entity: Entity, info: EntityInfo | None = None) -> Text:
         label = Text(no_wrap=True, overflow="ellipsis")
         if entity.node:
-            label.append(terminal_safe(entity.node), style="bold")
-            label.append(f" @ {terminal_safe(entity.jid)}", style="dim")
+            label.append(one_line(entity.node), style="bold")
+            label.append(f" @ {one_line(entity.jid)}", style="dim")
         else:
-            label.append(terminal_safe(entity.jid), style="bold")
+            label.append(one_line(entity.jid), style="bold")
         if entity.name:
-            label.append(f"  {terminal_safe(entity.name)}")
+            label.append(f"  {one_line(entity.name)}")
         if entity.role:
             label.append(f"  ({entity.role})", style="italic")
         if info is not None and info.identities:
-            label.append(f"  [{terminal_safe(info.identities[0].label)}]", style="cyan")
+            label.append(f"  [{one_line(info.identities[0].label)}]", style="cyan")
         return label
+
+
+def one_line(text: str) -> str:
+    """The server's words for one line of the tree: controls shown, line breaks as ⏎."""
+    return terminal_safe(text).replace("\n", "⏎").replace("\t", " ")
 
 
 def _entities_up_from(node: TreeNode[Place] | None) -> set[tuple[str, str]]:
@@ -326,11 +331,11 @@ def _entities_up_from(node: TreeNode[Place] | None) -> set[tuple[str, str]]:
 
 
 def _identity_label(identity: Identity) -> Text:
-    return Text.assemble(("identity ", "dim"), (terminal_safe(identity.label), "cyan"))
+    return Text.assemble(("identity ", "dim"), (one_line(identity.label), "cyan"))
 
 
 def _feature_label(var: str) -> Text:
-    label = Text(terminal_safe(var), no_wrap=True, overflow="ellipsis")
+    label = Text(one_line(var), no_wrap=True, overflow="ellipsis")
     known = describe_namespace(var)
     if known:
         label.append(f"  {known}", style="green")
@@ -338,8 +343,8 @@ def _feature_label(var: str) -> Text:
 
 
 def _field_label(form_field: FormField) -> Text:
-    label = Text(terminal_safe(form_field.label or form_field.var), style="bold")
-    label.append(f": {terminal_safe(', '.join(form_field.values))}")
+    label = Text(one_line(form_field.label or form_field.var), style="bold")
+    label.append(f": {one_line(', '.join(form_field.values))}")
     return label
 
 
