@@ -250,7 +250,7 @@ async def test_templates_aimed_at_an_entity_and_peer(prosody):
         await pilot.press("escape")
         await closed(app, TemplatePicker)
 
-        # p: the entity becomes ${peer}; again: back to the log's selection.
+        # p: the entity becomes ${peer}; again: back to the log's selection; c copies its JID.
         await pilot.press("f8")
         await shown(app, DiscoveryScreen)
         tree.move_cursor(entity_under(server, "conference.localhost"))
@@ -258,6 +258,8 @@ async def test_templates_aimed_at_an_entity_and_peer(prosody):
         await eventually(lambda: app.composer.context.peer == "conference.localhost", what="the chosen peer")
         await pilot.press("p")
         await eventually(lambda: app.composer.context.peer == "", what="the peer unset")
+        await pilot.press("c")
+        await eventually(lambda: app.clipboard == "conference.localhost", what="the JID copied")
 
         # g: any JID typed in.
         await pilot.press("g")
