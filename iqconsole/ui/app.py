@@ -62,6 +62,7 @@ from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.screens.recording_screen import RecordingScreen
 from iqconsole.ui.screens.redirect_screen import RedirectScreen
+from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, use_themes
 from iqconsole.ui.traffic.console_traffic_view import ConsoleTrafficView
@@ -569,9 +570,13 @@ class IqConsoleApp(App[None]):
         if not self.is_screen_installed(BROWSER):
             own = self.session.own_jid if self.session is not None else self.account.jid if self.account else ""
             bare = own.partition("/")[0]
-            browser = DiscoveryScreen(self.discovery, bare.rpartition("@")[2], bare, self.server_features)
+            browser = DiscoveryScreen(self.discovery, bare.rpartition("@")[2], bare)
             self.install_screen(browser, BROWSER)
         self.push_screen(BROWSER)
+
+    @on(DiscoveryScreen.AllFeaturesRequested)
+    def list_all_features(self) -> None:
+        self.push_screen(ServerFeaturesScreen(self.server_features))
 
     @on(DiscoveryTree.TemplatesRequested)
     def pick_template_for(self, event: DiscoveryTree.TemplatesRequested) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import Input, Markdown, OptionList
+from textual.widgets import DataTable, Input, Markdown, OptionList
 from textual.widgets.tree import TreeNode
 
 from iqconsole.core.account import Account
@@ -21,9 +21,9 @@ from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
 from iqconsole.ui.discovery.discovery_tree import DiscoveryTree, Entity, Feature, Heading, More, Place
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
-from tests.ui.snapshot_app import RecordedDiscovery
+from tests.ui.snapshot_app import RecordedDiscovery, sandbox_like_features
 from tests.ui.test_hostile_text import visible
-from tests.ui.waiting import closed, focused, shown
+from tests.ui.waiting import closed, focused, open_feature_list, shown
 from tests.xmpp_helpers import account_for, eventually
 
 SIZE = (150, 45)
@@ -336,3 +336,21 @@ async def test_what_a_hostile_server_names_is_drawn_on_one_line_never_obeyed():
         detail = tree.screen.query_one("#discovery-detail")
         await eventually(lambda: "urn:x:clear" in str(detail.render()), what="the feature described")
         assert visible(str(detail.render()))
+
+
+async def test_all_features_before_and_after_the_login_discovery():
+    """`a` lists what the login's discovery found when asked, not when the browser opened; before
+    it, it says so (and a resize does not break it)."""
+    app = IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_feature_list(pilot)
+        listing = await shown(app, ServerFeaturesScreen)
+        assert "has not been asked yet" in str(listing.query_one(".title").render())
+        await pilot.resize_terminal(120, 40)
+        await eventually(lambda: app.size == (120, 40), what="the resize")
+        await pilot.press("escape")
+        await shown(app, DiscoveryScreen)
+        app.server_features = sandbox_like_features()
+        await pilot.press("a")
+        table = (await shown(app, ServerFeaturesScreen)).query_one(DataTable)
+        await eventually(lambda: table.row_count == 8, what="the features found since")

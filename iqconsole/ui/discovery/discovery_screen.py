@@ -8,11 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, Tree
 
 from iqconsole.core.discovery import Discovery
-from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.ui.discovery.discovery_tree import (
     DiscoveryTree,
@@ -25,7 +25,9 @@ from iqconsole.ui.discovery.discovery_tree import (
     Place,
     Problem,
 )
-from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen, feature_about
+from iqconsole.ui.screens.server_features_screen import feature_about
+
+GO_HINT = "Type a JID (and a node after a space): Enter opens it."
 
 
 class DiscoveryScreen(ModalScreen[None]):
@@ -35,14 +37,15 @@ class DiscoveryScreen(ModalScreen[None]):
         Binding("f1", "app.help", "Help", id="discovery.help", tooltip="What the browser does, and its keys"),
     ]
 
-    def __init__(self, discovery: Discovery | None, server: str, account: str, features: ServerFeatures | None):
-        """`server` and `account` (a bare JID) are where the walk starts; `features`: what the
-        login's discovery found (the flat list, `a`)."""
+    class AllFeaturesRequested(Message):
+        """List every feature the login's discovery found, in one table."""
+
+    def __init__(self, discovery: Discovery | None, server: str, account: str):
+        """`server` and `account` (a bare JID) are where the walk starts."""
         super().__init__()
         self.discovery = discovery
         self.server = server
         self.account = account
-        self.features = features
 
     def compose(self) -> ComposeResult:
         with Vertical(id="discovery"):
@@ -70,6 +73,7 @@ class DiscoveryScreen(ModalScreen[None]):
 
     def action_go(self) -> None:
         self.query_one("#discovery-jid", Input).focus()
+        self.query_one("#discovery-detail", Static).update(GO_HINT)
 
     @on(Input.Submitted, "#discovery-jid")
     def go(self, event: Input.Submitted) -> None:
@@ -84,7 +88,7 @@ class DiscoveryScreen(ModalScreen[None]):
         event.input.value = ""
 
     def action_all_features(self) -> None:
-        self.app.push_screen(ServerFeaturesScreen(self.features))
+        self.post_message(self.AllFeaturesRequested())
 
     @on(Tree.NodeHighlighted, "#discovery-tree")
     def describe(self, event: Tree.NodeHighlighted[Place]) -> None:
