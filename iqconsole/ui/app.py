@@ -582,9 +582,11 @@ class IqConsoleApp(App[None]):
     def pick_template_for(self, event: DiscoveryTree.TemplatesRequested) -> None:
         """The picker aimed at an entity: its `${peer}`, and the services it offers; the templates
         needing its features first."""
-        self.pop_screen()
+        if isinstance(self.screen, DiscoveryScreen):
+            self.pop_screen()  # the browser stays as it is, for the next F8
         aimed = {"peer": event.jid}
-        features = ServerFeatures(list(self.server_features.entities) if self.server_features else [])
+        found = self.server_features or ServerFeatures()
+        features = ServerFeatures(list(found.entities), found.account)
         if event.info is not None:
             entity = DiscoInfo.of(event.info)
             features.add(entity)
