@@ -205,6 +205,11 @@ async def test_a_long_item_list_comes_a_page_at_a_time(prosody):
         await open_line(pilot, tree, leaf)
         await opened(leaf)
         assert "[pubsub/leaf" in str(leaf.label)
+        detail = tree.screen.query_one("#discovery-detail")
+        await eventually(
+            lambda: "info forms: http://jabber.org/protocol/pubsub#meta" in str(detail.render()),
+            what=f"the node summed up under the tree, not {detail.render()}",
+        )
 
 
 async def test_templates_aimed_at_an_entity_and_peer(prosody):

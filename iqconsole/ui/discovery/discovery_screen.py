@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, Tree
 
+from iqconsole.core.disco import EntityInfo
 from iqconsole.core.discovery import Discovery
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.ui.discovery.discovery_tree import (
@@ -93,17 +94,21 @@ class DiscoveryScreen(ModalScreen[None]):
     @on(Tree.NodeHighlighted, "#discovery-tree")
     def describe(self, event: Tree.NodeHighlighted[Place]) -> None:
         if event.node.data is not None:
-            self.query_one("#discovery-detail", Static).update(describe(event.node.data))
+            known = self.discovery.known(event.node.data.jid, event.node.data.node) if self.discovery else None
+            self.query_one("#discovery-detail", Static).update(describe(event.node.data, known))
 
 
-def describe(place: Place) -> str:
-    """Everything about one line of the tree, whole (the tree cuts long lines)."""
+def describe(place: Place, info: EntityInfo | None = None) -> str:
+    """Everything about one line of the tree, whole (the tree cuts long lines); `info`: what its
+    entity answered, if it did."""
     where = terminal_safe(place.jid + (f" node {place.node}" if place.node else ""))
     if isinstance(place, Entity):
         name = f" ({terminal_safe(place.name)})" if place.name else ""
-        return (
-            f"{where}{name}: Enter opens it (disco#info and disco#items); c copies the JID, t templates, p ${{peer}}."
-        )
+        if info is None:
+            return f"{where}{name}: Enter opens it (disco#info and disco#items); c copies the JID, t templates, p ${{peer}}."
+        identities = "; ".join(identity.label for identity in info.identities) or "no identity"
+        forms = f", info forms: {', '.join(form.form_type for form in info.forms)}" if info.forms else ""
+        return terminal_safe(f"{where}{name}: {identities}; {len(info.features)} features{forms}.")
     if isinstance(place, Feature):
         return f"{terminal_safe(place.var)} on {where}: {terminal_safe(feature_about(place.var))}"
     if isinstance(place, IdentityLine):

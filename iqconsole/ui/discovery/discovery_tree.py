@@ -173,6 +173,8 @@ session; **r** asks the entity again.
             self._add_items(node, entity, page.items, page.last, page.count)
         if not node.children:
             node.add_leaf(Text("nothing announced", style="dim"), Problem(entity.jid, entity.node, "nothing announced"))
+        if self.cursor_node is node:  # what is said about it under the tree changed
+            self.post_message(Tree.NodeHighlighted(node))
 
     def _holds(self, node: TreeNode[Place]) -> bool:
         try:
