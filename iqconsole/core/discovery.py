@@ -61,7 +61,8 @@ class Discovery:
         return await self._kept(self._infos, key)
 
     async def items(self, jid: str, node: str = "", after: str = "") -> ItemsPage:
-        """One page of `jid`'s items (all of them when it does not page), after the item `after`."""
+        """One page of `jid`'s items (all of them when it does not page), after the item `after`;
+        ask `info` first to learn whether it pages."""
         key = (jid, node, after)
         if key not in self._pages:
             self._pages[key] = asyncio.ensure_future(self._ask_items(jid, node, after))
@@ -97,8 +98,9 @@ class Discovery:
             raise DiscoveryFailed(f"disco#info: {error}") from None
 
     async def _ask_items(self, jid: str, node: str, after: str) -> ItemsPage:
+        asked = self._infos.get((jid, node))  # pages if its info (asked first) announced XEP-0059
         try:
-            pages = RSM in (await self.info(jid, node)).features
+            pages = asked is not None and RSM in (await asyncio.shield(asked)).features
         except DiscoveryFailed:
             pages = False  # some entities answer disco#items but not disco#info
         max_items = self.page_size if pages else 0

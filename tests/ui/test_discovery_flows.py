@@ -279,6 +279,7 @@ async def test_templates_aimed_at_an_entity_and_peer(prosody):
         typed = entity_under(tree.root, "nobody.invalid")
         await opened(typed)
         assert "✖" in str(typed.children[0].label), "an entity that cannot answer says why"
+        assert len(disco_requests(app, 0, DISCO_INFO, "nobody.invalid")) == 1, "its failed info is asked once"
 
 
 async def test_an_entity_that_pages_is_asked_one_page_at_a_time(ejabberd):
