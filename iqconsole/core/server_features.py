@@ -10,11 +10,10 @@ the knowledge files, core/knowledge.py).
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from iqconsole.core.disco import DISCO_INFO, DISCO_ITEMS, EntityInfo, read_info, read_items
 from iqconsole.core.knowledge import describe_namespace, is_known_namespace
-from iqconsole.core.stanza import StanzaError, parse_stanzas
 
 __all__ = [
     "DISCO_INFO",
@@ -27,9 +26,6 @@ __all__ = [
     "parse_disco_items",
 ]
 
-DISCO_INFO = "http://jabber.org/protocol/disco#info"
-DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
-
 
 @dataclass(frozen=True)
 class DiscoInfo:
@@ -39,34 +35,19 @@ class DiscoInfo:
     identities: tuple[str, ...] = ()  # 'category/type name'
     features: tuple[str, ...] = ()
 
-
-def _query(xml: str, namespace: str) -> ET.Element:
-    try:
-        (iq,) = parse_stanzas(xml)
-    except (StanzaError, ValueError):
-        raise ValueError("not one stanza") from None
-    query = iq.find(f"{{{namespace}}}query")
-    if iq.get("type") != "result" or query is None:
-        raise ValueError(f"not a {namespace} result")
-    return query
+    @classmethod
+    def of(cls, info: EntityInfo) -> DiscoInfo:
+        return cls(info.jid, tuple(identity.label for identity in info.identities), info.features)
 
 
 def parse_disco_info(xml: str, jid: str) -> DiscoInfo:
     """Read a disco#info result; ValueError when `xml` is not one."""
-    query = _query(xml, DISCO_INFO)
-    identities = tuple(
-        f"{node.get('category', '?')}/{node.get('type', '?')}" + (f" {node.get('name')}" if node.get("name") else "")
-        for node in query.findall(f"{{{DISCO_INFO}}}identity")
-    )
-    features = tuple(sorted({node.get("var", "") for node in query.findall(f"{{{DISCO_INFO}}}feature")} - {""}))
-    return DiscoInfo(jid, identities, features)
+    return DiscoInfo.of(read_info(xml, jid))
 
 
 def parse_disco_items(xml: str) -> list[str]:
     """The JIDs of a disco#items result (components of a server); ValueError when not one."""
-    query = _query(xml, DISCO_ITEMS)
-    jids = [node.get("jid", "") for node in query.findall(f"{{{DISCO_ITEMS}}}item")]
-    return list(dict.fromkeys(jid for jid in jids if jid))
+    return list(dict.fromkeys(item.jid for item in read_items(xml).items))
 
 
 @dataclass

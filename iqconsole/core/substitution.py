@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-__all__ = ["Placeholders", "Resolver", "SubstitutionError", "placeholders", "substitute"]
+__all__ = ["Placeholders", "Resolver", "SubstitutionError", "placeholders", "substitute", "substitute_some"]
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # One alternative per thing a '$' can start; the last one catches every mistake.
@@ -88,6 +88,19 @@ def substitute(
         name, argument = match.group("name"), match.group("argument")
         value = values[name] if argument is None else resolvers[name](argument)
         return escape(str(value), _QUOTES)
+
+    return _PLACEHOLDER.sub(fill, text)
+
+
+def substitute_some(text: str, values: Mapping[str, str]) -> str:
+    """Fill only the `${name}`s that `values` names, XML-escaped; everything else (other names,
+    `$$`, malformed dollars) stays as written, to be filled later."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name is None or match.group("argument") is not None or name not in values:
+            return match.group(0)
+        return escape(str(values[name]), _QUOTES)
 
     return _PLACEHOLDER.sub(fill, text)
 

@@ -29,12 +29,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from iqconsole.core.private_files import write_atomically
 from iqconsole.core.stanza import StanzaError, new_id, parse_stanzas
-from iqconsole.core.substitution import NAME, SubstitutionError, placeholders, substitute
+from iqconsole.core.substitution import NAME, SubstitutionError, placeholders, substitute, substitute_some
 
 __all__ = [
     "BUILTIN_DIR",
@@ -109,6 +109,12 @@ class Template:
 
     def render(self, variables: Mapping[str, str]) -> str:
         return render(self.body, variables)
+
+    def aimed(self, variables: Mapping[str, str]) -> Template:
+        """The template with `variables` written into its body (a chosen `${peer}`), the other
+        variables left to be filled when it is sent."""
+        body = substitute_some(self.body, variables)
+        return replace(self, body=body, variables=variables_of(body))
 
     def answerers(self, variables: Mapping[str, str]) -> tuple[str, ...]:
         """Who answers the stanza: its `to`; without `to`, the account's bare JID and its server

@@ -24,6 +24,7 @@ from iqconsole.core.client import (
     StreamManagement,
 )
 from iqconsole.core.discovered_services import discovered_services
+from iqconsole.core.discovery import Discovery
 from iqconsole.core.events import Listeners
 from iqconsole.core.file_problems import reason
 from iqconsole.core.history import History
@@ -32,7 +33,7 @@ from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.sandbox import ProsodySandbox, SandboxError, describe_exit
-from iqconsole.core.server_features import ServerFeatures
+from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.core.session import ReplyOutcome, Session, Settled
 from iqconsole.core.stanza import stanza_insertion
 from iqconsole.core.stream_errors import Redirect
@@ -49,6 +50,8 @@ from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.composer.preview_screen import PreviewScreen
 from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
 from iqconsole.ui.composer.template_picker import TemplatePicker
+from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
+from iqconsole.ui.discovery.discovery_tree import DiscoveryTree
 from iqconsole.ui.keymap import default_keys
 from iqconsole.ui.responders.responder_form import ResponderForm
 from iqconsole.ui.responders.responder_table import ResponderTable
@@ -76,6 +79,9 @@ _SETTLED_LOOK = {
 }
 
 
+BROWSER = "discovery"  # the installed browser screen's name: it keeps what was opened
+
+
 def calm_garbage_collector() -> None:
     """Keep full collections off the UI's own long-lived objects, and make them rarer.
 
@@ -97,11 +103,11 @@ class IqConsoleApp(App[None]):
         Binding("ctrl+l", "login", "Account…", id="app.login", tooltip="Log in again or change account"),
         Binding(
             "f8",
-            "server_features",
-            "Server features",
-            id="app.server-features",
+            "discovery",
+            "Service discovery",
+            id="app.discovery",
             show=False,
-            tooltip="What the server and its components announce",
+            tooltip="Walk what the server, its components and the account announce",
         ),
         Binding(
             "f12",
@@ -183,6 +189,8 @@ class IqConsoleApp(App[None]):
         self.history = History(locations.history_file())
         self.templates: dict[str, Template] = {}
         self.server_features: ServerFeatures | None = None  # what the server announced at login
+        self.discovery: Discovery | None = None  # what the browser asked this session, kept
+        self.chosen_peer = ""  # ${peer} chosen in the browser (else the selected entry's sender)
         self._warned: tuple[str, int | None] | None = None  # the send whose warnings were shown
         self.sent_from_composer: Listeners[tuple[str, ...]] = Listeners()  # the ids of what the user sent
 
@@ -270,6 +278,9 @@ class IqConsoleApp(App[None]):
             reconnect=self.reconnect,
         )
         self.session = session
+        self.discovery = Discovery(session)
+        if self.is_screen_installed(BROWSER) and not isinstance(self.screen, DiscoveryScreen):
+            self.uninstall_screen(BROWSER)  # the next F8 starts afresh, for this session
         session.state_changed.subscribe(self._state_changed)
         session.pending_changed.subscribe(lambda _: self._show_pending(session))
         session.features_found.subscribe(self._features_found)
@@ -428,9 +439,10 @@ class IqConsoleApp(App[None]):
         if not own and self.account is not None:
             own = self.account.jid
         selected = self.traffic.selected_entry
+        peer = self.chosen_peer or (selected.sender if selected is not None else "")
         features = self.session.stream_features if self.session is not None else None
         services = discovered_services(self.server_features)
-        return Context(own, selected.sender if selected is not None else "", self.variables, features, services)
+        return Context(own, peer, self.variables, features, services)
 
     @on(ComposerEditor.SendRequested)
     def send_from_editor(self, event: ComposerEditor.SendRequested) -> None:
@@ -556,8 +568,49 @@ class IqConsoleApp(App[None]):
         self._load_templates()
         self.notify(f"Saved as {path}", title="Template saved")
 
-    def action_server_features(self) -> None:
+    # -- service discovery -----------------------------------------------------------------
+
+    def action_discovery(self) -> None:
+        """The browser, as it was left (the answers and what was opened stay for the session)."""
+        if not self.is_screen_installed(BROWSER):
+            own = self.session.own_jid if self.session is not None else self.account.jid if self.account else ""
+            bare = own.partition("/")[0]
+            browser = DiscoveryScreen(self.discovery, bare.rpartition("@")[2], bare)
+            self.install_screen(browser, BROWSER)
+        self.push_screen(BROWSER)
+
+    @on(DiscoveryScreen.AllFeaturesRequested)
+    def list_all_features(self) -> None:
         self.push_screen(ServerFeaturesScreen(self.server_features))
+
+    @on(DiscoveryTree.TemplatesRequested)
+    def pick_template_for(self, event: DiscoveryTree.TemplatesRequested) -> None:
+        """The picker aimed at an entity: its `${peer}`, and the services it offers; the templates
+        needing its features first."""
+        if isinstance(self.screen, DiscoveryScreen):
+            self.pop_screen()  # the browser stays as it is, for the next F8
+        aimed = {"peer": event.jid}
+        found = self.server_features or ServerFeatures()
+        features = ServerFeatures(list(found.entities), found.account)
+        if event.info is not None:
+            entity = DiscoInfo.of(event.info)
+            features.add(entity)
+            aimed |= discovered_services(ServerFeatures([entity]))
+        context = self.composer_context()
+        context = replace(context, peer=event.jid, services={**context.services, **aimed})
+        picker = TemplatePicker(self.templates, context, features, first=event.features, aimed_at=event.jid)
+        self.push_screen(picker, lambda chosen: self.insert_template(chosen.aimed(aimed) if chosen else None))
+
+    @on(DiscoveryTree.PeerChosen)
+    def choose_peer(self, event: DiscoveryTree.PeerChosen) -> None:
+        self.chosen_peer = "" if self.chosen_peer == event.jid else event.jid
+        self.composer.context = self.composer_context()
+        if self.chosen_peer:
+            said = f"${{peer}} is now {self.chosen_peer} (p on it again: back to the selected log entry's sender)."
+        else:
+            said = "${peer} is again the sender of the entry selected in the log (else the server)."
+        self.notify(terminal_safe(said), title="Composer", markup=False)
+        self.composer.report(terminal_safe(said))
 
     @on(ConsoleTrafficView.ComposeRequested)
     def compose_from_log(self, event: ConsoleTrafficView.ComposeRequested) -> None:

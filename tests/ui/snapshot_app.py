@@ -12,7 +12,8 @@ from textual.widgets._footer import FooterKey
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState
 from iqconsole.core.server_features import DiscoInfo, ServerFeatures
-from iqconsole.core.traffic import Direction, Kind
+from iqconsole.core.session import ReplyOutcome, Settled
+from iqconsole.core.traffic import Direction, Kind, TrafficStore
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.status_bar import StatusBar
 from tests.xmpp_helpers import eventually
@@ -132,3 +133,46 @@ def sandbox_like_features() -> ServerFeatures:
         ],
         DiscoInfo("alice@localhost", ("account/registered",), ("urn:xmpp:mam:2", "urn:xmpp:mam:2#extended")),
     )
+
+
+class RecordedDiscovery:
+    """Answers disco requests as the Prosody sandbox does, from recorded replies (no network):
+    a Session's `request` for the browser's snapshot."""
+
+    INFO = {
+        "localhost": (
+            "<identity category='server' type='im' name='Prosody'/>"
+            "<feature var='http://jabber.org/protocol/disco#info'/><feature var='http://jabber.org/protocol/disco#items'/>"
+            "<feature var='urn:xmpp:ping'/><feature var='jabber:iq:version'/><feature var='urn:xmpp:blocking'/>"
+        ),
+        "conference.localhost": (
+            "<identity category='conference' type='text' name='Chatrooms'/>"
+            "<feature var='http://jabber.org/protocol/muc'/><feature var='http://jabber.org/protocol/muc#unique'/>"
+        ),
+        "upload.localhost": (
+            "<identity category='store' type='file' name='HTTP File Upload'/>"
+            "<feature var='urn:xmpp:http:upload:0'/>"
+            "<x xmlns='jabber:x:data' type='result'>"
+            "<field var='FORM_TYPE' type='hidden'><value>urn:xmpp:http:upload:0</value></field>"
+            "<field var='max-file-size'><value>10485760</value></field></x>"
+        ),
+    }
+    ITEMS = {
+        "localhost": "<item jid='conference.localhost' name='Chatrooms'/><item jid='upload.localhost'/>",
+        "conference.localhost": "".join(
+            f"<item jid='{room}@conference.localhost' name='{room.title()}'/>"
+            for room in ("lobby", "xsf", "jdev", "operators", "prosody")
+        ),
+    }
+
+    def __init__(self) -> None:
+        self.store = TrafficStore()
+
+    async def request(self, outgoing, timeout=None) -> ReplyOutcome:
+        to = outgoing.element.get("to", "")
+        query = outgoing.element[0]
+        namespace = query.tag[1:].partition("}")[0]
+        payload = (self.INFO if "#info" in namespace else self.ITEMS).get(to, "")
+        xml = f"<iq type='result' from='{to}' id='r'><query xmlns='{namespace}'>{payload}</query></iq>"
+        reply = self.store.append(Direction.IN, Kind.IQ, xml, type="result", sender=to, at=(0.0, 0.0))
+        return ReplyOutcome("r", Settled.RESULT, reply, 0.004)

@@ -199,6 +199,8 @@ def test_every_binding_has_an_id_and_a_description():
     from textual.binding import Binding
 
     from iqconsole.ui.composer.composer_pane import ComposerPane
+    from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
+    from iqconsole.ui.discovery.discovery_tree import DiscoveryTree
     from iqconsole.ui.screens.journal_screen import JournalScreen
     from iqconsole.ui.screens.login_screen import LoginScreen
     from iqconsole.ui.screens.recording_screen import RecordingScreen
@@ -219,6 +221,8 @@ def test_every_binding_has_an_id_and_a_description():
         LoginScreen,
         JournalScreen,
         RecordingScreen,
+        DiscoveryScreen,
+        DiscoveryTree,
     ):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding) and binding.id and binding.description, (owner, binding)

@@ -18,9 +18,10 @@ from iqconsole.ui.composer.composer_pane import ComposerPane
 from iqconsole.ui.composer.preview_screen import PreviewScreen
 from iqconsole.ui.composer.save_template_screen import SaveTemplateScreen
 from iqconsole.ui.composer.template_picker import TemplatePicker
+from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from tests.ui.snapshot_app import sandbox_like_features
-from tests.ui.waiting import closed, focused, search_templates, shown
+from tests.ui.waiting import closed, focused, open_feature_list, search_templates, shown
 from tests.xmpp_helpers import account_for, eventually
 
 SIZE = (150, 45)
@@ -221,7 +222,7 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
     async with app.run_test(size=SIZE) as pilot:
         await online(app, pilot)  # the disco answers included
         assert app.server_features.announces("localhost", "urn:xmpp:ping")
-        await pilot.press("f8")
+        await open_feature_list(pilot)
         table = (await shown(app, ServerFeaturesScreen)).query_one("#features-table", DataTable)
         rows = [list(map(str, table.get_row_at(n))) for n in range(table.row_count)]
         ping = next(row for row in rows if row[:3] == ["localhost", "urn:xmpp:ping", "XEP-0199 XMPP Ping"])
@@ -232,6 +233,8 @@ async def test_server_features_are_asked_once_and_listed_with_xep_names(prosody)
         assert ["alice@localhost", "urn:xmpp:mam:2"] in [row[:2] for row in rows]
         await pilot.press("escape")
         await closed(app, ServerFeaturesScreen)
+        await pilot.press("escape")  # and the browser under it
+        await closed(app, DiscoveryScreen)
         await focused(app.query_one(ComposerEditor))
         await pilot.press("ctrl+t")
         picker = await shown(app, TemplatePicker)
@@ -309,7 +312,7 @@ async def test_features_table_fits_the_width_and_the_announcers_wrap():
     app = offline_app()
     app.server_features = sandbox_like_features()
     async with app.run_test(size=(110, 40)) as pilot:
-        await pilot.press("f8")
+        await open_feature_list(pilot)
         screen = await shown(app, ServerFeaturesScreen)
         table = screen.query_one("#features-table", DataTable)
         await eventually(lambda: table.row_count == 8, what="the rows")

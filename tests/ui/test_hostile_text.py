@@ -14,7 +14,7 @@ from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_detail import TrafficDetail
 from iqconsole.ui.traffic.traffic_view import TrafficView
-from tests.ui.waiting import focused, shown
+from tests.ui.waiting import focused, open_feature_list, shown
 from tests.xmpp_helpers import eventually
 
 SIZE = (150, 45)
@@ -68,7 +68,7 @@ async def test_server_words_in_the_status_bar_and_features_are_neither_controls_
         app.server_features = ServerFeatures(
             [DiscoInfo("evil.example", (f"server/im {HOSTILE_BODY}",), (f"urn:x:{HOSTILE_BODY}", "urn:xmpp:ping"))]
         )
-        await pilot.press("f8")
+        await open_feature_list(pilot)
         features = await shown(app, ServerFeaturesScreen)
         title = str(features.query_one(Label).render())
         table = features.query_one(DataTable)

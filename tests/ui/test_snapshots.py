@@ -11,7 +11,7 @@ from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from tests.ui.snapshot_app import footer_follows_focus, make_app, sandbox_like_features, settle
-from tests.ui.waiting import focused, search_templates, shown
+from tests.ui.waiting import focused, open_feature_list, search_templates, shown
 from tests.xmpp_helpers import eventually
 
 SIZE = (140, 40)
@@ -105,7 +105,7 @@ def test_server_features_fit_the_width(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
         pilot.app.server_features = sandbox_like_features()
-        await pilot.press("f8")
+        await open_feature_list(pilot)
         screen = await shown(pilot.app, ServerFeaturesScreen)
         table = screen.query_one("#features-table", DataTable)
         await eventually(lambda: table.row_count == 8 and table.max_scroll_x == 0, what="the table fitted")

@@ -18,6 +18,7 @@ from textual.widgets import Input, OptionList
 
 from iqconsole.core.templates import fuzzy_rank
 from iqconsole.ui.composer.template_picker import TemplatePicker
+from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from tests.xmpp_helpers import eventually
 
@@ -79,3 +80,11 @@ async def search_templates(pilot: Pilot, picker: TemplatePicker, query: str) -> 
         ),
         what=f"the templates matching {query!r}",
     )
+
+
+async def open_feature_list(pilot: Pilot) -> None:
+    """F8 opens the discovery browser, `a` there the flat list of every feature found at login."""
+    await pilot.press("f8")
+    browser = await shown(pilot.app, DiscoveryScreen)
+    await focused(browser.entities)
+    await pilot.press("a")

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from iqconsole.core.pretty import pretty_xml
 from iqconsole.core.server_features import ServerFeatures
 from iqconsole.core.templates import Template, TemplateError, fuzzy_rank
+from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.validation import Context
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import highlight_xml
@@ -33,16 +34,31 @@ class TemplatePicker(ModalScreen[Template | None]):
         ),
     ]
 
-    def __init__(self, templates: Mapping[str, Template], context: Context, features: ServerFeatures | None):
+    def __init__(
+        self,
+        templates: Mapping[str, Template],
+        context: Context,
+        features: ServerFeatures | None,
+        *,
+        first: frozenset[str] = frozenset(),
+        aimed_at: str = "",
+    ):
+        """`first`: the features whose templates come before the others; `aimed_at`: the entity
+        the templates are sent to (from the discovery browser), said in the title."""
         super().__init__()
         self.templates = templates
         self.context = context
         self.features = features
+        self.first = first
+        self.aimed_at = aimed_at
         self.shown: list[Template] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Label("Insert a template", classes="title")
+            title = (
+                f"Insert a template aimed at {terminal_safe(self.aimed_at)}" if self.aimed_at else "Insert a template"
+            )
+            yield Label(title, classes="title", markup=False)
             yield Input(placeholder="type to search: title, XEP, name…", id="picker-search")
             with Horizontal(id="picker-body"):
                 yield OptionList(id="picker-list")
@@ -62,7 +78,7 @@ class TemplatePicker(ModalScreen[Template | None]):
         self._fill(event.value)
 
     def _fill(self, query: str) -> None:
-        self.shown = fuzzy_rank(query, self.templates)
+        self.shown = sorted(fuzzy_rank(query, self.templates), key=self._place)
         options = self.query_one("#picker-list", OptionList)
         options.clear_options()
         options.add_options(Option(self._line(template), id=template.name) for template in self.shown)
@@ -70,6 +86,12 @@ class TemplatePicker(ModalScreen[Template | None]):
             options.highlighted = 0
         else:
             self.query_one("#picker-preview-text", Static).update(f"No template matches {query!r}.")
+
+    def _place(self, template: Template) -> int:
+        """0: sent where its feature (one of `first`) is announced; 1: needs one of `first`; 2: the rest."""
+        if template.feature not in self.first:
+            return 2
+        return 0 if self._announcer(template) else 1
 
     def _announcer(self, template: Template) -> str:
         """The first entity answering the template (its `to`, or the account then its server) that

@@ -93,6 +93,8 @@ class ServerFeaturesScreen(ModalScreen[None]):
     def _fit(self) -> None:
         """Fill the table so it fits its width, the widest cells elided (each row is whole under
         the table when highlighted)."""
+        if self._features is None:
+            return  # nothing to fit: the server has not been asked yet
         table = self.query_one(DataTable)
         width = table.content_size.width - table.styles.scrollbar_size_vertical  # room kept for the scrollbar
         if not width or width == self._filled_at:
