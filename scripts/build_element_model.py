@@ -33,7 +33,6 @@ from slixmpp.xmlstream import ElementBase, StanzaBase
 TARGET = Path(__file__).resolve().parent.parent / "iqconsole" / "knowledge" / "elements.json"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SAMPLES: tuple[Any, ...] = ("x", ["x"], True, {"x": "x"}, [("x", "x")], [("x", "x", "x", "x")])
-SAMPLE_TEXTS = {str(sample) for sample in SAMPLES}
 Tag = tuple[str, str]  # (namespace, name)
 
 
@@ -90,9 +89,10 @@ class Model:
         self.element(tag)["open"] = True
         self.element(tag)["why"].append(why)
 
-    def add_tree(self, root: ET.Element, before: ET.Element | None = None) -> None:
+    def add_tree(self, root: ET.Element, before: ET.Element, samples: set[str]) -> None:
         """Every element under `root` that `before` (the same element before a setter ran)
-        did not have: its attributes and its children."""
+        did not have: its attributes and its children; not those named after a sample value
+        (Iq's query makes <query xmlns="x">)."""
         old = (
             {(split(parent.tag), split(child.tag)) for parent in before.iter() for child in parent} if before else set()
         )
@@ -101,14 +101,14 @@ class Model:
         )
         for parent in root.iter():
             parent_tag = split(parent.tag)
-            if parent_tag[0] in SAMPLE_TEXTS:
-                continue  # an element named after the sample value (Iq's query makes <query xmlns="x">)
+            if parent_tag[0] in samples:
+                continue
             for name in parent.attrib:
-                if name not in (XML_LANG, *SAMPLE_TEXTS) and (parent_tag, name) not in old_attributes:
+                if name not in samples and name != XML_LANG and (parent_tag, name) not in old_attributes:
                     self.element(parent_tag)["attributes"].add(name)
             for child in parent:
                 child_tag = split(child.tag)
-                if (parent_tag, child_tag) not in old and child_tag[0] and child_tag[0] not in SAMPLE_TEXTS:
+                if (parent_tag, child_tag) not in old and child_tag[0] and child_tag[0] not in samples:
                     self.element(parent_tag)["children"].add(child_tag)
                     self.element(child_tag)
 
@@ -166,7 +166,9 @@ class Model:
         """Set `interface` to sample values (and to the values the class allows, one by one and
         all together); record what appears. False when nothing worked."""
         explained = False
-        for sample in (*SAMPLES, *(values or ()), values or []):
+        samples = (*SAMPLES, *(values or ()), values or [])
+        texts = {str(sample) for sample in samples}
+        for sample in samples:
             try:
                 stanza = cls()
                 before = ET.fromstring(ET.tostring(stanza.xml))
@@ -175,7 +177,7 @@ class Model:
             except Exception:
                 continue
             if changed:
-                self.add_tree(stanza.xml, before)
+                self.add_tree(stanza.xml, before, texts)
                 explained = True
         return explained
 

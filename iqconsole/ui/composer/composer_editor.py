@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.binding import Binding
+from textual.geometry import Offset
 from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult, LanguageDoesNotExist, Selection
 
+from iqconsole.core.completion import complete
 from iqconsole.core.stanza import whole_characters
+from iqconsole.ui.composer.completion_menu import CompletionMenu
 from iqconsole.ui.themes import editor_theme
 
 STARTER = """\
@@ -20,6 +24,8 @@ STARTER = """\
 </iq>
 """
 BLINK_FOR = 10.0  # seconds the caret blinks after the last move or focus, then it holds still
+COMPLETES_AFTER = set("<\"'= ")  # typed characters that open the completion menu (besides names)
+_COMPLETION_ACTIONS = {"accept_completion", "dismiss_completion", "move_completion"}
 
 
 class ComposerEditor(TextArea):
@@ -42,6 +48,12 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
   previews the stanzas as they will be sent, **Ctrl+↑/↓** walk the history of sent stanzas,
   **F6** explains the stanza under the cursor (its kind, attributes, payload, what would stop it).
   The text is saved as you type and comes back at the next start.
+- **Completion**: typing `<`, a space in a tag, or `="` opens a menu of what the protocol allows
+  there: element names (with their `xmlns` for a payload), attributes, attribute values (an
+  IQ's `type`, a roster item's `subscription`…), namespaces and fixed texts (`<show>`).
+  **Tab** or **Enter** accepts, **↑/↓** choose, **Esc** closes it, **Ctrl+Space** opens it
+  anywhere. The check line warns (⚠) about an element, attribute or value a known namespace
+  does not have.
 """
 
     BINDINGS = [
@@ -56,6 +68,50 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             id="composer.explain",
             show=False,  # the footer keeps Send first; F1 and the README list it
             tooltip="Explain the stanza under the cursor: its kind, attributes, payload and what would stop it",
+        ),
+        Binding(
+            "ctrl+space,ctrl+@",
+            "open_completion",
+            "Complete",
+            id="composer.complete",
+            show=False,
+            tooltip="Show what the protocol allows at the cursor: elements, attributes, values, namespaces",
+        ),
+        # These act only while the completion menu is open (check_action): closed, the keys are
+        # the editor's own (Tab indents, Enter breaks the line, Esc leaves, ↑/↓ move).
+        Binding(
+            "tab,enter",
+            "accept_completion",
+            "Accept",
+            id="composer.complete-accept",
+            priority=True,
+            tooltip="Insert the highlighted completion",
+        ),
+        Binding(
+            "escape",
+            "dismiss_completion",
+            "Close menu",
+            id="composer.complete-dismiss",
+            priority=True,
+            tooltip="Close the completion menu",
+        ),
+        Binding(
+            "down",
+            "move_completion(1)",
+            "Next",
+            id="composer.complete-next",
+            priority=True,
+            show=False,
+            tooltip="Highlight the next completion",
+        ),
+        Binding(
+            "up",
+            "move_completion(-1)",
+            "Previous",
+            id="composer.complete-previous",
+            priority=True,
+            show=False,
+            tooltip="Highlight the previous completion",
         ),
     ]
 
@@ -82,7 +138,8 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         text: str
         cursor: int
 
-    def __init__(self, text: str = STARTER, **kwargs):
+    def __init__(self, text: str = STARTER, completion_menu: CompletionMenu | None = None, **kwargs):
+        self.completion_menu = completion_menu
         self._rest_timer: Timer | None = None
         self._resting = False  # the caret stopped blinking because nothing happened
         self._bracket_row: int | None = None  # the row of the bracket matched last, repainted when it moves
@@ -105,6 +162,12 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
     def watch_selection(self, previous: Selection, selection: Selection) -> None:
         self._stay_awake()
         self._repaint_moved(previous, selection)
+        if self.completion_menu is not None and self.completion_menu.is_open:
+            self._offer_completions()  # follow the typing, a backspace, a move away (which closes it)
+
+    def on_blur(self) -> None:
+        if self.completion_menu is not None:
+            self.completion_menu.hide()
 
     def _repaint_moved(self, previous: Selection, selection: Selection) -> None:
         """Repaint what a selection change shows differently: the rows of the old and the new
@@ -175,6 +238,57 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         """The (row, column) of a character offset in the text."""
         text = self.text
         return text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1)
+
+    # -- completion ----------------------------------------------------------------------------
+
+    async def _on_key(self, event: events.Key) -> None:
+        await super()._on_key(event)
+        character = event.character
+        typed = bool(character) and event.is_printable and not self.read_only
+        if typed and character and (character in COMPLETES_AFTER or character.isalnum() or character in "_-:.#"):
+            self._offer_completions()
+
+    def _offer_completions(self) -> None:
+        """Open (or refresh) the menu with what may be typed at the cursor; close it when nothing."""
+        menu = self.completion_menu
+        if menu is None:
+            return
+        completions = None if self.selection.start != self.selection.end else complete(self.text, self.cursor_offset)
+        if completions is None:
+            menu.hide()
+            return
+        x, y = self.cursor_screen_offset
+        menu.show(completions, Offset(max(0, x - len(completions.prefix)), y + 1))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _COMPLETION_ACTIONS:
+            return self.completion_menu is not None and self.completion_menu.is_open
+        return True
+
+    def action_open_completion(self) -> None:
+        self._offer_completions()
+        if self.completion_menu is None or not self.completion_menu.is_open:
+            self.app.bell()  # nothing the protocol offers here
+
+    def action_accept_completion(self) -> None:
+        menu = self.completion_menu
+        if menu is None or menu.completions is None or menu.chosen is None:
+            return
+        completions, chosen = menu.completions, menu.chosen
+        menu.hide()
+        self.replace(chosen.insert, self.location_of(completions.start), self.location_of(completions.end))
+        if chosen.caret_back:
+            row, column = self.cursor_location
+            self.move_cursor((row, column - chosen.caret_back))
+            self._offer_completions()  # into the quotes of an attribute: its values, if a fixed set
+
+    def action_dismiss_completion(self) -> None:
+        if self.completion_menu is not None:
+            self.completion_menu.hide()
+
+    def action_move_completion(self, step: int) -> None:
+        if self.completion_menu is not None:
+            self.completion_menu.move(step)
 
     def action_explain(self) -> None:
         self.post_message(self.ExplainRequested(self.text, self.cursor_offset))
