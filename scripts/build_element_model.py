@@ -115,6 +115,13 @@ class Model:
     def add_class(self, cls: type[ElementBase]) -> None:
         tag = (cls.namespace, cls.name)
         entry = self.element(tag)
+        if not cls.is_extension:  # what its setup() makes (the SASL failure's <not-authorized/>)
+            try:
+                made = cls().xml
+            except Exception:
+                self.mark_open(tag, f"{cls.__name__}: cannot be made")
+            else:
+                self.add_tree(made, ET.Element(made.tag), set())
         plugins = set(cls.plugin_attrib_map) | {p.plugin_multi_attrib for p in cls.plugin_attrib_map.values()}
         for attrib, plugin in cls.plugin_attrib_map.items():
             if plugin.name == StanzaBase.name:
@@ -132,9 +139,11 @@ class Model:
             self.element((cls.namespace, name))
         custom = []
         for name in interfaces - texts - flags - plugins - {"lang"}:
-            if hasattr(cls, f"set_{name}"):
+            getter = getattr(cls, f"get_{name.lower()}", None)  # slixmpp looks accessors up in lower case
+            setter = f"set_{name.lower()}"
+            if hasattr(cls, setter) or setter in cls.plugin_overrides:  # a plugin may set it too
                 custom.append(name)
-            elif not hasattr(cls, f"get_{name}") or reads_attribute(getattr(cls, f"get_{name}"), name):
+            elif getter is None or reads_attribute(getter, name):
                 entry["attributes"].add(name)  # a getter alone is a view of other data (Message's mucroom)
         known_values = sorted(set().union(*self.value_sets(cls).values()))
         for name in custom:

@@ -24,8 +24,8 @@ STARTER = """\
 </iq>
 """
 BLINK_FOR = 10.0  # seconds the caret blinks after the last move or focus, then it holds still
-COMPLETES_AFTER = set("<\"'= ")  # typed characters that open the completion menu (besides names)
-_COMPLETION_ACTIONS = {"accept_completion", "dismiss_completion", "move_completion"}
+COMPLETES_AFTER = set("<>\"'= ")  # typed characters that open the completion menu (besides names)
+_COMPLETION_ACTIONS = {"accept_completion", "dismiss_completion"}
 
 
 class ComposerEditor(TextArea):
@@ -78,7 +78,8 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             tooltip="Show what the protocol allows at the cursor: elements, attributes, values, namespaces",
         ),
         # These act only while the completion menu is open (check_action): closed, the keys are
-        # the editor's own (Tab indents, Enter breaks the line, Esc leaves, ↑/↓ move).
+        # the editor's own (Tab indents, Enter breaks the line, Esc leaves, ↑/↓ move the cursor:
+        # these replace TextArea's own ↑/↓ bindings, so they move the cursor themselves).
         Binding(
             "tab,enter",
             "accept_completion",
@@ -276,7 +277,8 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             return
         completions, chosen = menu.completions, menu.chosen
         menu.hide()
-        self.replace(chosen.insert, self.location_of(completions.start), self.location_of(completions.end))
+        start, end = self.location_of(completions.start), self.location_of(completions.end)
+        self.replace(chosen.insert, start, end, maintain_selection_offset=False)  # the caret after it
         if chosen.caret_back:
             row, column = self.cursor_location
             self.move_cursor((row, column - chosen.caret_back))
@@ -287,8 +289,12 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             self.completion_menu.hide()
 
     def action_move_completion(self, step: int) -> None:
-        if self.completion_menu is not None:
+        if self.completion_menu is not None and self.completion_menu.is_open:
             self.completion_menu.move(step)
+        elif step > 0:
+            self.action_cursor_down()
+        else:
+            self.action_cursor_up()
 
     def action_explain(self) -> None:
         self.post_message(self.ExplainRequested(self.text, self.cursor_offset))
