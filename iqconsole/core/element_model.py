@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -51,9 +51,13 @@ class ElementModel:
     elements: Mapping[Tag, ElementInfo]
     open_namespaces: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def namespaces(self) -> list[str]:
         return sorted({namespace for namespace, _ in self.elements})
+
+    @cached_property
+    def _closed_namespaces(self) -> frozenset[str]:
+        return frozenset(self.namespaces) - self.open_namespaces
 
     def element(self, namespace: str, name: str) -> ElementInfo | None:
         return self.elements.get((namespace, name))
@@ -63,7 +67,7 @@ class ElementModel:
 
     def knows(self, namespace: str) -> bool:
         """A namespace whose elements are all listed (so an element it lacks is unknown)."""
-        return namespace not in self.open_namespaces and any(known == namespace for known, _ in self.elements)
+        return namespace in self._closed_namespaces
 
     def unknowns(self, stanza: Element) -> list[str]:
         """What `stanza` has that its namespaces do not know: elements, children, attributes,
@@ -90,7 +94,7 @@ class ElementModel:
                 yield from self._walk(child, info)
 
     def _unknown_element(self, namespace: str, name: str, parent: ElementInfo | None) -> Iterator[str]:
-        if namespace in self.open_namespaces or not self.knows(namespace):
+        if not self.knows(namespace):
             return
         if parent is not None and parent.namespace == namespace:
             if not parent.open:
@@ -145,28 +149,39 @@ class _Builder:
     def __init__(self) -> None:
         self.entries: dict[Tag, dict[str, Any]] = {}
 
+    def entry(self, tag: Tag) -> dict[str, Any]:
+        found = self.entries.get(tag)
+        if found is None:
+            found = self.entries[tag] = {
+                "attributes": set(),
+                "children": set(),
+                "values": {},
+                "text": [],
+                "open": False,
+            }
+        return found
+
     def add(
         self, source: _File, namespace: str, name: str, entry: Mapping[str, Any], key: str, replace: bool = False
     ) -> None:
-        """Merge `entry`; with `replace`, its value lists replace those read before."""
-        source.only(entry, key, _ENTRY_KEYS)
-        merged = self.entries.setdefault(
-            (namespace, name), {"attributes": set(), "children": set(), "values": {}, "text": [], "open": False}
-        )
-        merged["attributes"].update(_strings(source, entry.get("attributes", []), f"{key}.attributes"))
-        for child in _strings(source, entry.get("children", []), f"{key}.children"):
-            merged["children"].add(_child(namespace, child))
-            self.entries.setdefault(
-                _child(namespace, child),
-                {"attributes": set(), "children": set(), "values": {}, "text": [], "open": False},
-            )
-        for attribute, values in source.table(entry.get("values", {}), f"{key}.values").items():
+        """Merge `entry`; with `replace`, its value lists replace those read before. Only the
+        keys present are read (most elements have one or two): this runs 650 times at start-up."""
+        if not entry.keys() <= _ENTRY_KEYS:
+            source.only(entry, key, _ENTRY_KEYS)
+        merged = self.entry((namespace, name))
+        if "attributes" in entry:
+            merged["attributes"].update(_strings(source, entry["attributes"], f"{key}.attributes"))
+        for child in _strings(source, entry["children"], f"{key}.children") if "children" in entry else ():
+            tag = _child(namespace, child)
+            merged["children"].add(tag)
+            self.entry(tag)
+        for attribute, values in source.table(entry["values"], f"{key}.values").items() if "values" in entry else ():
             allowed = _strings(source, values, f"{key}.values.{_quoted(attribute)}")
             before = set() if replace else set(merged["values"].get(attribute, ()))
             merged["values"][attribute] = tuple(sorted(before | set(allowed)))
             merged["attributes"].add(attribute)
-        text = set(_strings(source, entry.get("text", []), f"{key}.text"))
-        if text:
+        if "text" in entry:
+            text = set(_strings(source, entry["text"], f"{key}.text"))
             merged["text"] = sorted(text if replace else text | set(merged["text"]))
         if "open" in entry:
             if not isinstance(entry["open"], bool):
@@ -208,8 +223,11 @@ def load_element_model(directory: Traversable | None = None) -> ElementModel:
     builder = _Builder()
     derived = _JsonFile(directory, "elements.json")
     for namespace, elements in derived.entries(derived.table(derived.data, "").get("namespaces"), "namespaces").items():
-        for name, entry in derived.entries(elements, f"namespaces.{_quoted(namespace)}").items():
-            builder.add(derived, namespace, name, entry, f"namespaces.{_quoted(namespace)}.{_quoted(name)}")
+        where = f'namespaces."{namespace}"'
+        for name, entry in elements.items():
+            if not isinstance(entry, dict):
+                raise derived.fail(f"{where}.{name}", "must be a table")
+            builder.add(derived, namespace, name, entry, f"{where}.{name}")
     written = _File(directory, "elements.toml")
     written.only(written.data, "(top level)", {"element", "namespace"})
     for namespace, elements in written.entries(written.data.get("element", {}), "element").items():
@@ -230,12 +248,10 @@ def load_element_model(directory: Traversable | None = None) -> ElementModel:
 def _add_stanza_conditions(builder: _Builder) -> None:
     """The conditions of RFC 6120 §8.3.3 (conditions.toml) are the children of <error>."""
     conditions = [name for group, name in knowledge().conditions if group == "stanza"]
-    error = builder.entries[(CLIENT, "error")]
+    error = builder.entry((CLIENT, "error"))
     for name in [*conditions, "text"]:
         error["children"].add((STANZA_ERRORS, name))
-        builder.entries.setdefault(
-            (STANZA_ERRORS, name), {"attributes": set(), "children": set(), "values": {}, "text": [], "open": False}
-        )
+        builder.entry((STANZA_ERRORS, name))
 
 
 @cache
