@@ -137,6 +137,9 @@ class Model:
         for name in texts | flags:
             entry["children"].add((cls.namespace, name))
             self.element((cls.namespace, name))
+            setter = f"set_{name.lower()}"
+            if (hasattr(cls, setter) or setter in cls.plugin_overrides) and not self.probe(cls, name):
+                self.mark_open((cls.namespace, name), f"{cls.__name__}: child {name} not explained by a probe")
         custom = []
         for name in interfaces - texts - flags - plugins - {"lang"}:
             getter = getattr(cls, f"get_{name.lower()}", None)  # slixmpp looks accessors up in lower case
