@@ -11,7 +11,6 @@ stanza never gets a false warning.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -20,7 +19,7 @@ from importlib.resources.abc import Traversable
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from iqconsole.core.knowledge import KnowledgeError, _File, _quoted, knowledge
+from iqconsole.core.knowledge import _File, _quoted, knowledge
 
 __all__ = ["ElementInfo", "ElementModel", "element_model", "load_element_model"]
 
@@ -206,22 +205,11 @@ class _Builder:
         )
 
 
-class _JsonFile(_File):
-    def __init__(self, directory: Traversable, name: str):
-        self.name = name
-        try:
-            self.data = json.loads((directory / name).read_text(encoding="utf-8"))
-        except OSError as error:
-            raise KnowledgeError(f"{name}: cannot be read: {error.strerror or error}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise KnowledgeError(f"{name}: not valid JSON: {error}") from None
-
-
 def load_element_model(directory: Traversable | None = None) -> ElementModel:
     """Read and check elements.json and elements.toml of `directory` (the package's own by default)."""
     directory = directory if directory is not None else files("iqconsole") / "knowledge"
     builder = _Builder()
-    derived = _JsonFile(directory, "elements.json")
+    derived = _File(directory, "elements.json")
     for namespace, elements in derived.entries(derived.table(derived.data, "").get("namespaces"), "namespaces").items():
         where = f'namespaces."{namespace}"'
         for name, entry in elements.items():
