@@ -99,20 +99,20 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         Binding(
             "down",
             "move_completion(1)",
-            "Next",
+            "Down / next completion",
             id="composer.complete-next",
             priority=True,
             show=False,
-            tooltip="Highlight the next completion",
+            tooltip="Highlight the next completion; with the menu closed, move the cursor down",
         ),
         Binding(
             "up",
             "move_completion(-1)",
-            "Previous",
+            "Up / previous completion",
             id="composer.complete-previous",
             priority=True,
             show=False,
-            tooltip="Highlight the previous completion",
+            tooltip="Highlight the previous completion; with the menu closed, move the cursor up",
         ),
     ]
 
