@@ -77,7 +77,7 @@ class CompletionMenu(OptionList):
 
 def _label(candidate: Candidate, width: int) -> Text:
     """The name, then its detail dimmed, in a column of its own."""
-    label = Text(candidate.label.ljust(width), no_wrap=True, overflow="ellipsis")
+    label = Text(candidate.label.ljust(width + 2), no_wrap=True, overflow="ellipsis")
     if candidate.detail and candidate.detail != candidate.label:
-        label.append(f"  {candidate.detail}", style="dim")
+        label.append(candidate.detail, style="dim")
     return label

@@ -167,8 +167,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             self._offer_completions()  # follow the typing, a backspace, a move away (which closes it)
 
     def on_blur(self) -> None:
-        if self.completion_menu is not None:
-            self.completion_menu.hide()
+        self._close_menu()
 
     def _repaint_moved(self, previous: Selection, selection: Selection) -> None:
         """Repaint what a selection change shows differently: the rows of the old and the new
@@ -256,10 +255,18 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             return
         completions = None if self.selection.start != self.selection.end else complete(self.text, self.cursor_offset)
         if completions is None:
-            menu.hide()
+            self._close_menu()
             return
+        was_open = menu.is_open
         x, y = self.cursor_screen_offset
         menu.show(completions, Offset(max(0, x - len(completions.prefix)), y + 1))
+        if not was_open:
+            self.refresh_bindings()  # the footer shows the menu's keys while it is open
+
+    def _close_menu(self) -> None:
+        if self.completion_menu is not None and self.completion_menu.is_open:
+            self.completion_menu.hide()
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _COMPLETION_ACTIONS:
@@ -276,7 +283,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         if menu is None or menu.completions is None or menu.chosen is None:
             return
         completions, chosen = menu.completions, menu.chosen
-        menu.hide()
+        self._close_menu()
         start, end = self.location_of(completions.start), self.location_of(completions.end)
         self.replace(chosen.insert, start, end, maintain_selection_offset=False)  # the caret after it
         if chosen.caret_back:
@@ -285,8 +292,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             self._offer_completions()  # into the quotes of an attribute: its values, if a fixed set
 
     def action_dismiss_completion(self) -> None:
-        if self.completion_menu is not None:
-            self.completion_menu.hide()
+        self._close_menu()
 
     def action_move_completion(self, step: int) -> None:
         if self.completion_menu is not None and self.completion_menu.is_open:
