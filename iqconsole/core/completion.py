@@ -124,6 +124,9 @@ def _in_text(before: str, model: ElementModel) -> Completions | None:
     prefix = before[before.rfind(">") + 1 :]
     if not re.fullmatch(r"[\w-]*", prefix):
         return None
+    last_tag = re.match(rf"<({_NAME})", before[tag_start:])
+    if last_tag is None or last_tag.group(1) not in model.names_with_text_values:
+        return None  # typing in a <body>: no scan of the text before
     stack = _open_elements(before)
     if not stack:
         return None

@@ -55,6 +55,11 @@ class ElementModel:
         return sorted({namespace for namespace, _ in self.elements})
 
     @cached_property
+    def names_with_text_values(self) -> frozenset[str]:
+        """Element names with a fixed set of texts (`show`): completion looks for no others."""
+        return frozenset(name for (_, name), info in self.elements.items() if info.text)
+
+    @cached_property
     def _closed_namespaces(self) -> frozenset[str]:
         return frozenset(self.namespaces) - self.open_namespaces
 

@@ -48,7 +48,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
   previews the stanzas as they will be sent, **Ctrl+↑/↓** walk the history of sent stanzas,
   **F6** explains the stanza under the cursor (its kind, attributes, payload, what would stop it).
   The text is saved as you type and comes back at the next start.
-- **Completion**: typing `<`, a space in a tag, or `="` opens a menu of what the protocol allows
+- **Completion**: typing `<`, a space in a tag, `="` or `>` opens a menu of what the protocol allows
   there: element names (with their `xmlns` for a payload), attributes, attribute values (an
   IQ's `type`, a roster item's `subscription`…), namespaces and fixed texts (`<show>`).
   **Tab** or **Enter** accepts, **↑/↓** choose, **Esc** closes it, **Ctrl+Space** opens it
