@@ -78,8 +78,9 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             tooltip="Show what the protocol allows at the cursor: elements, attributes, values, namespaces",
         ),
         # These act only while the completion menu is open (check_action): closed, the keys are
-        # the editor's own (Tab indents, Enter breaks the line, Esc leaves, ↑/↓ move the cursor:
-        # these replace TextArea's own ↑/↓ bindings, so they move the cursor themselves).
+        # the editor's own (Tab indents, Enter breaks the line, Esc leaves). They are priority
+        # bindings: TextArea's key handler would take them first. ↑/↓ need not be: they replace
+        # TextArea's own ↑/↓ bindings, and move the cursor themselves while the menu is closed.
         Binding(
             "tab,enter",
             "accept_completion",
@@ -101,7 +102,6 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             "move_completion(1)",
             "Down / next completion",
             id="composer.complete-next",
-            priority=True,
             show=False,
             tooltip="Highlight the next completion; with the menu closed, move the cursor down",
         ),
@@ -110,7 +110,6 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             "move_completion(-1)",
             "Up / previous completion",
             id="composer.complete-previous",
-            priority=True,
             show=False,
             tooltip="Highlight the previous completion; with the menu closed, move the cursor up",
         ),
@@ -241,12 +240,14 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
 
     # -- completion ----------------------------------------------------------------------------
 
-    async def _on_key(self, event: events.Key) -> None:
-        await super()._on_key(event)
+    def on_key(self, event: events.Key) -> None:
+        """A typed character opens the menu, once TextArea's own key handler (which runs after
+        this one) has inserted it; an open menu follows the cursor by itself (watch_selection)."""
         character = event.character
-        typed = bool(character) and event.is_printable and not self.read_only
+        menu_closed = self.completion_menu is not None and not self.completion_menu.is_open
+        typed = menu_closed and bool(character) and event.is_printable and not self.read_only
         if typed and character and (character in COMPLETES_AFTER or character.isalnum() or character in "_-:.#"):
-            self._offer_completions()
+            self.call_next(self._offer_completions)
 
     def _offer_completions(self) -> None:
         """Open (or refresh) the menu with what may be typed at the cursor; close it when nothing."""
