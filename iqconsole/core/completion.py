@@ -142,7 +142,7 @@ def _filtered(before: str, prefix: str, candidates: list[Candidate], kind: str) 
     first = [candidate for candidate in candidates if candidate.label.lower().startswith(wanted)]
     then = [candidate for candidate in candidates if wanted in candidate.label.lower() and candidate not in first]
     chosen = first + then
-    if len(chosen) == 1 and chosen[0].label == prefix and kind != "closing":
+    if len(chosen) == 1 and chosen[0].label == prefix:
         chosen = []  # already typed in full: nothing to offer
     return Completions(len(before) - len(prefix), prefix, tuple(chosen), kind, len(before))
 
