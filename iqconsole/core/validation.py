@@ -3,8 +3,7 @@
 `check(text, context)` fills in the `${variables}` (a fresh `${id}` per stanza), then reports
 errors, which refuse the send (malformed XML with line and column, an unknown variable, a bad
 IQ type or child count, an invalid JID), and warnings, which the user may override (a payload
-namespace no XEP here knows, an element, attribute or value its known namespace does not have,
-a `from` that is not the account's). With `cursor` only the stanza under the
+namespace no XEP here knows, a `from` that is not the account's). With `cursor` only the stanza under the
 cursor is checked and prepared; without it, every stanza, in order.
 """
 
@@ -157,7 +156,7 @@ def _warnings(outgoing: Outgoing, context: Context) -> list[str]:
     unknown = sorted(namespace for namespace in payloads - _IGNORED_NAMESPACES if not is_known_namespace(namespace))
     if unknown and outgoing.kind is not Kind.SM:
         found.append(f"unknown namespace{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} (no XEP known here)")
-    if outgoing.kind in _STANZA_KINDS:
+    if outgoing.kind in _STANZA_KINDS:  # an element, attribute or value its known namespace does not have
         found.extend(element_model().unknowns(element))
     namespace = split_tag(element.tag)[0]
     announced = context.stream_features
