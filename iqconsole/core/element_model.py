@@ -88,7 +88,10 @@ class ElementModel:
         namespace, name = _split(node.tag)
         info = self.element(namespace, name)
         if info is None:
-            yield from self._unknown_element(namespace, name, parent)
+            unknown = list(self._unknown_element(namespace, name, parent))
+            yield from unknown
+            if unknown:
+                return  # what is under an unknown element is unknown too: saying so again helps no one
         else:
             yield from _unknown_attributes(node, info)
             if info.text and not len(node) and (node.text or "").strip() not in info.text:

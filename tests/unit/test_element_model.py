@@ -120,6 +120,25 @@ def test_every_lesson_solution_checks_without_an_unknown_child_warning():
         assert element_model().unknowns(element) == [], reply
 
 
+VALID_STANZAS = [
+    line
+    for line in (ROOT / "tests" / "data" / "valid-stanzas.xml").read_text(encoding="utf-8").splitlines()
+    if line.startswith("<") and not line.startswith("<!--")
+]
+
+
+@pytest.mark.parametrize("stanza", VALID_STANZAS, ids=lambda stanza: stanza[:60])
+def test_valid_stanzas_of_widely_used_xeps_check_without_an_unknown_warning(stanza):
+    """XHTML-IM, MUC, caps, pubsub with publish-options, MAM with RSM, ad-hoc forms, vCard,
+    bookmarks, carbons, Jingle, privacy lists, reactions, replies… (tests/data/valid-stanzas.xml)."""
+    assert unknown_warnings(stanza) == []
+
+
+def test_under_an_unknown_element_nothing_more_is_said():
+    warnings = unknown_warnings('<iq type="get"><query xmlns="jabber:iq:version"><nmae><x/><y/></nmae></query></iq>')
+    assert len(warnings) == 1 and "<nmae>" in warnings[0]
+
+
 @pytest.mark.parametrize(
     ("stanza", "warning"),
     [
