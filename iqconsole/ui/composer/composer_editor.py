@@ -280,6 +280,12 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             self.app.bell()  # nothing the protocol offers here
 
     def action_accept_completion(self) -> None:
+        """A priority binding runs when the app receives the key, before the editor has handled
+        the keys typed just before it (`ty` then Tab, from a fast typist or a terminal
+        multiplexer): accept once those are in, and the menu has followed them."""
+        self.call_later(self._accept_completion)
+
+    def _accept_completion(self) -> None:
         menu = self.completion_menu
         if menu is None or menu.completions is None or menu.chosen is None:
             return
