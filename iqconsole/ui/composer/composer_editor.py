@@ -299,7 +299,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             self._offer_completions()  # into the quotes of an attribute: its values, if a fixed set
 
     def action_dismiss_completion(self) -> None:
-        self._close_menu()
+        self.call_later(self._close_menu)  # after the keys typed before Esc, as for accepting
 
     def action_move_completion(self, step: int) -> None:
         if self.completion_menu is not None and self.completion_menu.is_open:
