@@ -18,7 +18,9 @@ plugin imported): hence a data file, read in milliseconds by iqconsole/core/elem
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
+import io
 import json
 import logging
 import sys
@@ -184,7 +186,8 @@ class Model:
             try:
                 stanza = cls()
                 before = ET.fromstring(ET.tostring(stanza.xml))
-                stanza[interface] = sample
+                with contextlib.redirect_stdout(io.StringIO()):  # a setter or two print their value
+                    stanza[interface] = sample
                 changed = ET.tostring(stanza.xml) != ET.tostring(before)  # raises on a non-text value
             except Exception:
                 continue

@@ -3,29 +3,14 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_tmux import IQCONSOLE, editor_line, styled_row, terminal  # noqa: F401 (the fixture)
+from tests.e2e.test_journal_tmux import console_command
+from tests.e2e.test_tmux import editor_line, styled_row, terminal  # noqa: F401 (the fixture)
 
 VALUES_OF_TYPE = "error | get | result | set"  # the detail of `type` in the attribute menu
 
 
 def test_complete_an_iq_by_the_menu_and_send_it(prosody, terminal):  # noqa: F811
-    alice = prosody.account("alice")
-    term = terminal(
-        [
-            str(IQCONSOLE),
-            "--jid",
-            f"{alice.jid}/completion",
-            "--host",
-            prosody.host,
-            "--port",
-            str(prosody.port),
-            "--ca-file",
-            str(prosody.ca_file),
-            "--password-env",
-            "IQC_TEST_PASSWORD",
-        ],
-        {"IQC_TEST_PASSWORD": alice.password},
-    )
+    term = terminal(console_command(prosody), {"IQC_TEST_PASSWORD": prosody.account("alice").password})
     term.wait_until(lambda screen: "online" in screen and "1 stanza ready" in screen, "online, the starter checked")
     before = term.screen()
     unselected = styled_row(term.screen(styled=True), before, 2)
