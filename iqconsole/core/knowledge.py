@@ -8,6 +8,7 @@ server feature list and the lessons all read it through this module.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -174,12 +175,14 @@ class _File:
 
     def __init__(self, directory: Traversable, name: str):
         self.name = name
+        derived = name.endswith(".json")  # generated data (elements.json) is JSON, the rest TOML
         try:
-            self.data = tomllib.loads((directory / name).read_text(encoding="utf-8"))
+            text = (directory / name).read_text(encoding="utf-8")
+            self.data = json.loads(text) if derived else tomllib.loads(text)
         except OSError as error:
             raise KnowledgeError(f"{name}: cannot be read: {error.strerror or error}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise KnowledgeError(f"{name}: not valid TOML: {error}") from None
+        except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise KnowledgeError(f"{name}: not valid {'JSON' if derived else 'TOML'}: {error}") from None
 
     def fail(self, key: str, problem: str) -> KnowledgeError:
         return KnowledgeError(f"{self.name}: {key}: {problem}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from slixmpp.jid import JID, InvalidJID
 from slixmpp.xmlstream.tostring import tostring
 
+from iqconsole.core.element_model import element_model
 from iqconsole.core.protocol import CLIENT_NS, Kind
 from iqconsole.core.server_features import describe_namespace, is_known_namespace
 from iqconsole.core.stanza import Outgoing, StanzaError, parse_stanzas, prepare, split_tag, stanza_offsets
@@ -156,6 +157,8 @@ def _warnings(outgoing: Outgoing, context: Context) -> list[str]:
     unknown = sorted(namespace for namespace in payloads - _IGNORED_NAMESPACES if not is_known_namespace(namespace))
     if unknown and outgoing.kind is not Kind.SM:
         found.append(f"unknown namespace{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} (no XEP known here)")
+    if outgoing.kind in _STANZA_KINDS:  # an element, attribute or value its known namespace does not have
+        found.extend(element_model().unknowns(element))
     namespace = split_tag(element.tag)[0]
     announced = context.stream_features
     if outgoing.kind not in _STANZA_KINDS and announced is not None and namespace not in announced:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.binding import Binding
+from textual.geometry import Offset
 from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult, LanguageDoesNotExist, Selection
 
+from iqconsole.core.completion import complete
 from iqconsole.core.stanza import whole_characters
+from iqconsole.ui.composer.completion_menu import CompletionMenu
 from iqconsole.ui.themes import editor_theme
 
 STARTER = """\
@@ -20,6 +24,8 @@ STARTER = """\
 </iq>
 """
 BLINK_FOR = 10.0  # seconds the caret blinks after the last move or focus, then it holds still
+COMPLETES_AFTER = set("<>\"'= ")  # typed characters that open the completion menu (besides names)
+_COMPLETION_ACTIONS = {"accept_completion", "dismiss_completion"}
 
 
 class ComposerEditor(TextArea):
@@ -42,6 +48,12 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
   previews the stanzas as they will be sent, **Ctrl+↑/↓** walk the history of sent stanzas,
   **F6** explains the stanza under the cursor (its kind, attributes, payload, what would stop it).
   The text is saved as you type and comes back at the next start.
+- **Completion**: typing `<`, a space in a tag, `="` or `>` opens a menu of what the protocol allows
+  there: element names (with their `xmlns` for a payload), attributes, attribute values (an
+  IQ's `type`, a roster item's `subscription`…), namespaces and fixed texts (`<show>`).
+  **Tab** or **Enter** accepts, **↑/↓** choose, **Esc** closes it, **Ctrl+Space** opens it
+  anywhere. The check line warns (⚠) about an element, attribute or value a known namespace
+  does not have.
 """
 
     BINDINGS = [
@@ -56,6 +68,50 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
             id="composer.explain",
             show=False,  # the footer keeps Send first; F1 and the README list it
             tooltip="Explain the stanza under the cursor: its kind, attributes, payload and what would stop it",
+        ),
+        Binding(
+            "ctrl+space,ctrl+@",
+            "open_completion",
+            "Complete",
+            id="composer.complete",
+            show=False,
+            tooltip="Show what the protocol allows at the cursor: elements, attributes, values, namespaces",
+        ),
+        # These act only while the completion menu is open (check_action): closed, the keys are
+        # the editor's own (Tab indents, Enter breaks the line, Esc leaves). They are priority
+        # bindings: TextArea's key handler would take them first. ↑/↓ need not be: they replace
+        # TextArea's own ↑/↓ bindings, and move the cursor themselves while the menu is closed.
+        Binding(
+            "tab,enter",
+            "accept_completion",
+            "Accept",
+            id="composer.complete-accept",
+            priority=True,
+            tooltip="Insert the highlighted completion",
+        ),
+        Binding(
+            "escape",
+            "dismiss_completion",
+            "Close menu",
+            id="composer.complete-dismiss",
+            priority=True,
+            tooltip="Close the completion menu",
+        ),
+        Binding(
+            "down",
+            "move_completion(1)",
+            "Down / next completion",
+            id="composer.complete-next",
+            show=False,
+            tooltip="Highlight the next completion; with the menu closed, move the cursor down",
+        ),
+        Binding(
+            "up",
+            "move_completion(-1)",
+            "Up / previous completion",
+            id="composer.complete-previous",
+            show=False,
+            tooltip="Highlight the previous completion; with the menu closed, move the cursor up",
         ),
     ]
 
@@ -82,7 +138,8 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         text: str
         cursor: int
 
-    def __init__(self, text: str = STARTER, **kwargs):
+    def __init__(self, text: str = STARTER, completion_menu: CompletionMenu | None = None, **kwargs):
+        self.completion_menu = completion_menu
         self._rest_timer: Timer | None = None
         self._resting = False  # the caret stopped blinking because nothing happened
         self._bracket_row: int | None = None  # the row of the bracket matched last, repainted when it moves
@@ -105,6 +162,11 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
     def watch_selection(self, previous: Selection, selection: Selection) -> None:
         self._stay_awake()
         self._repaint_moved(previous, selection)
+        if self.completion_menu is not None and self.completion_menu.is_open:
+            self._offer_completions()  # follow the typing, a backspace, a move away (which closes it)
+
+    def on_blur(self) -> None:
+        self._close_menu()
 
     def _repaint_moved(self, previous: Selection, selection: Selection) -> None:
         """Repaint what a selection change shows differently: the rows of the old and the new
@@ -175,6 +237,77 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         """The (row, column) of a character offset in the text."""
         text = self.text
         return text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1)
+
+    # -- completion ----------------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """A typed character opens the menu, once TextArea's own key handler (which runs after
+        this one) has inserted it; an open menu follows the cursor by itself (watch_selection)."""
+        character = event.character
+        menu_closed = self.completion_menu is not None and not self.completion_menu.is_open
+        typed = menu_closed and bool(character) and event.is_printable and not self.read_only
+        if typed and character and (character in COMPLETES_AFTER or character.isalnum() or character in "_-:.#"):
+            self.call_next(self._offer_completions)
+
+    def _offer_completions(self) -> None:
+        """Open (or refresh) the menu with what may be typed at the cursor; close it when nothing."""
+        menu = self.completion_menu
+        if menu is None:
+            return
+        completions = None if self.selection.start != self.selection.end else complete(self.text, self.cursor_offset)
+        if completions is None:
+            self._close_menu()
+            return
+        was_open = menu.is_open
+        x, y = self.cursor_screen_offset
+        menu.show(completions, Offset(max(0, x - len(completions.prefix)), y + 1))
+        if not was_open:
+            self.refresh_bindings()  # the footer shows the menu's keys while it is open
+
+    def _close_menu(self) -> None:
+        if self.completion_menu is not None and self.completion_menu.is_open:
+            self.completion_menu.hide()
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _COMPLETION_ACTIONS:
+            return self.completion_menu is not None and self.completion_menu.is_open
+        return True
+
+    def action_open_completion(self) -> None:
+        self._offer_completions()
+        if self.completion_menu is None or not self.completion_menu.is_open:
+            self.app.bell()  # nothing the protocol offers here
+
+    def action_accept_completion(self) -> None:
+        """A priority binding runs when the app receives the key, before the editor has handled
+        the keys typed just before it (`ty` then Tab, from a fast typist or a terminal
+        multiplexer): accept once those are in, and the menu has followed them."""
+        self.call_later(self._accept_completion)
+
+    def _accept_completion(self) -> None:
+        menu = self.completion_menu
+        if menu is None or menu.completions is None or menu.chosen is None:
+            return
+        completions, chosen = menu.completions, menu.chosen
+        self._close_menu()
+        start, end = self.location_of(completions.start), self.location_of(completions.end)
+        self.replace(chosen.insert, start, end, maintain_selection_offset=False)  # the caret after it
+        if chosen.caret_back:
+            row, column = self.cursor_location
+            self.move_cursor((row, column - chosen.caret_back))
+            self._offer_completions()  # into the quotes of an attribute: its values, if a fixed set
+
+    def action_dismiss_completion(self) -> None:
+        self.call_later(self._close_menu)  # after the keys typed before Esc, as for accepting
+
+    def action_move_completion(self, step: int) -> None:
+        if self.completion_menu is not None and self.completion_menu.is_open:
+            self.completion_menu.move(step)
+        elif step > 0:
+            self.action_cursor_down()
+        else:
+            self.action_cursor_up()
 
     def action_explain(self) -> None:
         self.post_message(self.ExplainRequested(self.text, self.cursor_offset))

@@ -19,6 +19,7 @@ from iqconsole.core.history import History, load_draft, save_draft
 from iqconsole.core.settings import SettingError, seconds
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.validation import Checked, Context, check
+from iqconsole.ui.composer.completion_menu import CompletionMenu
 from iqconsole.ui.composer.composer_editor import STARTER, ComposerEditor
 from iqconsole.ui.screens.explain_screen import ExplainScreen
 
@@ -97,8 +98,10 @@ class ComposerPane(Vertical):
 
     def compose(self) -> ComposeResult:
         draft = load_draft(self.draft_path)
-        self._editor = ComposerEditor(STARTER if draft is None else draft, id="editor")
+        menu = CompletionMenu(id="composer-completion")
+        self._editor = ComposerEditor(STARTER if draft is None else draft, completion_menu=menu, id="editor")
         yield self._editor
+        yield menu
         yield Static("", id="composer-pending")
         with Horizontal(id="composer-bar"):
             yield Static("", id="composer-check", markup=False)
