@@ -148,12 +148,14 @@ class ConsoleClient(slixmpp.ClientXMPP):
         on_answered: Callable[[TrafficEntry, Answer], None] | None = None,
         *,
         stream_management: bool = False,
+        initial_presence: bool = True,
     ):
         """`stream_management`: enable XEP-0198 at each login (without it, only when the user
-        sends `<enable/>`)."""
+        sends `<enable/>`); `initial_presence`: send `<presence/>` after each login."""
         super().__init__(account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
         register_iq_payloads()
         self.account = account
+        self.initial_presence = initial_presence
         self.store = store
         self.responders = responders if responders is not None else ResponderSet()
         self.on_state = on_state
@@ -314,7 +316,8 @@ class ConsoleClient(slixmpp.ClientXMPP):
             self.store.notice(f"online again {_clock()}: new session", "online-again")
         self._was_online = True
         self._set_state(ConnectionState.ONLINE, f"online as {self.boundjid}")
-        self.send_presence()
+        if self.initial_presence:
+            self.send_presence()
 
     def _on_session_resumed(self, _event: object) -> None:
         """The same SM session: requests carried over the loss still wait for their replies."""
