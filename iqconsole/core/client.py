@@ -148,14 +148,18 @@ class ConsoleClient(slixmpp.ClientXMPP):
         on_answered: Callable[[TrafficEntry, Answer], None] | None = None,
         *,
         stream_management: bool = False,
-        initial_presence: bool = True,
+        automatic_presence: bool = True,
     ):
         """`stream_management`: enable XEP-0198 at each login (without it, only when the user
-        sends `<enable/>`); `initial_presence`: send `<presence/>` after each login."""
+        sends `<enable/>`); `automatic_presence`: send `<presence/>` after each login and
+        approve subscription requests (slixmpp's manners; a conversation script does both itself)."""
         super().__init__(account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
         register_iq_payloads()
         self.account = account
-        self.initial_presence = initial_presence
+        self.automatic_presence = automatic_presence
+        if not automatic_presence:
+            self.auto_authorize = None  # None: neither approve nor refuse, leave it to whoever drives
+            self.auto_subscribe = False
         self.store = store
         self.responders = responders if responders is not None else ResponderSet()
         self.on_state = on_state
@@ -316,7 +320,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
             self.store.notice(f"online again {_clock()}: new session", "online-again")
         self._was_online = True
         self._set_state(ConnectionState.ONLINE, f"online as {self.boundjid}")
-        if self.initial_presence:
+        if self.automatic_presence:
             self.send_presence()
 
     def _on_session_resumed(self, _event: object) -> None:

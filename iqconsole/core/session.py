@@ -106,12 +106,12 @@ class Session:
         discover: bool = False,
         stream_management: bool = False,
         reconnect: Backoff | None = None,
-        initial_presence: bool = True,
+        automatic_presence: bool = True,
     ):
         """`discover`: ask the server and its components what they announce after each login;
         `stream_management`: enable XEP-0198 at login; `reconnect`: after an unexpected loss,
-        try again on this schedule (None: stay disconnected); `initial_presence`: say "available"
-        at login (a conversation script sends its presence itself)."""
+        try again on this schedule (None: stay disconnected); `automatic_presence`: say "available"
+        at login and approve subscription requests (a conversation script does both itself)."""
         self.account = account
         self.store = store
         self.responders = responders if responders is not None else ResponderSet()
@@ -119,7 +119,7 @@ class Session:
         self.discover = discover
         self.stream_management = stream_management
         self.backoff = reconnect
-        self.initial_presence = initial_presence
+        self.automatic_presence = automatic_presence
         self.client: ConsoleClient | None = None
         self._reconnector: Reconnector | None = None
         self._lost_because = ""  # why the connection was lost, while reconnecting
@@ -173,7 +173,7 @@ class Session:
             on_state=self._state_changed,
             on_answered=self._answered,
             stream_management=self.stream_management,
-            initial_presence=self.initial_presence,
+            automatic_presence=self.automatic_presence,
         )
         if self.backoff is not None:
             reconnector = Reconnector(

@@ -25,31 +25,30 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 @dataclass(frozen=True)
 class Mismatch:
-    """The first difference: what differs, and the two elements where it was found (the
-    received one is None when no received element could stand for the expected one)."""
+    """The first difference: what differs, and the two elements where it was found (for a
+    missing child, the received element that lacks it)."""
 
     reason: str
     path: str
     expected: ET.Element
-    received: ET.Element | None
+    received: ET.Element
 
 
 def mismatch(expected: ET.Element, received: ET.Element) -> Mismatch | None:
     """None when `received` satisfies `expected` under Scansion's rules."""
-    return _compare(expected, received, _strict(expected, False), "")
+    return _compare(expected, received, None, "")
 
 
-def _strict(expected: ET.Element, inherited: bool) -> bool:
+def _chosen(expected: ET.Element, inherited: bool | None) -> bool | None:
+    """The mode `scansion:strict` sets here or on an ancestor (None: none does)."""
     chosen = expected.get(STRICT_ATTRIBUTE)
-    if chosen is not None:
-        return chosen.strip().lower() == "true"
-    if inherited:
-        return True
-    return split_tag(expected.tag)[0] != CLIENT_NS
+    return inherited if chosen is None else chosen.strip().lower() == "true"
 
 
-def _compare(expected: ET.Element, received: ET.Element, strict: bool, parent_path: str) -> Mismatch | None:
+def _compare(expected: ET.Element, received: ET.Element, inherited: bool | None, parent_path: str) -> Mismatch | None:
     path = f"{parent_path}/{split_tag(expected.tag)[1]}"
+    chosen = _chosen(expected, inherited)
+    strict = split_tag(expected.tag)[0] != CLIENT_NS if chosen is None else chosen
     if expected.tag != received.tag:
         return Mismatch(
             f"element: expected {label(expected.tag)}, received {label(received.tag)}", path, expected, received
@@ -74,17 +73,22 @@ def _compare(expected: ET.Element, received: ET.Element, strict: bool, parent_pa
         return Mismatch(f"text: expected {text!r}, received {got!r}", path, expected, received)
     children = list(expected)
     if strict:
-        return _compare_in_order(children, list(received), path, expected, received)
-    return _compare_any_order(children, list(received), path)
+        return _compare_in_order(children, list(received), path, expected, received, chosen)
+    return _compare_any_order(children, received, path, chosen)
 
 
 def _compare_in_order(
-    children: list[ET.Element], found: list[ET.Element], path: str, expected: ET.Element, received: ET.Element
+    children: list[ET.Element],
+    found: list[ET.Element],
+    path: str,
+    expected: ET.Element,
+    received: ET.Element,
+    chosen: bool | None,
 ) -> Mismatch | None:
     for index, child in enumerate(children):
         if index >= len(found):
             return Mismatch(f"child {label(child.tag)} is missing (strict: in this order)", path, child, received)
-        different = _compare(child, found[index], _strict(child, True), path)
+        different = _compare(child, found[index], chosen, path)
         if different is not None:
             return different
     if len(found) > len(children):
@@ -93,13 +97,14 @@ def _compare_in_order(
     return None
 
 
-def _compare_any_order(children: list[ET.Element], found: list[ET.Element], path: str) -> Mismatch | None:
-    unused = list(found)
+def _compare_any_order(
+    children: list[ET.Element], received: ET.Element, path: str, chosen: bool | None
+) -> Mismatch | None:
+    unused = list(received)
     for child in children:
-        strict = _strict(child, False)
         first_difference: Mismatch | None = None
         for candidate in unused:
-            different = _compare(child, candidate, strict, path)
+            different = _compare(child, candidate, chosen, path)
             if different is None:
                 unused.remove(candidate)
                 break
@@ -108,9 +113,8 @@ def _compare_any_order(children: list[ET.Element], found: list[ET.Element], path
         else:
             if first_difference is not None:
                 return first_difference
-            return Mismatch(
-                f"no {label(child.tag)} among the received children", f"{path}/{split_tag(child.tag)[1]}", child, None
-            )
+            reason = f"no {label(child.tag)} among the received children"
+            return Mismatch(reason, f"{path}/{split_tag(child.tag)[1]}", child, received)
     return None
 
 

@@ -113,7 +113,7 @@ class _Actor:
     def __init__(self, character: Character, account: Account):
         self.character = character
         self.store = TrafficStore(capacity=10_000)
-        self.session = Session(account, self.store, _Silent(), initial_presence=False)
+        self.session = Session(account, self.store, _Silent(), automatic_presence=False)
         # (the stanza as it came, the same with its secrets hidden when it carried any: for showing)
         self.inbox: deque[tuple[ET.Element, ET.Element | None]] = deque()
         self.arrived = asyncio.Event()
