@@ -20,7 +20,10 @@ def first_difference(expected: str, received: str) -> str | None:
     [
         # non-strict (jabber:client): extra attributes and children are ignored, order too
         ('<presence from="a@b/c"/>', '<presence from="a@b/c" id="x"><x xmlns="vcard-temp:x:update"/></presence>'),
-        ("<message><body>hi</body><thread>t</thread></message>", "<message><thread>t</thread><body> hi </body></message>"),
+        (
+            "<message><body>hi</body><thread>t</thread></message>",
+            "<message><thread>t</thread><body> hi </body></message>",
+        ),
         ('<iq id="{scansion:any}" type="result"/>', '<iq id="anything" type="result" to="a@b/c"/>'),
         ("<message><body>{scansion:any}</body></message>", "<message><body>whatever</body></message>"),
         # strict (own namespace): the same attributes and children in order; text only where given
@@ -43,13 +46,37 @@ def test_accepted(expected: str, received: str) -> None:
         ("<presence/>", "<message/>", "/presence: element: expected <presence>, received <message>"),
         ('<iq type="result"/>', '<iq type="error"/>', "/iq: attribute type: expected 'result', received 'error'"),
         ('<iq id="{scansion:any}"/>', "<iq/>", "/iq: attribute id is missing"),
-        ("<message><body>hi</body></message>", "<message><body>ho</body></message>", "/message/body: text: expected 'hi', received 'ho'"),
-        ("<message><subject/></message>", "<message><body/></message>", "/message/subject: no <subject> among the received children"),
+        (
+            "<message><body>hi</body></message>",
+            "<message><body>ho</body></message>",
+            "/message/body: text: expected 'hi', received 'ho'",
+        ),
+        (
+            "<message><subject/></message>",
+            "<message><body/></message>",
+            "/message/subject: no <subject> among the received children",
+        ),
         ("<iq><q xmlns='urn:x'/></iq>", "<iq><q xmlns='urn:x' v='1'/></iq>", "/iq/q: unexpected attribute v (strict)"),
-        ("<iq><q xmlns='urn:x'><a/><b/></q></iq>", "<iq><q xmlns='urn:x'><b/><a/></q></iq>", "/iq/q/a: element: expected <a xmlns='urn:x'>, received <b xmlns='urn:x'>"),
-        ("<iq><q xmlns='urn:x'><a/></q></iq>", "<iq><q xmlns='urn:x'><a/><b/></q></iq>", "/iq/q: unexpected child <b xmlns='urn:x'> (strict)"),
-        ("<iq><q xmlns='urn:x'><a/><b/></q></iq>", "<iq><q xmlns='urn:x'><a/></q></iq>", "/iq/q: child <b xmlns='urn:x'> is missing (strict: in this order)"),
-        ("<iq><q xmlns='urn:x'/></iq>", "<iq><q xmlns='urn:y'/></iq>", "/iq/q: no <q xmlns='urn:x'> among the received children"),
+        (
+            "<iq><q xmlns='urn:x'><a/><b/></q></iq>",
+            "<iq><q xmlns='urn:x'><b/><a/></q></iq>",
+            "/iq/q/a: element: expected <a xmlns='urn:x'>, received <b xmlns='urn:x'>",
+        ),
+        (
+            "<iq><q xmlns='urn:x'><a/></q></iq>",
+            "<iq><q xmlns='urn:x'><a/><b/></q></iq>",
+            "/iq/q: unexpected child <b xmlns='urn:x'> (strict)",
+        ),
+        (
+            "<iq><q xmlns='urn:x'><a/><b/></q></iq>",
+            "<iq><q xmlns='urn:x'><a/></q></iq>",
+            "/iq/q: child <b xmlns='urn:x'> is missing (strict: in this order)",
+        ),
+        (
+            "<iq><q xmlns='urn:x'/></iq>",
+            "<iq><q xmlns='urn:y'/></iq>",
+            "/iq/q: no <q xmlns='urn:x'> among the received children",
+        ),
         # scansion:strict="true" tightens a jabber:client element
         ('<presence scansion:strict="true"/>', '<presence id="1"/>', "/presence: unexpected attribute id (strict)"),
     ],
@@ -59,8 +86,12 @@ def test_refused_with_the_first_difference(expected: str, received: str, differe
 
 
 def test_the_report_points_at_the_differing_element_in_both_stanzas() -> None:
-    expected = parse_xml("<iq type='result'><query xmlns='jabber:iq:roster' ver='{scansion:any}'><item jid='n@l' subscription='both'/></query></iq>")[0]
-    received = parse_xml("<iq type='result' id='1'><query xmlns='jabber:iq:roster' ver='2'><item jid='n@l' subscription='none'/></query></iq>")[0]
+    expected = parse_xml(
+        "<iq type='result'><query xmlns='jabber:iq:roster' ver='{scansion:any}'><item jid='n@l' subscription='both'/></query></iq>"
+    )[0]
+    received = parse_xml(
+        "<iq type='result' id='1'><query xmlns='jabber:iq:roster' ver='2'><item jid='n@l' subscription='none'/></query></iq>"
+    )[0]
     found = mismatch(expected, received)
     assert found is not None
     assert xml_lines(received, found.received) == [

@@ -89,7 +89,12 @@ def test_passwords_come_from_the_environment_first() -> None:
         ("\t\t<body>Hello</body>", "\t\t<body>Hello</bdy>", 20, "the stanza is not well-formed XML: mismatched tag"),
         ("${Romeo's full JID}", "${Romeo's nickname}", 24, "${Romeo's nickname} is not supported"),
         ("${Romeo's full JID}", "${Tybalt's full JID}", 24, "no character named 'Tybalt'"),
-        ("Juliet's phone receives: nothing", "Juliet's phone receives: <presence/>", 26, "the stanza goes on the indented lines"),
+        (
+            "Juliet's phone receives: nothing",
+            "Juliet's phone receives: <presence/>",
+            26,
+            "the stanza goes on the indented lines",
+        ),
         ("Juliet's phone receives: nothing", "Juliet's phone receives:", 26, "needs an indented stanza"),
         ("\tjid: romeo@localhost", "\tjid: localhost", 6, "not an account JID"),
         ("# Act 1", "\tstray", 15, "indented line outside a character or a stanza"),
