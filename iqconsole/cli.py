@@ -1,6 +1,7 @@
 """Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole learn`
 (lessons on the sandbox), `iqconsole respond` (headless responders), `iqconsole view` (a
-recorded log), `iqconsole journal` (past sessions), `iqconsole locate`.
+recorded log), `iqconsole journal` (past sessions), `iqconsole script` (conversation scripts),
+`iqconsole locate`.
 
 slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
 `locate` answer at once."""
