@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 from iqconsole.core.locations import data_dir, state_dir
 from iqconsole.core.private_files import write_atomically
+from iqconsole.core.scansion.record import record_script
 from iqconsole.core.stanza import error_condition
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
@@ -76,7 +77,9 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
 `ns:disco or id:abc`, `-kind:presence`, `xpath:"iq/{urn:xmpp:ping}ping"`, free text.
 **F6** explains the selected stanza: what it is for, its attributes, its payload's specification,
 the reply it expects or answers, and what an error means. **c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
-(open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both.
+(open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both. **w** writes
+the session, or the part from the selected stanza on, as a conversation script that
+`iqconsole script FILE` replays and checks.
 """
 
     BINDINGS = [
@@ -115,6 +118,14 @@ the reply it expects or answers, and what an error means. **c** copies the selec
             "Export…",
             id="traffic.export",
             tooltip="Export the log (or the filtered part) as JSON Lines or XML",
+        ),
+        Binding(
+            "w",
+            "save_script",
+            "Save as script…",
+            show=False,
+            id="traffic.save-script",
+            tooltip="Write the session (from the selected stanza on, if one is) as a conversation script",
         ),
         Binding(
             "right_square_bracket",
@@ -285,17 +296,9 @@ the reply it expects or answers, and what an error means. **c** copies the selec
         title = (
             "Export the filtered log to (.jsonl or .xml)" if self.user_filter else "Export the log to (.jsonl or .xml)"
         )
-        self.app.push_screen(PathScreen(title, default), self._export)
-
-    def _export(self, path: Path | None) -> None:
-        if path is None:
-            return
-        if path.exists():
-            self.app.push_screen(
-                ConfirmScreen(f"{path} exists. Replace it?"), lambda yes: self._write_export(path) if yes else None
-            )
-            return
-        self._write_export(path)
+        self.app.push_screen(
+            PathScreen(title, default), lambda path: self._confirm_then(path, lambda: self._write_export(path))
+        )
 
     def _write_export(self, path: Path) -> None:
         writer = write_xml if path.suffix == ".xml" else write_jsonl
@@ -305,6 +308,39 @@ the reply it expects or answers, and what an error means. **c** copies the selec
             self.notify(f"{path}: {error.strerror or error}", title="Not exported", severity="error")
             return
         self.notify(f"{count:,} stanzas exported to {path} (secrets stay redacted)", title="Exported")
+
+    def action_save_script(self) -> None:
+        entry = self.selected_entry
+        default = data_dir() / "scripts" / time.strftime("session-%Y%m%d-%H%M%S.scs")
+        part = f"from #{entry.seq} on" if entry is not None else "the whole session"
+        self.app.push_screen(
+            PathScreen(f"Save {part} as a conversation script (.scs)", default),
+            lambda path: self._confirm_then(path, lambda: self._write_script(path, entry)),
+        )
+
+    def _confirm_then(self, path: Path | None, write: Callable[[], None]) -> None:
+        """Write to `path`, asking first when it exists; nothing when no path was chosen."""
+        if path is None:
+            return
+        if path.exists():
+            self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"), lambda yes: write() if yes else None)
+            return
+        write()
+
+    def _write_script(self, path: Path, start: TrafficEntry | None) -> None:
+        first = start.seq if start is not None else self.store.first_seq
+        entries = [entry for entry in self.store.entries if entry.seq >= first]
+        try:
+            text = record_script(entries, self.store.own_jid)
+            write_atomically(path, text)
+        except ValueError as error:
+            self.notify(str(error), title="No script written", severity="error")
+            return
+        except OSError as error:
+            self.notify(f"{path}: {error.strerror or error}", title="No script written", severity="error")
+            return
+        steps = text.count(" sends:\n") + text.count(" receives:\n")
+        self.notify(f"{steps:,} steps written to {path}; replay with: iqconsole script {path}", title="Script saved")
 
     def action_toggle_noise(self) -> None:
         self.hide_noise = not self.hide_noise
