@@ -215,16 +215,8 @@ class _Reader:
         )
 
     def indented(self) -> list[tuple[int, str]]:
-        """The indented lines that follow (blank ones inside kept as blank), raw text stripped."""
-        found: list[tuple[int, str]] = []
-        while self.index < len(self.lines):
-            raw = self.lines[self.index]
-            if raw.strip() and not raw[0].isspace():
-                break
-            self.index += 1
-            if raw.strip() and not raw.strip().startswith("#"):
-                found.append((self.index, raw.strip()))
-        return found
+        """The indented property lines that follow, stripped, without blank and comment lines."""
+        return [(line, raw.strip()) for line, raw in self.block() if raw.strip() and not raw.strip().startswith("#")]
 
     def action(self, number: int, stripped: str) -> None:
         match = _ACTION.match(stripped)
