@@ -28,7 +28,7 @@ from iqconsole.core.scansion.script import Action, Character, Script, ScriptErro
 from iqconsole.core.scansion.xml_lines import xml_lines
 from iqconsole.core.session import Session
 from iqconsole.core.stanza import StanzaError, prepare
-from iqconsole.core.traffic import Direction, TrafficStore
+from iqconsole.core.traffic import Direction, TrafficEntry, TrafficStore
 
 DEFAULT_RECEIVE_TIMEOUT = 10.0
 DEFAULT_QUIET_TIME = 0.5  # how long `receives: nothing` listens
@@ -110,8 +110,9 @@ class _Silent(ResponderSet):
 class _Actor:
     """A character on the stage: its Session and the stanzas that came in, not yet read."""
 
-    def __init__(self, character: Character, account: Account):
+    def __init__(self, character: Character, account: Account, mirror: TrafficStore | None):
         self.character = character
+        self.mirror = mirror
         self.store = TrafficStore(capacity=10_000)
         self.session = Session(account, self.store, _Silent(), automatic_presence=False)
         # (the stanza as it came, the same with its secrets hidden when it carried any: for showing)
@@ -127,7 +128,11 @@ class _Actor:
         while self._next_seq < self.store.total:
             entry = self.store.by_seq(self._next_seq)
             self._next_seq += 1
-            if entry is None or entry.direction is not Direction.IN or entry.kind not in STANZA_KINDS:
+            if entry is None or entry.kind not in STANZA_KINDS:
+                continue
+            if self.mirror is not None:
+                self._copy(entry, self.mirror)
+            if entry.direction is not Direction.IN:
                 continue
             if not self.session.online:  # the login's own replies (bind, session) are not the script's
                 continue
@@ -137,6 +142,21 @@ class _Actor:
             except (ET.ParseError, IndexError):
                 continue
             self.arrived.set()
+
+    @staticmethod
+    def _copy(entry: TrafficEntry, mirror: TrafficStore) -> None:
+        mirror.append(
+            entry.direction,
+            entry.kind,
+            entry.xml,
+            tag=entry.tag,
+            stanza_id=entry.stanza_id,
+            sender=entry.sender,
+            recipient=entry.recipient,
+            type=entry.type,
+            namespace=entry.namespace,
+            redacted=entry.redacted,
+        )
 
     def _state_changed(self, change: StateChange) -> None:
         if change.state is ConnectionState.DISCONNECTED:
@@ -171,14 +191,17 @@ class ScriptRun:
         receive_timeout: float = DEFAULT_RECEIVE_TIMEOUT,
         quiet_time: float = DEFAULT_QUIET_TIME,
         on_step: Callable[[StepResult], None] = lambda _result: None,
+        mirror: TrafficStore | None = None,
     ):
+        """`mirror`: a store that also receives every character's stanzas, in and out (to show them)."""
         self.script = script
         self.address = address
         self.receive_timeout = receive_timeout
         self.quiet_time = quiet_time
         self.on_step = on_step
+        self.result = ScriptResult(script)
         self.actors = {
-            name: _Actor(character, self._account(character, passwords[name]))
+            name: _Actor(character, self._account(character, passwords[name]), mirror)
             for name, character in script.characters.items()
         }
 
@@ -195,27 +218,41 @@ class ScriptRun:
             direct_tls=address.direct_tls,
         )
 
-    async def run(self) -> ScriptResult:
-        result = ScriptResult(self.script)
+    @property
+    def done(self) -> bool:
+        """Every step ran, or one failed (a script stops at its first failure)."""
+        steps = self.result.steps
+        return len(steps) == len(self.script.steps) or (bool(steps) and not steps[-1].passed)
+
+    async def step(self) -> StepResult:
+        """Perform the next step (only while not `done`); the sessions stay open for the next."""
+        step = self.script.steps[len(self.result.steps)]
         started = time.monotonic()
         try:
-            for step in self.script.steps:
-                step_started = time.monotonic()
-                try:
-                    await self._perform(step)
-                except StepFailed as failed:
-                    outcome = StepResult(step, False, time.monotonic() - step_started, failed.problem, failed.details)
-                else:
-                    outcome = StepResult(step, True, time.monotonic() - step_started)
-                result.steps.append(outcome)
-                self.on_step(outcome)
-                if not outcome.passed:
-                    break
+            await self._perform(step)
+        except StepFailed as failed:
+            outcome = StepResult(step, False, time.monotonic() - started, failed.problem, failed.details)
+        else:
+            outcome = StepResult(step, True, time.monotonic() - started)
+        self.result.steps.append(outcome)
+        self.result.seconds += outcome.seconds
+        self.on_step(outcome)
+        return outcome
+
+    async def run(self) -> ScriptResult:
+        """Every step up to the first failure, then the characters leave."""
+        started = time.monotonic()
+        try:
+            while not self.done:
+                await self.step()
         finally:
-            for actor in self.actors.values():
-                await actor.session.close()
-            result.seconds = time.monotonic() - started
-        return result
+            await self.close()
+            self.result.seconds = time.monotonic() - started
+        return self.result
+
+    async def close(self) -> None:
+        for actor in self.actors.values():
+            await actor.session.close()
 
     async def _perform(self, step: Step) -> None:
         actor = self.actors[step.character]

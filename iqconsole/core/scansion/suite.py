@@ -6,10 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from iqconsole.core.account import Account
 from iqconsole.core.sandbox import ProsodySandbox
 from iqconsole.core.scansion.run import ScriptResult, ScriptRun, ServerAddress, StepResult, passwords
-from iqconsole.core.scansion.script import Script, ScriptError
+from iqconsole.core.scansion.script import Script, ScriptError, load_script
+from iqconsole.core.traffic import TrafficStore
 
 
 @dataclass(frozen=True)
@@ -71,23 +74,55 @@ async def run_suite(
     return results, time.monotonic() - started
 
 
+def register_characters(script: Script, server: ProsodySandbox) -> dict[str, str]:
+    """Each character's password on `server`: an account it has already keeps its password (the
+    console's own, a demo peer's), a missing one is made with the script's password or a new one.
+    ScriptError when the script's domain is not the server's, or a name is not a valid username."""
+    domain = sandbox_domain(script)
+    if domain != server.domain:
+        raise ScriptError(script.path, None, f"the characters are on {domain}, the sandbox serves {server.domain}")
+    given = passwords(script, required=False)
+    found: dict[str, str] = {}
+    for name, character in script.characters.items():
+        existing = server.accounts.get(character.username.lower())
+        try:
+            account = existing or server.add_account(character.username, given[name] or None)
+        except ValueError as error:
+            raise ScriptError(script.path, character.line, str(error)) from None
+        found[name] = account.password
+    return found
+
+
 async def _on_sandbox(script: Script, listener: Listener, receive_timeout: float, quiet_time: float) -> ScriptResult:
     """A fresh Prosody (SandboxError when it cannot start) with an account per character, made
     before it starts so that every character may also create nodes on its pubsub service."""
-    given = passwords(script, required=False)
     server = ProsodySandbox((), domain=sandbox_domain(script))
-    registered: dict[str, str] = {}
     try:
-        for name, character in script.characters.items():
-            if character.username not in registered:
-                registered[character.username] = server.add_account(character.username, given[name] or None).password
-    except ValueError as error:
+        secrets = register_characters(script, server)
+    except ScriptError:
         server.stop()
-        raise ScriptError(script.path, script.characters[name].line, str(error)) from None
+        raise
     with server:
-        secrets = {name: registered[character.username] for name, character in script.characters.items()}
         address = ServerAddress(server.host, server.port, server.ca_file, overrides_script=True)
         run = ScriptRun(
             script, secrets, address, receive_timeout=receive_timeout, quiet_time=quiet_time, on_step=listener.step_done
         )
         return await run.run()
+
+
+def console_run(
+    path: Path, mirror: TrafficStore, *, sandbox: ProsodySandbox | None, account: Account | None
+) -> ScriptRun:
+    """A script to step through in the console: on its sandbox (missing accounts made there),
+    else on the console account's server (passwords from the environment or the file).
+    OSError when the file cannot be read, ScriptError when the script cannot run."""
+    script = load_script(path)
+    if sandbox is not None:
+        secrets = register_characters(script, sandbox)
+        address = ServerAddress(sandbox.host, sandbox.port, sandbox.ca_file, overrides_script=True)
+    else:
+        secrets = passwords(script)
+        address = ServerAddress()
+        if account is not None:
+            address = ServerAddress(account.host, account.port, account.ca_file, account.insecure, account.direct_tls)
+    return ScriptRun(script, secrets, address, mirror=mirror)
