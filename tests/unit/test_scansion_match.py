@@ -77,6 +77,12 @@ def test_accepted(expected: str, received: str) -> None:
             "<iq><q xmlns='urn:y'/></iq>",
             "/iq/q: no <q xmlns='urn:x'> among the received children",
         ),
+        # several of the same name: none of them is it (the first one's difference would mislead)
+        (
+            "<iq><q xmlns='urn:x' scansion:strict='false'><f v='3'/></q></iq>",
+            "<iq><q xmlns='urn:x'><f v='1'/><f v='2'/></q></iq>",
+            "/iq/q/f: no <f xmlns='urn:x' v='3'> among the 2 received of that name",
+        ),
         # scansion:strict="true" tightens a jabber:client element
         ('<presence scansion:strict="true"/>', '<presence id="1"/>', "/presence: unexpected attribute id (strict)"),
     ],

@@ -100,22 +100,33 @@ def _compare_in_order(
 def _compare_any_order(
     children: list[ET.Element], received: ET.Element, path: str, chosen: bool | None
 ) -> Mismatch | None:
+    """Each expected child must match a distinct received one. When none does, the difference
+    with the only received child of the same name says why; with several, that none is it."""
     unused = list(received)
     for child in children:
-        first_difference: Mismatch | None = None
+        differences = []
         for candidate in unused:
             different = _compare(child, candidate, chosen, path)
             if different is None:
                 unused.remove(candidate)
                 break
-            if first_difference is None and candidate.tag == child.tag:
-                first_difference = different
+            if candidate.tag == child.tag:
+                differences.append(different)
         else:
-            if first_difference is not None:
-                return first_difference
-            reason = f"no {label(child.tag)} among the received children"
-            return Mismatch(reason, f"{path}/{split_tag(child.tag)[1]}", child, received)
+            if len(differences) == 1:
+                return differences[0]
+            where = f"{path}/{split_tag(child.tag)[1]}"
+            among = f"the {len(differences)} received of that name" if differences else "the received children"
+            return Mismatch(f"no {start_tag(child)} among {among}", where, child, received)
     return None
+
+
+def start_tag(element: ET.Element) -> str:
+    """`<feature var='x'>`: the element as the script names it, for a reason."""
+    attributes = "".join(
+        f" {attribute_name(name)}='{value}'" for name, value in element.attrib.items() if name != STRICT_ATTRIBUTE
+    )
+    return label(element.tag)[:-1] + attributes + ">"
 
 
 def label(tag: str) -> str:
