@@ -102,3 +102,21 @@ def test_a_line_outside_the_subset_stops_everything_before_it_runs() -> None:
     assert run.returncode == 2
     assert "outside_subset.scs:11: not part of the supported script subset: 'Romeo waits for 2 seconds'" in run.stderr
     assert run.stdout == ""
+
+
+def test_a_refused_login_fails_the_script_without_showing_the_password(prosody) -> None:
+    run = iqconsole(
+        "--host", prosody.host, "--port", str(prosody.port), "--ca-file", str(prosody.ca_file),
+        str(DATA / "alice_pings.scs"),
+        env={"IQCONSOLE_PASSWORD_ALICE": "not-her-password-1234"},
+    )  # fmt: skip
+    assert run.returncode == 4
+    assert "Alice could not log in as alice@localhost" in run.stdout
+    assert "FAILED: 1/4 steps, 3 not run" in run.stdout
+    assert "not-her-password-1234" not in run.stdout + run.stderr
+
+
+def test_without_prosody_the_sandbox_cannot_start(tmp_path: Path) -> None:
+    run = iqconsole("--sandbox", str(DATA / "alice_pings.scs"), env={"PATH": str(tmp_path)})
+    assert run.returncode == 3
+    assert "Prosody (the XMPP server) is not installed" in run.stderr
