@@ -73,6 +73,15 @@ async def test_from_the_selected_stanza_on(tmp_path):
     assert 'id="p2"' in steps[1].xml
 
 
+async def test_the_range_from_the_marked_stanza_to_the_selected_one(tmp_path):
+    target = tmp_path / "range.scs"
+    app = app_with_a_session()
+    await save_script(app, target, "up", "up", "up", "up", "m", "down")  # from the first ping to its reply
+    steps = load_script(target).steps
+    assert [step.action for step in steps] == [Action.CONNECTS, Action.SENDS, Action.RECEIVES, Action.DISCONNECTS]
+    assert 'id="p1"' in steps[1].xml and 'id="p1"' in steps[2].xml
+
+
 async def test_a_log_without_an_account_writes_nothing(tmp_path):
     app = app_with_a_session()
     app.store.own_jid = ""

@@ -78,8 +78,8 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
 **F6** explains the selected stanza: what it is for, its attributes, its payload's specification,
 the reply it expects or answers, and what an error means. **c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
 (open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both. **w** writes
-the session, or the part from the selected stanza on, as a conversation script that
-`iqconsole script FILE` replays and checks.
+the session as a conversation script that `iqconsole script FILE` replays and checks: all of it,
+from the selected stanza on, or the range from the stanza marked with **m** to the selected one.
 """
 
     BINDINGS = [
@@ -125,7 +125,15 @@ the session, or the part from the selected stanza on, as a conversation script t
             "Save as script…",
             show=False,
             id="traffic.save-script",
-            tooltip="Write the session (from the selected stanza on, if one is) as a conversation script",
+            tooltip="Write the session (or its marked range, or from the selected stanza on) as a conversation script",
+        ),
+        Binding(
+            "m",
+            "mark_range",
+            "Mark range start",
+            show=False,
+            id="traffic.mark-range",
+            tooltip="Mark the selected stanza as the first that w saves as a script (again: unmark)",
         ),
         Binding(
             "right_square_bracket",
@@ -149,6 +157,7 @@ the session, or the part from the selected stanza on, as a conversation script t
     selected: reactive[int | None] = reactive(None)
     hide_noise = reactive(False)
     unseen = reactive(0)
+    range_mark: reactive[int | None] = reactive(None)  # the first stanza `w` saves, by seq
 
     @dataclass
     class BarRequested(Message):
@@ -229,7 +238,12 @@ the session, or the part from the selected stanza on, as a conversation script t
             parts.append(f"{len(self.rows):,} of {len(self.store):,} match")
         if self.hide_noise:
             parts.append(f"{self.rows.hidden:,} noise hidden · n shows")
+        if self.range_mark is not None:
+            parts.append(f"script range from #{self.range_mark}")
         self.border_subtitle = " · ".join(parts)
+
+    def watch_range_mark(self) -> None:
+        self._update_subtitle()
 
     def watch_unseen(self) -> None:
         self._update_subtitle()
@@ -309,13 +323,25 @@ the session, or the part from the selected stanza on, as a conversation script t
             return
         self.notify(f"{count:,} stanzas exported to {path} (secrets stay redacted)", title="Exported")
 
-    def action_save_script(self) -> None:
+    def action_mark_range(self) -> None:
         entry = self.selected_entry
+        if entry is None:
+            self.notify("Select the first stanza of the range first (↑/↓).", severity="warning")
+            return
+        self.range_mark = None if self.range_mark == entry.seq else entry.seq
+        if self.range_mark is not None:
+            self.notify(f"The script range starts at #{entry.seq}: select its last stanza, then w.")
+
+    def action_save_script(self) -> None:
+        """The range from the mark to the selected stanza, or from either of them on, or all."""
+        ends = [seq for seq in (self.range_mark, self.selected) if seq is not None]
+        first = min(ends) if ends else self.store.first_seq
+        last = max(ends) if len(ends) == 2 else None
+        part = "the whole session" if not ends else f"from #{first} on" if last is None else f"#{first} to #{last}"
         default = data_dir() / "scripts" / time.strftime("session-%Y%m%d-%H%M%S.scs")
-        part = f"from #{entry.seq} on" if entry is not None else "the whole session"
         self.app.push_screen(
             PathScreen(f"Save {part} as a conversation script (.scs)", default),
-            lambda path: self._confirm_then(path, lambda: self._write_script(path, entry)),
+            lambda path: self._confirm_then(path, lambda: self._write_script(path, first, last)),
         )
 
     def _confirm_then(self, path: Path | None, write: Callable[[], None]) -> None:
@@ -327,9 +353,8 @@ the session, or the part from the selected stanza on, as a conversation script t
             return
         write()
 
-    def _write_script(self, path: Path, start: TrafficEntry | None) -> None:
-        first = start.seq if start is not None else self.store.first_seq
-        entries = [entry for entry in self.store.entries if entry.seq >= first]
+    def _write_script(self, path: Path, first: int, last: int | None) -> None:
+        entries = [entry for entry in self.store.entries if entry.seq >= first and (last is None or entry.seq <= last)]
         try:
             text = record_script(entries, self.store.own_jid)
             write_atomically(path, text)
