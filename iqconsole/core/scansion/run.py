@@ -168,6 +168,8 @@ class _Actor:
         while not self.inbox:
             if self.lost:
                 raise StepFailed(f"{self.character.name} is not connected ({self.lost}): nothing more can arrive")
+            if not self.session.online:
+                raise StepFailed(f"{self.character.name} has not connected: nothing can arrive")
             self.arrived.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
