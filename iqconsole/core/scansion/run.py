@@ -28,7 +28,7 @@ from iqconsole.core.scansion.script import Action, Character, Script, ScriptErro
 from iqconsole.core.scansion.xml_lines import xml_lines
 from iqconsole.core.session import Session
 from iqconsole.core.stanza import StanzaError, prepare
-from iqconsole.core.traffic import Direction, TrafficEntry, TrafficStore
+from iqconsole.core.traffic import Direction, TrafficStore
 
 DEFAULT_RECEIVE_TIMEOUT = 10.0
 DEFAULT_QUIET_TIME = 0.5  # how long `receives: nothing` listens
@@ -104,7 +104,7 @@ class _Silent(ResponderSet):
     """Takes every request so that nothing answers it behind the script's back."""
 
     def answer(self, iq: Iq) -> Answer | None:
-        return Answer(None, None, label="script") if iq.xml.get("type") in ("get", "set") else None
+        return Answer(None, None) if iq.xml.get("type") in ("get", "set") else None
 
 
 class _Actor:
@@ -131,7 +131,7 @@ class _Actor:
             if entry is None or entry.kind not in STANZA_KINDS:
                 continue
             if self.mirror is not None:
-                self._copy(entry, self.mirror)
+                self.mirror.append_copy(entry)
             if entry.direction is not Direction.IN:
                 continue
             if not self.session.online:  # the login's own replies (bind, session) are not the script's
@@ -142,21 +142,6 @@ class _Actor:
             except (ET.ParseError, IndexError):
                 continue
             self.arrived.set()
-
-    @staticmethod
-    def _copy(entry: TrafficEntry, mirror: TrafficStore) -> None:
-        mirror.append(
-            entry.direction,
-            entry.kind,
-            entry.xml,
-            tag=entry.tag,
-            stanza_id=entry.stanza_id,
-            sender=entry.sender,
-            recipient=entry.recipient,
-            type=entry.type,
-            namespace=entry.namespace,
-            redacted=entry.redacted,
-        )
 
     def _state_changed(self, change: StateChange) -> None:
         if change.state is ConnectionState.DISCONNECTED:
