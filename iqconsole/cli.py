@@ -156,6 +156,7 @@ def _add_script_parser(commands: Any) -> None:
         "comes from IQCONSOLE_PASSWORD_<NAME> (e.g. IQCONSOLE_PASSWORD_ROMEO), else from the file. "
         f"Exit codes: 0 every script passed, 2 bad arguments or a script outside the supported subset "
         f"(nothing was run), {EXIT_SANDBOX} the sandbox could not start, {EXIT_SCRIPT_FAILED} a script failed.",
+        argument_default=argparse.SUPPRESS,  # --host, --timeout, … may also come before `script`
     )
     script.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a script (.scs)")
     script.add_argument(
@@ -385,6 +386,7 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
 
 CONNECTION_OPTIONS = ("host", "port", "password_env", "ca_file", "insecure", "direct_tls")
 CONSOLE_OPTIONS = ("timeout", "var", "responders", "no_journal")  # the live console's: not in `view`, `journal`
+SCRIPT_UNUSED = ("jid", "password_env", "theme", "var", "responders", "no_journal", "max_stanza_size", "max_depth")
 
 
 def _var_options(args: argparse.Namespace) -> list[str]:
@@ -456,10 +458,10 @@ def run_scripts(args: argparse.Namespace) -> int:
     from iqconsole.core.scansion.script import ScriptError, load_script
     from iqconsole.core.scansion.suite import Listener, check_runnable, run_suite
 
-    if args.sandbox:
-        _refuse_options(
-            args, ("host", "port", "ca_file", "insecure", "direct_tls"), "not used with --sandbox", "--sandbox alone"
-        )
+    _refuse_options(args, SCRIPT_UNUSED, "not used by `iqconsole script`", "the options of `iqconsole script --help`")
+    sandbox = getattr(args, "sandbox", False)
+    if sandbox:
+        _refuse_options(args, CONNECTION_OPTIONS, "not used with --sandbox", "--sandbox alone")
     scripts = []
     try:
         for path in args.files:
@@ -467,7 +469,7 @@ def run_scripts(args: argparse.Namespace) -> int:
                 scripts.append(load_script(path))
             except OSError as error:
                 raise UsageError(f"script: {path}: {reason(error, 'a script')}") from None
-        check_runnable(scripts, sandbox=args.sandbox)
+        check_runnable(scripts, sandbox=sandbox)
     except ScriptError as error:
         raise UsageError(f"script: {terminal_safe(str(error))}") from None
 
@@ -480,9 +482,7 @@ def run_scripts(args: argparse.Namespace) -> int:
         step_done=lambda result: say(*step_lines(result)),
         script_done=lambda result: say(script_summary(result)),
     )
-    address = (
-        None if args.sandbox else ServerAddress(args.host, args.port, args.ca_file, args.insecure, args.direct_tls)
-    )
+    address = None if sandbox else ServerAddress(args.host, args.port, args.ca_file, args.insecure, args.direct_tls)
     try:
         results, took = asyncio.run(
             run_suite(
@@ -490,7 +490,7 @@ def run_scripts(args: argparse.Namespace) -> int:
                 address,
                 listener,
                 receive_timeout=args.timeout or DEFAULT_RECEIVE_TIMEOUT,
-                quiet_time=args.quiet_time or DEFAULT_QUIET_TIME,
+                quiet_time=getattr(args, "quiet_time", None) or DEFAULT_QUIET_TIME,
             )
         )
     except SandboxError as error:
@@ -499,7 +499,7 @@ def run_scripts(args: argparse.Namespace) -> int:
     except ScriptError as error:
         raise UsageError(f"script: {terminal_safe(str(error))}") from None
     say(summary(results, took))
-    if args.junit is not None:
+    if getattr(args, "junit", None) is not None:
         write_junit(args.junit, results, took)
     return 0 if all(result.passed for result in results) else EXIT_SCRIPT_FAILED
 

@@ -120,3 +120,13 @@ def test_without_prosody_the_sandbox_cannot_start(tmp_path: Path) -> None:
     run = iqconsole("--sandbox", str(DATA / "alice_pings.scs"), env={"PATH": str(tmp_path)})
     assert run.returncode == 3
     assert "Prosody (the XMPP server) is not installed" in run.stderr
+
+
+def test_options_that_would_be_ignored_are_refused() -> None:
+    script = str(DATA / "alice_pings.scs")
+    for args, words in (
+        (["--jid", "a@localhost", "script", script], "--jid: not used by `iqconsole script`"),
+        (["--host", "127.0.0.1", "script", "--sandbox", script], "--host: not used with --sandbox"),
+    ):
+        run = subprocess.run([str(IQCONSOLE), *args], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2 and words in run.stderr, run.stderr
