@@ -102,16 +102,18 @@ def _compare_any_order(
 ) -> Mismatch | None:
     """Each expected child must match a distinct received one. When none does, the difference
     with the only received child of the same name says why; with several, that none is it."""
-    unused = list(received)
+    unused: dict[str, list[ET.Element]] = {}  # by name: only children of the same name are compared
+    for candidate in received:
+        unused.setdefault(candidate.tag, []).append(candidate)
     for child in children:
+        candidates = unused.get(child.tag, [])
         differences = []
-        for candidate in unused:
+        for candidate in candidates:
             different = _compare(child, candidate, chosen, path)
             if different is None:
-                unused.remove(candidate)
+                candidates.remove(candidate)
                 break
-            if candidate.tag == child.tag:
-                differences.append(different)
+            differences.append(different)
         else:
             if len(differences) == 1:
                 return differences[0]
