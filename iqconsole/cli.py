@@ -1,7 +1,7 @@
 """Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole learn`
-(lessons on the sandbox), `iqconsole respond` (headless responders), `iqconsole view` (a
-recorded log), `iqconsole journal` (past sessions), `iqconsole script` (conversation scripts),
-`iqconsole locate`.
+(lessons on the sandbox), `iqconsole respond` (headless responders), `iqconsole send` (scripted
+sends), `iqconsole view` (a recorded log), `iqconsole journal` (past sessions), `iqconsole script`
+(conversation scripts), `iqconsole locate`.
 
 slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
 `locate` answer at once."""
@@ -27,6 +27,7 @@ from iqconsole.core.settings import (
     account_jid,
     address,
     certificate_file,
+    component_domain,
     host,
     nesting_depth,
     port,
@@ -92,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="prosody",
         help="which XMPP server to start (default: prosody)",
     )
+    sandbox.add_argument(
+        "--component",
+        dest="as_component",
+        action="store_true",
+        help="open the console as the sandbox's external component (svc.localhost, XEP-0114) instead of alice",
+    )
     _add_ui_options(sandbox, var_dest="command_var")
     _add_limit_options(sandbox)
     learn = commands.add_parser(
@@ -123,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limit_options(respond)
     respond.add_argument("--responders", type=Path, metavar="FILE", required=True, help="the responder set (TOML)")
     respond.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
+    _add_send_parser(commands)
     view = commands.add_parser(
         "view",
         help="open an exported log (JSON Lines) offline: list, detail, filter, search",
@@ -198,6 +206,73 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
     parser.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
+    parser.add_argument(
+        "--component",
+        type=option(component_domain),
+        metavar="DOMAIN",
+        help="connect as this external component (XEP-0114) instead of an account: with --host, --port "
+        f"(default {COMPONENT_PORT}) and --secret-env",
+    )
+    parser.add_argument(
+        "--secret-env", metavar="NAME", help="read the component's shared secret from environment variable NAME"
+    )
+
+
+COMPONENT_PORT = 5347  # the port XEP-0114 names for components
+
+
+SEND_EXIT_CODES = """exit codes:
+  0  every IQ got a result and every expectation held
+  1  an error reply, or an expectation that did not hold
+  2  bad arguments, file, template or XML (nothing was sent)
+  4  login failed
+  5  connection lost
+  6  an IQ got no reply within the timeout
+  130 interrupted (Ctrl+C, SIGTERM)
+When several happen, the code is the gravest: 5, then 6, then 1."""
+
+
+def _add_send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    send = commands.add_parser(
+        "send",
+        help="send stanzas from a file, standard input or a template, wait for each IQ's reply (a curl for XMPP)",
+        description="Log in (as an account or a component), send the stanzas of FILE (several may follow\n"
+        "one another), of standard input or of a template, in order: each IQ get/set waits for its\n"
+        "reply before the next stanza goes. They are checked as the composer checks them (${variables}\n"
+        "filled in; errors refuse them all, warnings are said). Replies go to standard output\n"
+        "(highlighted on a terminal), what happened to standard error; --json prints one JSON object\n"
+        "per stanza instead. A lost connection is not retried.",
+        epilog=SEND_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    send.add_argument("file", nargs="?", metavar="FILE", help="the stanzas (XML); - or none: standard input")
+    send.add_argument("--template", metavar="NAME", help="send this built-in or user template instead of FILE")
+    send.add_argument(
+        "--var",
+        action="append",
+        dest="command_var",
+        metavar="NAME=VALUE",
+        help="a ${NAME} for the stanzas (repeatable; overrides [variables] of the config file; peer=JID sets ${peer})",
+    )
+    send.add_argument(
+        "--expect",
+        action="append",
+        metavar="XPATH",
+        help="each reply must contain this (repeatable): ElementTree's XPath subset, first step the stanza, "
+        "unprefixed names in jabber:client, others as {namespace}name; steps name, *, ., //, ..; predicates "
+        "[@attr], [@attr='value'], [name], [name='text'], [N], [last()]. "
+        "Example: \"iq[@type='result']/{jabber:iq:version}query\"",
+    )
+    send.add_argument(
+        "--timeout",
+        type=option(seconds),
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        help=f"how long each IQ waits for its reply: {SECONDS_ALLOWED} (default: timeout in the config file, else 30)",
+    )
+    send.add_argument("--json", action="store_true", help="print JSON Lines: request, reply, outcome, round trip…")
+    _add_connection_options(send)
+    _add_limit_options(send)
 
 
 def _add_limit_options(parser: argparse.ArgumentParser) -> None:
@@ -272,17 +347,25 @@ def _run_command(args: argparse.Namespace) -> int:
     """Everything the user gave is checked before anything starts (a server, the UI)."""
     if args.command == "script":
         return run_scripts(args)
+    if args.command == "send":
+        return run_send(args)
     if args.command == "respond":
         config = _config()
         responders = _load_responders(args.responders, config)
         account = _account(args, reading_limits(args, config))
         if account is None:
-            raise UsageError("respond needs --jid and --password-env")
+            raise UsageError("respond needs --jid and --password-env, or --component and --secret-env")
         return run_respond(args, account, responders, connection_settings(config))
     if args.command in ("view", "journal", "sandbox", "learn"):
         _refuse_options(
             args,
-            ("jid", *CONNECTION_OPTIONS, *(CONSOLE_OPTIONS if args.command not in ("sandbox", "learn") else ())),
+            (
+                "jid",
+                "component",
+                "secret_env",
+                *CONNECTION_OPTIONS,
+                *(CONSOLE_OPTIONS if args.command not in ("sandbox", "learn") else ()),
+            ),
             f"not used by `iqconsole {args.command}`",
             f"the options of `iqconsole {args.command} --help`",
         )
@@ -295,7 +378,16 @@ def _run_command(args: argparse.Namespace) -> int:
     responders = _load_responders(args.responders, _config())
     if args.command in ("sandbox", "learn"):
         server = args.server if args.command == "sandbox" else "prosody"  # the lessons are written for Prosody
-        return run_sandbox(settings, responders, args.responders, server, lessons)
+        as_component = getattr(args, "as_component", False)
+        if as_component and server != "prosody":
+            raise UsageError(
+                str(
+                    SettingError(
+                        f"not offered by the {server} sandbox", where="--component", allowed="--server prosody"
+                    )
+                )
+            )
+        return run_sandbox(settings, responders, args.responders, server, lessons, as_component)
     return _run_app(_account(args, settings.limits), settings, responders=responders, responders_file=args.responders)
 
 
@@ -355,6 +447,9 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
         address(args.host, args.port)
     except SettingError as error:
         raise UsageError(str(error.at("--port"))) from None
+    if args.component:
+        return _component_account(args, limits)
+    _refuse_options(args, ("secret_env",), "given without --component", "it together with --component")
     if not args.jid:
         _refuse_options(
             args, CONNECTION_OPTIONS, "given without --jid", "it together with --jid, or neither (the app asks)"
@@ -362,16 +457,9 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
         return None
     password = ""
     if args.password_env:
-        if args.password_env not in os.environ:
-            problem = SettingError(
-                f"{args.password_env} is not set",
-                where="--password-env",
-                allowed="the name of an environment variable that holds the password",
-            )
-            raise UsageError(str(problem))
-        password = os.environ[args.password_env]
-    elif args.command == "respond":
-        raise UsageError("respond needs --password-env NAME (there is no prompt without the UI)")
+        password = _environment_secret(args.password_env, "--password-env", "the password")
+    elif args.command in ("respond", "send"):
+        raise UsageError(f"{args.command} needs --password-env NAME (there is no prompt without the UI)")
     return Account(
         args.jid,
         Secret(password),
@@ -381,6 +469,43 @@ def _account(args: argparse.Namespace, limits: Limits) -> Account | None:
         insecure=args.insecure,
         direct_tls=args.direct_tls,
         limits=limits,
+    )
+
+
+def _environment_secret(name: str, option_name: str, what: str) -> str:
+    if name not in os.environ:
+        problem = SettingError(
+            f"{name} is not set", where=option_name, allowed=f"the name of an environment variable that holds {what}"
+        )
+        raise UsageError(str(problem))
+    return os.environ[name]
+
+
+def _component_account(args: argparse.Namespace, limits: Limits) -> Account:
+    """An external component: the server's component port in plain TCP, a shared secret."""
+    from iqconsole.core.account import Account, Secret
+
+    _refuse_options(
+        args,
+        ("jid", "password_env", "ca_file", "insecure", "direct_tls"),
+        "not used with --component (a component connects in plain TCP with a shared secret)",
+        "--component DOMAIN --host HOST --port PORT --secret-env NAME",
+    )
+    if not args.host:
+        raise UsageError(
+            str(
+                SettingError(
+                    "a component needs the server's host (there is no DNS lookup for components)",
+                    where="--component",
+                    allowed="--component DOMAIN --host HOST --port PORT --secret-env NAME",
+                )
+            )
+        )
+    if not args.secret_env:
+        raise UsageError("--component needs --secret-env NAME: the shared secret is never taken as an argument")
+    secret = _environment_secret(args.secret_env, "--secret-env", "the component's shared secret")
+    return Account(
+        args.component, Secret(secret), host=args.host, port=args.port or COMPONENT_PORT, limits=limits, component=True
     )
 
 
@@ -504,6 +629,126 @@ def run_scripts(args: argparse.Namespace) -> int:
     return 0 if all(result.passed for result in results) else EXIT_SCRIPT_FAILED
 
 
+def run_send(args: argparse.Namespace) -> int:
+    """Everything is read and checked before the login: bad input never reaches the server."""
+    import asyncio
+    import json
+
+    from iqconsole.core.client import ConnectionState
+    from iqconsole.core.config import ConfigError, parse_var_options
+    from iqconsole.core.headless import EXIT_INTERRUPTED, run_online
+    from iqconsole.core.scripted_send import Exchange, Expectation, send_in_order
+    from iqconsole.core.session import Session
+    from iqconsole.core.stanza_xpath import XPathError
+    from iqconsole.core.traffic import TrafficStore
+    from iqconsole.core.validation import Checked, Context, check
+
+    _refuse_options(  # the console's own, given before the command
+        args,
+        ("theme", "responders", "no_journal"),
+        "not used by `iqconsole send`",
+        "the options of `iqconsole send --help`",
+    )
+    config = _config()
+    account = _account(args, reading_limits(args, config))
+    if account is None:
+        raise UsageError("send needs --jid and --password-env, or --component and --secret-env")
+    try:
+        variables = {**config.variables, **parse_var_options(_var_options(args))}
+        expectations = [Expectation(xpath) for xpath in args.expect or []]
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    except XPathError as error:
+        raise UsageError(f"--expect: {error}") from None
+    text = _text_to_send(args)
+
+    def say(message: str) -> None:
+        print(f"iqconsole send: {terminal_safe(message)}", file=sys.stderr, flush=True)
+
+    def checked_for(own_jid: str) -> Checked:
+        checked = check(text, Context(own_jid, extra=variables))
+        if checked.errors:
+            raise UsageError("not sent: " + "; ".join(str(problem) for problem in checked.errors))
+        return checked
+
+    for warning in checked_for(account.jid).warnings:
+        say(f"warning: {warning}")
+    highlight = sys.stdout.isatty()
+
+    def report(exchange: Exchange) -> None:
+        if args.json:
+            _print_to_reader(json.dumps(exchange.as_dict()))
+            return
+        outcome = exchange.outcome
+        say(outcome.describe() if outcome is not None else f"sent {exchange.request[:100]}")
+        for xpath in exchange.failed:
+            say(f"expectation failed: {xpath}")
+        if outcome is not None and outcome.reply is not None:
+            _print_to_reader(_shown_xml(outcome.reply.xml, highlight))
+
+    timeout = getattr(args, "timeout", None) or config.timeout or DEFAULT_REPLY_TIMEOUT
+    session = Session(account, TrafficStore(capacity=1000), reply_timeout=timeout)
+    session.state_changed.subscribe(
+        lambda change: say(change.message) if change.state is ConnectionState.DISCONNECTED else None
+    )
+
+    async def send_all() -> int:
+        stanzas = checked_for(session.own_jid).stanzas  # ${jid} is the bound JID now
+        return await send_in_order(session, stanzas, expectations, report)
+
+    return asyncio.run(run_online(session, send_all, say, interrupted=EXIT_INTERRUPTED))
+
+
+def _print_to_reader(line: str) -> None:
+    """A reader that stopped reading (`| head -1`) ends the output, not the sends or their exit code."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit stays quiet
+
+
+def _text_to_send(args: argparse.Namespace) -> str:
+    """The stanzas of FILE, of standard input or of --template NAME, as text."""
+    from iqconsole.core.file_problems import reason
+    from iqconsole.core.templates import discover_templates
+
+    if args.template is not None:
+        if args.file is not None:
+            raise UsageError(str(SettingError("given with FILE", where="--template", allowed="FILE or --template")))
+        templates, problems = discover_templates(locations.templates_dir())
+        broken = next((problem for problem in problems if f"/{args.template}.xml: " in problem), None)
+        if broken is not None and args.template not in templates:
+            raise UsageError(f"--template: {broken}")
+        if args.template not in templates:
+            allowed = "a template name: " + ", ".join(templates)
+            raise UsageError(str(SettingError(f"no template {args.template!r}", where="--template", allowed=allowed)))
+        return templates[args.template].body
+    if args.file in (None, "-"):
+        if args.file is None and sys.stdin.isatty():
+            raise UsageError("nothing to send: give FILE, - for standard input, or --template NAME")
+        return sys.stdin.read()
+    try:
+        return Path(args.file).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise UsageError(f"{args.file}: {reason(error, 'a file of stanzas')}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{args.file}: not UTF-8 text") from None
+
+
+def _shown_xml(xml: str, highlight: bool) -> str:
+    """A reply for standard output: indented; on a terminal, coloured and made safe to show."""
+    from iqconsole.core.pretty import pretty_xml
+
+    text = pretty_xml(xml, shorten=False)
+    if not highlight:
+        return text
+    from pygments import highlight as colour
+    from pygments.formatters import TerminalFormatter
+    from pygments.lexers.html import XmlLexer
+
+    return colour(terminal_safe(text), XmlLexer(), TerminalFormatter()).rstrip("\n")
+
+
 def run_view(path: Path, settings: UiSettings, session: PastSession | None = None) -> int:
     """Open an export, or all the files of a journaled session."""
     from iqconsole.core.file_problems import reason
@@ -582,9 +827,11 @@ def run_sandbox(
     responders_file: Path | None,
     server: str = "prosody",
     lessons: tuple[list[Lesson], list[str]] | None = None,
+    as_component: bool = False,
 ) -> int:
     """The console as alice on a throwaway `server` (prosody or ejabberd), with bob's demo client;
-    with `lessons` (and the problems of the files that could not be read), the lessons pane too."""
+    with `lessons` (and the problems of the files that could not be read), the lessons pane too;
+    `as_component`: as the sandbox's external component instead of alice."""
     from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
     from iqconsole.core.sandbox import SandboxError
@@ -616,6 +863,20 @@ def run_sandbox(
             f"Sandbox {server} on {sandbox.host}:{sandbox.port}. You are {account.jid}; "
             f"{peer.jid} answers ping, version, time and disco#info."
         )
+        if as_component:
+            account = Account(
+                sandbox.component_domain,
+                Secret(sandbox.component_secret),
+                host=sandbox.host,
+                port=sandbox.component_port,
+                limits=settings.limits,
+                component=True,
+            )
+            greeting = (
+                f"Sandbox {server} on {sandbox.host}:{sandbox.port}. You are the component {account.jid} "
+                f"(port {sandbox.component_port}): send from any JID @{account.jid}; "
+                f"{peer.jid} answers ping, version, time and disco#info."
+            )
         extras: dict[str, Any] = {}
         if lessons is not None:
             extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": peer.jid}

@@ -34,9 +34,26 @@ async def plain_client(sandbox, username: str, resource: str = "peer") -> slixmp
     return client
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+async def eventually(
+    condition: Callable[[], bool],
+    timeout: float = 10.0,
+    what: str = "condition",
+    explain: Callable[[], str] | None = None,
+) -> None:
+    """Wait until `condition()` holds; on time out, fail naming `what` (and `explain()`'s state)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}" + (f": {explain()}" if explain else ""))
         await asyncio.sleep(0.02)
+
+
+def component_account_for(sandbox, secret: str | None = None) -> Account:
+    """The sandbox's external component (XEP-0114), with its secret or `secret`."""
+    return Account(
+        sandbox.component_domain,
+        Secret(sandbox.component_secret if secret is None else secret),
+        host=sandbox.host,
+        port=sandbox.component_port,
+        component=True,
+    )

@@ -31,7 +31,9 @@ class Secret:
 @dataclass(frozen=True)
 class Account:
     """Connection settings. Host and port are optional: without them DNS SRV is used.
-    `limits` bound what one stanza from the server may be (size, nesting depth)."""
+    `limits` bound what one stanza from the server may be (size, nesting depth).
+    `component`: log in as an external component (XEP-0114): `jid` is the component's domain,
+    `password` its shared secret, and `host`/`port` the server's component port."""
 
     jid: str
     password: Secret = field(default_factory=lambda: Secret(""))
@@ -41,6 +43,7 @@ class Account:
     insecure: bool = False
     direct_tls: bool = False
     limits: Limits = field(default_factory=Limits)
+    component: bool = False
 
     @property
     def address(self) -> str:

@@ -1,4 +1,5 @@
-"""ConsoleClient: slixmpp on the app's own loop, with a complete traffic tap and reply tracking.
+"""ConsoleClient (an account) and ComponentClient (XEP-0114): slixmpp on the app's own loop,
+with a complete traffic tap and reply tracking (ConsoleStream, what both share).
 
 - Outgoing traffic is captured in `send_raw`, which sees everything that reaches the socket
   (stream headers, SASL, keepalives), not only stanzas; incoming traffic in the first `in`
@@ -19,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import importlib
 import logging
@@ -28,10 +30,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import slixmpp
-from slixmpp import Iq, Message, Presence
+from slixmpp import ComponentXMPP, Iq, Message, Presence
+from slixmpp.basexmpp import BaseXMPP
 from slixmpp.plugins.xep_0198 import stanza as sm_stanza
 from slixmpp.plugins.xep_0198.stream_management import MAX_SEQ, XEP_0198
 from slixmpp.stanza import StreamError
@@ -42,7 +46,7 @@ from slixmpp.xmlstream.xmlstream import NotConnectedError
 
 from iqconsole.core.account import Account
 from iqconsole.core.login_failure import SaslRefusal, describe_login_failure, read_sasl_failure
-from iqconsole.core.protocol import STANZA_KINDS, STREAM_NS, Kind, kind_of
+from iqconsole.core.protocol import CLIENT_NS, COMPONENT_NS, STANZA_KINDS, STREAM_NS, Kind, kind_of
 from iqconsole.core.redact import redact
 from iqconsole.core.responders import Answer, ResponderSet
 from iqconsole.core.settings import DEFAULT_REPLY_TIMEOUT
@@ -136,8 +140,12 @@ class StreamManagement:
         return f"SM {'resumable' if self.resumable else 'on'} · unacked {self.unacked}"
 
 
-class ConsoleClient(slixmpp.ClientXMPP):
-    """Create it inside the running loop (slixmpp binds its loop at construction)."""
+class ConsoleStream(BaseXMPP):
+    """What the console does with any stream it logs in on: tap, reading, responders, reply
+    tracking. A client account (ConsoleClient) or an external component (ComponentClient) adds
+    its own slixmpp base. Create it inside the running loop (slixmpp binds its loop at construction)."""
+
+    authenticated = True  # ClientXMPP's SASL state; a component's stream never negotiates features
 
     def __init__(
         self,
@@ -153,7 +161,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         """`stream_management`: enable XEP-0198 at each login (without it, only when the user
         sends `<enable/>`); `automatic_presence`: send `<presence/>` after each login and
         approve subscription requests (slixmpp's manners; a conversation script does both itself)."""
-        super().__init__(account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
+        self._start_xmpp(account)
         register_iq_payloads()
         self.account = account
         self.automatic_presence = automatic_presence
@@ -186,8 +194,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self.add_filter("in", self._capture_incoming)  # first: it records before anything is swallowed
         self.register_plugin("xep_0198", {"window": _NEVER})
         self.sm: XEP_0198 = self.plugin["xep_0198"]
-        if not stream_management:
-            self._enable_sm_only_when_asked()
+        self._set_up_stream_management(stream_management)
         self.add_event_handler("session_start", self._on_session_start)
         self.add_event_handler("session_resumed", self._on_session_resumed)
         self.add_event_handler("disconnected", self._on_disconnected)
@@ -273,17 +280,16 @@ class ConsoleClient(slixmpp.ClientXMPP):
             refusal=self._sasl_refusal,
         )
 
-    def _enable_sm_only_when_asked(self) -> None:
-        """Keep xep_0198's resumption but not its `<enable/>` at every login."""
-        for order in (self.sm.order, self.sm.resume_order):
-            self.unregister_feature("sm", order)
-        for order in (self.sm.order, self.sm.resume_order):
-            self.register_feature("sm", self._resume_sm_only, restart=True, order=order)
+    def _start_xmpp(self, account: Account) -> None:
+        """Initialise the slixmpp base class for `account`."""
+        raise NotImplementedError
 
-    async def _resume_sm_only(self, features: StanzaBase) -> bool:
-        if self.sm.sm_id and self.sm.allow_resume and "bind" not in self.features:
-            return bool(await self.sm._handle_sm_feature(features))  # the plugin's resume, as when it enables
-        return False
+    def _set_up_stream_management(self, at_login: bool) -> None:
+        """What XEP-0198 does on this kind of stream (`at_login`: enable it at each login)."""
+        raise NotImplementedError
+
+    def _greet(self) -> None:
+        """What goes out first once the session has started."""
 
     @property
     def stream_management(self) -> StreamManagement:
@@ -321,7 +327,7 @@ class ConsoleClient(slixmpp.ClientXMPP):
         self._was_online = True
         self._set_state(ConnectionState.ONLINE, f"online as {self.boundjid}")
         if self.automatic_presence:
-            self.send_presence()
+            self._greet()
 
     def _on_session_resumed(self, _event: object) -> None:
         """The same SM session: requests carried over the loss still wait for their replies."""
@@ -514,9 +520,9 @@ class ConsoleClient(slixmpp.ClientXMPP):
         super().register_handler(with_tag_matcher(handler), before, after)
 
     def start_stream_handler(self, xml: ET.Element) -> None:
-        super().start_stream_handler(xml)
         header = tostring(xml, xmlns=self.default_ns, open_only=True)
         self.store.append(Direction.IN, Kind.STREAM, header, tag="stream", sender=xml.get("from", ""))
+        super().start_stream_handler(xml)  # a component answers it with its handshake: logged after it
 
     def _capture_incoming(self, stanza: StanzaBase) -> StanzaBase | None:
         """Record what came in, then let the responders answer it (they may swallow it)."""
@@ -650,6 +656,71 @@ class ConsoleClient(slixmpp.ClientXMPP):
                 namespace = split_tag(name)[0]
                 if namespace and namespace not in _KNOWN_PREFIXES and namespace not in self.namespace_map:
                     self.namespace_map[namespace] = f"ns{len(self.namespace_map)}"
+
+
+class ConsoleClient(ConsoleStream, slixmpp.ClientXMPP):
+    """An account: STARTTLS or direct TLS, SASL, resource binding, stream management."""
+
+    def _start_xmpp(self, account: Account) -> None:
+        slixmpp.ClientXMPP.__init__(self, account.jid, account.password.reveal(), loop=asyncio.get_running_loop())
+
+    def _set_up_stream_management(self, at_login: bool) -> None:
+        if not at_login:
+            self._enable_sm_only_when_asked()
+
+    def _enable_sm_only_when_asked(self) -> None:
+        """Keep xep_0198's resumption but not its `<enable/>` at every login."""
+        for order in (self.sm.order, self.sm.resume_order):
+            self.unregister_feature("sm", order)
+        for order in (self.sm.order, self.sm.resume_order):
+            self.register_feature("sm", self._resume_sm_only, restart=True, order=order)
+
+    async def _resume_sm_only(self, features: StanzaBase) -> bool:
+        if self.sm.sm_id and self.sm.allow_resume and "bind" not in self.features:
+            return bool(await self.sm._handle_sm_feature(features))  # the plugin's resume, as when it enables
+        return False
+
+    def _greet(self) -> None:
+        self.send_presence()
+
+
+_COMPONENT_PREFIX = f"{{{COMPONENT_NS}}}"
+_CLIENT_PREFIX = f"{{{CLIENT_NS}}}"
+_HANDSHAKE_TAG = f"{_COMPONENT_PREFIX}handshake"
+
+
+class ComponentClient(ConsoleStream, ComponentXMPP):
+    """An external component (XEP-0114): plain TCP to the server's component port, a handshake
+    (SHA-1 of the stream id and the shared secret, redacted in the log like SASL), then stanzas
+    from and to any JID at the component's domain.
+
+    Its stanzas are handled as `jabber:client` ones (slixmpp's `use_jc_ns`), so the composer,
+    responders, filters and the log read them exactly as a client's; what goes out without an
+    xmlns is in the stream's `jabber:component:accept`."""
+
+    def _start_xmpp(self, account: Account) -> None:
+        ComponentXMPP.__init__(self, account.jid, account.password.reveal(), account.host, account.port, use_jc_ns=True)
+
+    def _set_up_stream_management(self, at_login: bool) -> None:
+        """A component stream has no XEP-0198: the plugin stays off (slixmpp leaves it unset)."""
+        sm = self.sm
+        sm.enabled_in = sm.enabled_out = False
+        sm.sm_id = None
+        sm.handled = 0
+        sm.unacked_queue = collections.deque()
+
+    def incoming_filter(self, xml: ET.Element) -> ET.Element:
+        """The stream's namespace read as `jabber:client` (the handshake stays the component's)."""
+        if xml.tag != _HANDSHAKE_TAG:
+            for element in xml.iter():
+                if element.tag.startswith(_COMPONENT_PREFIX):
+                    element.tag = _CLIENT_PREFIX + element.tag[len(_COMPONENT_PREFIX) :]
+        return xml
+
+
+def console_stream(account: Account, store: TrafficStore, **options: Any) -> ConsoleStream:
+    """The stream `account` asks for: a component's or a client's."""
+    return (ComponentClient if account.component else ConsoleClient)(account, store, **options)
 
 
 def _clock() -> str:

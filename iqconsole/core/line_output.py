@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 
 DEFAULT_CAPACITY = 10_000  # lines waiting to be written before new ones are dropped
+BATCH_LINES = 1_000  # lines joined into one write at most
 
 
 class LineOutput:
@@ -45,20 +46,31 @@ class LineOutput:
         self._thread.join(timeout)
 
     def _write_all(self) -> None:
+        """Everything queued goes out in one write: a line per write costs the answering loop
+        a thread switch per line when requests come fast."""
         reported = 0
         while True:
-            dropped_before, line = self._lines.get()
-            if dropped_before > reported:
-                self._write(self._dropped_line(dropped_before - reported))
-                reported = dropped_before
-            if line is None:
-                return
-            self._write(line)
+            batch = [self._lines.get()]
+            while len(batch) < BATCH_LINES:
+                try:
+                    batch.append(self._lines.get_nowait())
+                except queue.Empty:
+                    break
+            text: list[str] = []
+            for dropped_before, line in batch:
+                if dropped_before > reported:
+                    text.append(self._dropped_line(dropped_before - reported))
+                    reported = dropped_before
+                if line is None:
+                    self._write(text)
+                    return
+                text.append(line)
+            self._write(text)
 
-    def _write(self, line: str) -> None:
-        if self._closed_by_reader:
+    def _write(self, lines: list[str]) -> None:
+        if self._closed_by_reader or not lines:
             return
-        data = (line + "\n").encode("utf-8", "replace")
+        data = "".join(line + "\n" for line in lines).encode("utf-8", "replace")
         try:
             while data:
                 data = data[os.write(self._fd, data) :]

@@ -48,6 +48,8 @@ def kind_of(tag: str, namespace: str) -> Kind:
         return Kind.STREAM
     if namespace == SASL_NS or namespace.startswith(SASL2_NS_PREFIX):
         return Kind.SASL
+    if tag == "handshake" and namespace in (COMPONENT_NS, ""):  # a component's login (XEP-0114)
+        return Kind.SASL
     if namespace.startswith(SM_NS_PREFIX):
         return Kind.SM
     return Kind.OTHER

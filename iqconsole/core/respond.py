@@ -8,22 +8,18 @@ request through a callback; the command line turns those reports into text or JS
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from iqconsole.core.account import Account
-from iqconsole.core.client import ConnectionFailure, ConnectionState, StateChange
+from iqconsole.core.client import ConnectionState, StateChange
+from iqconsole.core.headless import EXIT_DISCONNECTED, EXIT_OK, run_online
 from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responders import ResponderSet
 from iqconsole.core.session import Answered, Session
 from iqconsole.core.stanza import error_condition
 from iqconsole.core.traffic import TrafficStore
-
-EXIT_STOPPED = 0
-EXIT_LOGIN_FAILED = 4
-EXIT_DISCONNECTED = 5
 
 
 @dataclass(frozen=True)
@@ -84,18 +80,17 @@ async def respond(
     backoff: Backoff | None = None,
 ) -> int:
     """Answer requests until SIGINT/SIGTERM (exit 0) or a connection lost for good (exit 5:
-    `reconnect` off, or a stream error after which the server does not want us back)."""
-    stopped = asyncio.Event()
-    outcome = {"code": EXIT_STOPPED}
+    `reconnect` off, or a stream error after which the server does not want us back); a failed
+    login is exit 4."""
+    ended = asyncio.Event()  # the connection is lost for good
     store = TrafficStore(capacity=1000)
     last = {"state": ConnectionState.DISCONNECTED}
 
     def state_changed(change: StateChange) -> None:
         before, last["state"] = last["state"], change.state
         if change.state is ConnectionState.DISCONNECTED:
-            outcome["code"] = EXIT_DISCONNECTED
             ready(change.message)
-            stopped.set()
+            ended.set()
         elif change.state is ConnectionState.RECONNECTING and before is ConnectionState.ONLINE:
             lost = next((entry.xml for entry in reversed(store.entries) if entry.tag == "connection-lost"), "")
             ready(f"{lost or 'connection lost'}; reconnecting (Ctrl+C stops)")
@@ -111,19 +106,10 @@ async def respond(
     )
     session.state_changed.subscribe(state_changed)
     session.answered.subscribe(lambda answered: report(describe(answered)))
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopped.set)
-    try:
-        try:
-            await session.open()
-        except ConnectionFailure as failure:
-            ready(str(failure))
-            return EXIT_LOGIN_FAILED
+
+    async def answer_until_lost() -> int:
         ready(f"online as {session.own_jid} with {len(responders)} responder(s); Ctrl+C stops")
-        await stopped.wait()
-        return outcome["code"]
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-        await session.close()
+        await ended.wait()
+        return EXIT_DISCONNECTED
+
+    return await run_online(session, answer_until_lost, ready, interrupted=EXIT_OK)

@@ -89,7 +89,9 @@ class ProsodySandbox:
     Usage: ``with ProsodySandbox(("alice", "bob")) as server: ...`` or ``start()`` / ``stop()``.
     Clients connect to ``host``:``port`` with STARTTLS, trusting ``ca_file``. The server has the
     components the templates need: MUC (conference.DOMAIN), pubsub (pubsub.DOMAIN) and HTTP upload
-    (upload.DOMAIN, its HTTP port ``http_port`` on loopback too).
+    (upload.DOMAIN, its HTTP port ``http_port`` on loopback too), and an external component's
+    domain (``component_domain``, svc.DOMAIN) that a console logs in to (XEP-0114) on
+    ``component_port`` with ``component_secret``, generated per sandbox.
     """
 
     server = "prosody"
@@ -101,7 +103,10 @@ class ProsodySandbox:
         self.host = HOST
         self.port = 0
         self.http_port = 0
+        self.component_port = 0
         self.domain = domain
+        self.component_domain = f"svc.{domain}"
+        self.component_secret = secrets.token_urlsafe(18)
         if directory is None:
             self.directory = Path(tempfile.mkdtemp(prefix=f"iqconsole-{self.server}-"))
             self._owns_directory = True
@@ -177,7 +182,7 @@ class ProsodySandbox:
             raise SandboxError(f"Prosody (the XMPP server) is not installed: {INSTALL_HINT}.")
         self._make_certificate()
         for _attempt in range(PORT_ATTEMPTS):
-            self.port, self.http_port = _free_port(), _free_port()
+            self.port, self.http_port, self.component_port = _free_port(), _free_port(), _free_port()
             self._write_config()
             if self._wait_until_ready(self._launch(prosody)):
                 return
@@ -315,7 +320,8 @@ c2s_direct_tls_ports = {{ }}
 legacy_ssl_ports = {{ }}
 s2s_ports = {{ }}
 s2s_direct_tls_ports = {{ }}
-component_ports = {{ }}
+component_ports = {{ {self.component_port} }}
+component_interfaces = {{ {q(self.host)} }}
 http_ports = {{ {self.http_port} }}
 http_interfaces = {{ {q(self.host)} }}
 https_ports = {{ }}
@@ -341,6 +347,8 @@ Component {q("pubsub." + self.domain)} "pubsub"
     admins = {{ {publishers} }}
 Component {q("upload." + self.domain)} "http_file_share"
     http_external_url = {q(f"http://{self.host}:{self.http_port}/")}
+Component {q(self.component_domain)}
+    component_secret = {q(self.component_secret)}
 """
         self.config_file.write_text(config, encoding="utf-8")
 
@@ -375,8 +383,13 @@ Component {q("upload." + self.domain)} "http_file_share"
         taken by someone else. "Port open" is not ready, and a foreign server on the port must not
         count: wait for Prosody's own log line saying it bound the c2s port."""
         deadline = time.monotonic() + READY_TIMEOUT
-        bound = f"Activated service 'c2s' on [{self.host}]:{self.port}"
-        failed = re.compile(rf"Failed to open server port {self.port}\b|Activated service 'c2s' on no ports")
+        bound = [
+            f"Activated service '{service}' on [{self.host}]:{port}"
+            for service, port in (("c2s", self.port), ("component", self.component_port))
+        ]
+        failed = re.compile(
+            rf"Failed to open server port ({self.port}|{self.component_port})\b|Activated service '(c2s|component)' on no ports"
+        )
         listening = False
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -387,7 +400,7 @@ Component {q("upload." + self.domain)} "http_file_share"
                 log = _read(self.log_file)
                 if failed.search(log):
                     return False
-                listening = bound in log
+                listening = all(line in log for line in bound)
             if listening and _answers_stream(self.host, self.port, self.domain, deadline):
                 return True
             time.sleep(0.005)

@@ -24,10 +24,11 @@ from iqconsole.core.client import (
     DEFAULT_REPLY_TIMEOUT,
     ConnectionFailure,
     ConnectionState,
-    ConsoleClient,
+    ConsoleStream,
     ReplyTimeout,
     StateChange,
     StreamManagement,
+    console_stream,
 )
 from iqconsole.core.events import Listeners
 from iqconsole.core.reconnect import Backoff, Reconnector, Retry, RetryPhase
@@ -94,7 +95,7 @@ class Answered:
 
 
 class Session:
-    """One account. Build it anywhere; `open()` must run inside the loop it will live on."""
+    """One account or component. Build it anywhere; `open()` must run inside the loop it will live on."""
 
     def __init__(
         self,
@@ -120,7 +121,7 @@ class Session:
         self.stream_management = stream_management
         self.backoff = reconnect
         self.automatic_presence = automatic_presence
-        self.client: ConsoleClient | None = None
+        self.client: ConsoleStream | None = None
         self._reconnector: Reconnector | None = None
         self._lost_because = ""  # why the connection was lost, while reconnecting
         self.state = ConnectionState.DISCONNECTED
@@ -166,10 +167,10 @@ class Session:
         ConnectionFailure says why it failed (also announced as a FAILED state change)."""
         await self._leave()
         self.features = None
-        self.client = ConsoleClient(
+        self.client = console_stream(
             self.account,
             self.store,
-            self.responders,
+            responders=self.responders,
             on_state=self._state_changed,
             on_answered=self._answered,
             stream_management=self.stream_management,
@@ -209,7 +210,12 @@ class Session:
         if change.state is ConnectionState.DISCONNECTED and self.client is not None:
             self.client.end_carried_requests()  # nobody will resume them
         self.state, self.detail = change.state, change.message
-        if change.state is ConnectionState.ONLINE and self.discover and not change.resumed:
+        if (
+            change.state is ConnectionState.ONLINE
+            and self.discover
+            and not change.resumed
+            and not self.account.component
+        ):
             self._discovery = asyncio.ensure_future(self._discover())
         self.state_changed.emit(change)
 

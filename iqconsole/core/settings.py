@@ -296,3 +296,18 @@ def _parse(value: str, kind: type[int] | type[float], allowed: str) -> Any:
 def _shown(value: Any) -> str:
     """A value as the user wrote it: `-5`, `abc`, `1.5`."""
     return value if isinstance(value, str) else repr(value)
+
+
+def component_domain(value: Any) -> str:
+    """An external component's JID (XEP-0114): a domain alone, such as svc.example.org."""
+    from slixmpp.jid import JID, InvalidJID  # here: `iqconsole --version` must not import slixmpp
+
+    allowed = "a domain such as svc.example.org (no user part, no resource)"
+    name = text(value).strip()
+    try:
+        jid = JID(name)
+    except InvalidJID as error:
+        raise SettingError(f"{name!r} is not a valid domain ({error})", allowed=allowed) from None
+    if not name or jid.user or jid.resource:
+        raise SettingError(f"{name!r} is not a domain alone", allowed=allowed)
+    return name

@@ -3,8 +3,9 @@
 `check(text, context)` fills in the `${variables}` (a fresh `${id}` per stanza), then reports
 errors, which refuse the send (malformed XML with line and column, an unknown variable, a bad
 IQ type or child count, an invalid JID), and warnings, which the user may override (a payload
-namespace no XEP here knows, a `from` that is not the account's). With `cursor` only the stanza under the
-cursor is checked and prepared; without it, every stanza, in order.
+namespace no XEP here knows, a `from` that is not the account's, or not at a component's
+domain). With `cursor` only the stanza under the cursor is checked and prepared; without it,
+every stanza, in order.
 """
 
 from __future__ import annotations
@@ -170,6 +171,12 @@ def _warnings(outgoing: Outgoing, context: Context) -> list[str]:
             theirs = JID(sender)
         except InvalidJID:
             return found
-        if theirs.bare != mine.bare or (theirs.resource and mine.resource and theirs.resource != mine.resource):
+        if not mine.user:  # a component (XEP-0114) may send from any JID at its domain
+            if theirs.domain != mine.domain:
+                found.append(
+                    f"from={sender!r} is not at this component's domain ({mine.domain}): the server will likely "
+                    "close the stream (invalid-from)"
+                )
+        elif theirs.bare != mine.bare or (theirs.resource and mine.resource and theirs.resource != mine.resource):
             found.append(f"from={sender!r} is not this account ({context.own_jid}): the server will likely refuse it")
     return found

@@ -248,6 +248,9 @@ class IqConsoleApp(App[None]):
     # -- connection ------------------------------------------------------------------------
 
     def action_login(self) -> None:
+        if self.account is not None and self.account.component:  # the form is for accounts: log in again
+            self.connect_account(self.account)
+            return
         session = self.session
         problem = session.detail if session is not None and session.state is ConnectionState.FAILED else ""
         self.push_screen(LoginScreen(self.account or Account("", limits=self.limits), problem), self._login_entered)
@@ -287,7 +290,9 @@ class IqConsoleApp(App[None]):
             self.notify(
                 terminal_safe(str(failure)), title="Connection failed", severity="error", timeout=10, markup=False
             )
-            if failure.redirect is None:  # a redirect has its own question (see _state_changed)
+            if (
+                failure.redirect is None and not account.component
+            ):  # a redirect has its own question (see _state_changed)
                 self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
 
     def _state_changed(self, change: StateChange) -> None:
