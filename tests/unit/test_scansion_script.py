@@ -7,6 +7,7 @@ import pytest
 
 from iqconsole.core.scansion.run import password_variable, passwords
 from iqconsole.core.scansion.script import Action, ScriptError, parse_script, substitute
+from iqconsole.core.scansion.suite import check_runnable
 
 GOOD = """# Basic message routing
 # Romeo says hello.
@@ -80,7 +81,7 @@ def test_passwords_come_from_the_environment_first() -> None:
 @pytest.mark.parametrize(
     ("replace", "by", "line", "words"),
     [
-        ("[Client] Juliet's phone", "[Component] Juliet's phone", 9, "[Component] characters are not supported yet"),
+        ("[Client] Juliet's phone", "[Component] Juliet's phone", 10, "is not a component's domain"),
         ("[Client] Juliet's phone", "[Bot] Juliet's phone", 9, "unknown character class [Bot]"),
         ("\tresource: mobile", "\tnickname: jules", 11, "unknown property 'nickname' of Juliet's phone"),
         ("Romeo disconnects", "Romeo waits 5 seconds", 28, "not part of the supported script subset"),
@@ -112,3 +113,12 @@ def test_lines_outside_the_subset_are_refused_with_file_and_line(replace: str, b
 def test_a_character_defined_after_the_actions_is_refused() -> None:
     with pytest.raises(ScriptError, match=r"x.scs:29: characters are defined before"):
         parse_script(GOOD + "[Client] Tybalt\n\tjid: t@localhost\n", "x.scs")
+
+
+def test_a_component_is_a_domain_with_a_secret_and_a_port() -> None:
+    text = "[Component] Service\n\tjid: svc.localhost\n\tpassword: s3cret\n-----\nService connects\n"
+    service = parse_script(text).characters["Service"]
+    assert service.component and service.login_jid == "svc.localhost"
+    with pytest.raises(ScriptError, match=r"<script>:1: Service needs connect_port: the server's component port"):
+        check_runnable([parse_script(text)], sandbox=False)
+    check_runnable([parse_script(text.replace("s3cret", "s3cret\n\tconnect_port: 5347"))], sandbox=False)

@@ -67,6 +67,7 @@ class ServerAddress:
     insecure: bool = False
     direct_tls: bool = False
     overrides_script: bool = False  # a sandbox: the script's connect_host/connect_port do not apply
+    component_port: int | None = None  # where [Component] characters connect (XEP-0114)
 
 
 @dataclass(frozen=True)
@@ -195,14 +196,16 @@ class ScriptRun:
     def _account(self, character: Character, password: str) -> Account:
         address = self.address
         use_script = not address.overrides_script
+        default_port = address.component_port if character.component else address.port
         return Account(
             character.login_jid,
             Secret(password),
             host=(character.connect_host if use_script else None) or address.host,
-            port=(character.connect_port if use_script else None) or address.port,
+            port=(character.connect_port if use_script else None) or default_port,
             ca_file=address.ca_file,
             insecure=address.insecure,
             direct_tls=address.direct_tls,
+            component=character.component,
         )
 
     @property

@@ -2,7 +2,8 @@
 
 The subset (README, "Conversation scripts"): a title and description in leading `#` lines,
 `##` tags, `[Client] Name` characters with jid, password, resource, connect_host and
-connect_port, a `---` line, then `Name connects`, `Name disconnects`, `Name sends:` and
+connect_port, `[Component] Name` with jid (its domain), password (its secret) and the same
+connect_*, a `---` line, then `Name connects`, `Name disconnects`, `Name sends:` and
 `Name receives:` with an indented stanza, and `Name receives: nothing`. `${Name's full JID}`
 and `${Name's JID}` are replaced when the step runs. Every other line is an error naming its
 file and line, before anything connects.
@@ -61,6 +62,7 @@ class Character:
     resource: str = ""
     connect_host: str | None = None
     connect_port: int | None = None
+    component: bool = False  # an external component (XEP-0114): `jid` its domain, `password` its secret
 
     @property
     def bare_jid(self) -> str:
@@ -174,10 +176,8 @@ class _Reader:
         if match is None:
             raise self.error(number, f"not a character definition: {stripped[:60]!r}")
         kind, name = match["kind"], match["name"]
-        if kind == "Component":
-            raise self.error(number, "[Component] characters are not supported yet (only [Client])")
-        if kind != "Client":
-            raise self.error(number, f"unknown character class [{kind}]: only [Client] is supported")
+        if kind not in ("Client", "Component"):
+            raise self.error(number, f"unknown character class [{kind}]: only [Client] and [Component] are supported")
         if self.acting:
             raise self.error(number, "characters are defined before the `---` line and the first action")
         if not name:
@@ -196,7 +196,12 @@ class _Reader:
         if "jid" not in properties:
             raise self.error(number, f"{name} has no jid: property")
         jid = properties["jid"][0]
-        if "@" not in jid.split("/", 1)[0]:
+        component = kind == "Component"
+        if component and ("@" in jid or "/" in jid or "resource" in properties):
+            raise self.error(
+                properties["jid"][1], f"{name}'s jid {jid!r} is not a component's domain (svc.example.org)"
+            )
+        if not component and "@" not in jid.split("/", 1)[0]:
             raise self.error(properties["jid"][1], f"{name}'s jid {jid!r} is not an account JID (user@domain)")
         port: int | None = None
         if "connect_port" in properties:
@@ -212,6 +217,7 @@ class _Reader:
             resource=properties.get("resource", ("", 0))[0],
             connect_host=properties.get("connect_host", (None, 0))[0],
             connect_port=port,
+            component=component,
         )
 
     def indented(self) -> list[tuple[int, str]]:

@@ -25,8 +25,10 @@ class Listener:
 
 
 def sandbox_domain(script: Script) -> str:
-    """The one domain of a script's characters: the sandbox serves it (ScriptError if several)."""
-    domains = {character.domain for character in script.characters.values()}
+    """The one domain of a script's clients: the sandbox serves it (ScriptError if several)."""
+    domains = {character.domain for character in script.characters.values() if not character.component}
+    if not domains:
+        raise ScriptError(script.path, None, "--sandbox needs at least one [Client] (its domain is the sandbox's)")
     if len(domains) != 1:
         raise ScriptError(
             script.path, None, f"--sandbox serves one domain, and the characters use {', '.join(sorted(domains))}"
@@ -40,8 +42,12 @@ def check_runnable(scripts: list[Script], *, sandbox: bool) -> None:
     for script in scripts:
         if sandbox:
             sandbox_domain(script)
-        else:
-            passwords(script)
+            continue
+        passwords(script)
+        for character in script.characters.values():
+            if character.component and character.connect_port is None:
+                problem = f"{character.name} needs connect_port: the server's component port"
+                raise ScriptError(script.path, character.line, problem)
 
 
 async def run_suite(
@@ -84,6 +90,12 @@ def register_characters(script: Script, server: ProsodySandbox) -> dict[str, str
     given = passwords(script, required=False)
     found: dict[str, str] = {}
     for name, character in script.characters.items():
+        if character.component:
+            if character.jid != server.component_domain:
+                problem = f"{name} is {character.jid}, the sandbox's component is {server.component_domain}"
+                raise ScriptError(script.path, character.line, problem)
+            found[name] = server.component_secret
+            continue
         existing = server.accounts.get(character.username.lower())
         try:
             account = existing or server.add_account(character.username, given[name] or None)
@@ -103,11 +115,21 @@ async def _on_sandbox(script: Script, listener: Listener, receive_timeout: float
         server.stop()
         raise
     with server:
-        address = ServerAddress(server.host, server.port, server.ca_file, overrides_script=True)
         run = ScriptRun(
-            script, secrets, address, receive_timeout=receive_timeout, quiet_time=quiet_time, on_step=listener.step_done
+            script,
+            secrets,
+            sandbox_address(server),
+            receive_timeout=receive_timeout,
+            quiet_time=quiet_time,
+            on_step=listener.step_done,
         )
         return await run.run()
+
+
+def sandbox_address(server: ProsodySandbox) -> ServerAddress:
+    return ServerAddress(
+        server.host, server.port, server.ca_file, overrides_script=True, component_port=server.component_port
+    )
 
 
 def console_run(
@@ -119,7 +141,7 @@ def console_run(
     script = load_script(path)
     if sandbox is not None:
         secrets = register_characters(script, sandbox)
-        address = ServerAddress(sandbox.host, sandbox.port, sandbox.ca_file, overrides_script=True)
+        address = sandbox_address(sandbox)
     else:
         secrets = passwords(script)
         address = ServerAddress()
