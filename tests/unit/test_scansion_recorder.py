@@ -72,3 +72,13 @@ def test_character_names(jid: str, name: str) -> None:
 def test_a_log_without_an_account_cannot_become_a_script() -> None:
     with pytest.raises(ValueError, match="which account"):
         record_script(session().entries, "")
+
+
+def test_a_component_session_becomes_a_component_character() -> None:
+    store = TrafficStore(own_jid="svc.localhost")
+    request = '<iq type="get" id="r1" from="romeo@localhost/abc" to="svc.localhost"><ping xmlns="urn:xmpp:ping"/></iq>'
+    store.append(Direction.IN, Kind.IQ, request, stanza_id="r1", type="get", sender="romeo@localhost/abc")
+    script = parse_script(record_script(store.entries, "svc.localhost"))
+    (service,) = script.characters.values()
+    assert service.component and service.jid == "svc.localhost"
+    assert 'to="${Svc Localhost\'s JID}"' in script.steps[1].xml

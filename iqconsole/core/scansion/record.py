@@ -57,9 +57,11 @@ def character_name(own_jid: str) -> str:
 
 
 def record_script(entries: Iterable[TrafficEntry], own_jid: str, *, title: str = "") -> str:
-    """The script text; ValueError when `own_jid` is unknown (a log without an account)."""
-    if "@" not in own_jid:
+    """The script text; ValueError when `own_jid` is unknown (a log without an account).
+    A JID without a local part is an external component's domain: a `[Component]`."""
+    if not own_jid.strip():
         raise ValueError("the log does not say which account it is: nothing to write a script for")
+    kind = "Client" if "@" in own_jid else "Component"
     name = character_name(own_jid)
     own_full, own_bare = own_jid, own_jid.split("/", 1)[0]
     references = {own_full: f"${{{name}'s full JID}}", own_bare: f"${{{name}'s JID}}"}
@@ -69,7 +71,7 @@ def record_script(entries: Iterable[TrafficEntry], own_jid: str, *, title: str =
         f"# Recorded by iqconsole on {stamp}. The password is not written: set {password_variable(name)}",
         "# or add a password: line (or run it with --sandbox).",
         "",
-        f"[Client] {name}",
+        f"[{kind}] {name}",
         f"\tjid: {own_bare}",
         "",
         "-----",
