@@ -1,7 +1,7 @@
 """Command line: `iqconsole` (connect anywhere), `iqconsole sandbox` (demo), `iqconsole learn`
 (lessons on the sandbox), `iqconsole respond` (headless responders), `iqconsole send` (scripted
 sends), `iqconsole view` (a recorded log), `iqconsole journal` (past sessions), `iqconsole serve`
-(a classroom in the browser), `iqconsole locate`.
+(a classroom in the browser), `iqconsole script` (conversation scripts), `iqconsole locate`.
 
 slixmpp and Textual are imported only by the commands that use them: `--version`, `--help` and
 `locate` answer at once."""
@@ -53,6 +53,7 @@ EXIT_RESPONDERS = 3
 EXIT_LINES_SKIPPED = 4  # `view` showed a file, but some of its lines could not be read
 EXIT_SERVE = 3  # `serve` could not listen on its address
 MAX_SEATS = 200
+EXIT_SCRIPT_FAILED = 4  # `script`: at least one script failed
 
 T = TypeVar("T")
 
@@ -154,7 +155,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_theme_option(journal)
     commands.add_parser("locate", help="print where iqconsole keeps its files")
     _add_serve_commands(commands)
-    return parser
 
 
 def _add_serve_commands(commands: Any) -> None:
@@ -195,6 +195,47 @@ def _add_serve_commands(commands: Any) -> None:
             metavar="FILE",
             help="every seat's console starts with this responder set (TOML)",
         )
+    _add_script_parser(commands)
+    return parser
+
+
+def _add_script_parser(commands: Any) -> None:
+    script = commands.add_parser(
+        "script",
+        help="run conversation scripts (Scansion format) against a server or a throwaway sandbox",
+        description="Run each FILE's characters, sends and receives; report each step with its time and, "
+        "when a stanza differs, both stanzas with the first mismatch pointed at. A character's password "
+        "comes from IQCONSOLE_PASSWORD_<NAME> (e.g. IQCONSOLE_PASSWORD_ROMEO), else from the file. "
+        f"Exit codes: 0 every script passed, 2 bad arguments or a script outside the supported subset "
+        f"(nothing was run), {EXIT_SANDBOX} the sandbox could not start, {EXIT_SCRIPT_FAILED} a script failed.",
+        argument_default=argparse.SUPPRESS,  # --host, --timeout, … may also come before `script`
+    )
+    script.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a script (.scs)")
+    script.add_argument(
+        "--sandbox", action="store_true", help="run each script on a fresh local Prosody with every character's account"
+    )
+    script.add_argument("--junit", type=Path, metavar="FILE", help="also write the results as JUnit XML")
+    script.add_argument("--host", type=option(host), help="server host or IP for characters without connect_host")
+    script.add_argument("--port", type=option(port), help="server port for characters without connect_port")
+    script.add_argument(
+        "--ca-file", type=option(certificate_file), metavar="FILE", help="trust this CA or server certificate (PEM)"
+    )
+    script.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
+    script.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
+    script.add_argument(
+        "--timeout",
+        type=option(seconds),
+        metavar="SECONDS",
+        default=None,
+        help="how long a `receives` waits for its stanza (default 10)",
+    )
+    script.add_argument(
+        "--quiet-time",
+        type=option(seconds),
+        metavar="SECONDS",
+        default=None,
+        help="how long `receives: nothing` listens (default 0.5)",
+    )
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -348,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_command(args: argparse.Namespace) -> int:
     """Everything the user gave is checked before anything starts (a server, the UI)."""
+    if args.command == "script":
+        return run_scripts(args)
     if args.command == "send":
         return run_send(args)
     if args.command in ("serve", "_seat"):
@@ -521,6 +564,7 @@ def _component_account(args: argparse.Namespace, limits: Limits) -> Account:
 CONNECTION_OPTIONS = ("host", "port", "password_env", "ca_file", "insecure", "direct_tls")
 CONSOLE_OPTIONS = ("timeout", "var", "responders", "no_journal")  # the live console's: not in `view`, `journal`
 READING_OPTIONS = ("theme", "max_stanza_size", "max_depth")  # not given to `serve` (its seats read the config)
+SCRIPT_UNUSED = ("jid", "password_env", "theme", "var", "responders", "no_journal", "max_stanza_size", "max_depth")
 
 
 def _var_options(args: argparse.Namespace) -> list[str]:
@@ -579,6 +623,63 @@ def run_respond(args: argparse.Namespace, account: Account, responders, connecti
     finally:
         output.close()
         notices.close()
+
+
+def run_scripts(args: argparse.Namespace) -> int:
+    """`iqconsole script`: every file is read and checked before the first one runs."""
+    import asyncio
+
+    from iqconsole.core.file_problems import reason
+    from iqconsole.core.sandbox import SandboxError
+    from iqconsole.core.scansion.report import script_summary, step_lines, summary, write_junit
+    from iqconsole.core.scansion.run import DEFAULT_QUIET_TIME, DEFAULT_RECEIVE_TIMEOUT, ServerAddress
+    from iqconsole.core.scansion.script import ScriptError, load_script
+    from iqconsole.core.scansion.suite import Listener, check_runnable, run_suite
+
+    _refuse_options(args, SCRIPT_UNUSED, "not used by `iqconsole script`", "the options of `iqconsole script --help`")
+    sandbox = getattr(args, "sandbox", False)
+    if sandbox:
+        _refuse_options(args, CONNECTION_OPTIONS, "not used with --sandbox", "--sandbox alone")
+    scripts = []
+    try:
+        for path in args.files:
+            try:
+                scripts.append(load_script(path))
+            except OSError as error:
+                raise UsageError(f"script: {path}: {reason(error, 'a script')}") from None
+        check_runnable(scripts, sandbox=sandbox)
+    except ScriptError as error:
+        raise UsageError(f"script: {terminal_safe(str(error))}") from None
+
+    def say(*lines: str) -> None:
+        for line in lines:
+            print(terminal_safe(line), flush=True)
+
+    listener = Listener(
+        script_started=lambda script: say(f"{script.name} ({script.path})"),
+        step_done=lambda result: say(*step_lines(result)),
+        script_done=lambda result: say(script_summary(result)),
+    )
+    address = None if sandbox else ServerAddress(args.host, args.port, args.ca_file, args.insecure, args.direct_tls)
+    try:
+        results, took = asyncio.run(
+            run_suite(
+                scripts,
+                address,
+                listener,
+                receive_timeout=args.timeout or DEFAULT_RECEIVE_TIMEOUT,
+                quiet_time=getattr(args, "quiet_time", None) or DEFAULT_QUIET_TIME,
+            )
+        )
+    except SandboxError as error:
+        print(f"iqconsole script: {error}", file=sys.stderr)
+        return EXIT_SANDBOX
+    except ScriptError as error:
+        raise UsageError(f"script: {terminal_safe(str(error))}") from None
+    say(summary(results, took))
+    if getattr(args, "junit", None) is not None:
+        write_junit(args.junit, results, took)
+    return 0 if all(result.passed for result in results) else EXIT_SCRIPT_FAILED
 
 
 def run_send(args: argparse.Namespace) -> int:

@@ -156,12 +156,18 @@ class ConsoleStream(BaseXMPP):
         on_answered: Callable[[TrafficEntry, Answer], None] | None = None,
         *,
         stream_management: bool = False,
+        automatic_presence: bool = True,
     ):
         """`stream_management`: enable XEP-0198 at each login (without it, only when the user
-        sends `<enable/>`)."""
+        sends `<enable/>`); `automatic_presence`: send `<presence/>` after each login and
+        approve subscription requests (slixmpp's manners; a conversation script does both itself)."""
         self._start_xmpp(account)
         register_iq_payloads()
         self.account = account
+        self.automatic_presence = automatic_presence
+        if not automatic_presence:
+            self.auto_authorize = None  # None: neither approve nor refuse, leave it to whoever drives
+            self.auto_subscribe = False
         self.store = store
         self.responders = responders if responders is not None else ResponderSet()
         self.on_state = on_state
@@ -320,7 +326,8 @@ class ConsoleStream(BaseXMPP):
             self.store.notice(f"online again {_clock()}: new session", "online-again")
         self._was_online = True
         self._set_state(ConnectionState.ONLINE, f"online as {self.boundjid}")
-        self._greet()
+        if self.automatic_presence:
+            self._greet()
 
     def _on_session_resumed(self, _event: object) -> None:
         """The same SM session: requests carried over the loss still wait for their replies."""

@@ -107,10 +107,12 @@ class Session:
         discover: bool = False,
         stream_management: bool = False,
         reconnect: Backoff | None = None,
+        automatic_presence: bool = True,
     ):
         """`discover`: ask the server and its components what they announce after each login;
         `stream_management`: enable XEP-0198 at login; `reconnect`: after an unexpected loss,
-        try again on this schedule (None: stay disconnected)."""
+        try again on this schedule (None: stay disconnected); `automatic_presence`: say "available"
+        at login and approve subscription requests (a conversation script does both itself)."""
         self.account = account
         self.store = store
         self.responders = responders if responders is not None else ResponderSet()
@@ -118,6 +120,7 @@ class Session:
         self.discover = discover
         self.stream_management = stream_management
         self.backoff = reconnect
+        self.automatic_presence = automatic_presence
         self.client: ConsoleStream | None = None
         self._reconnector: Reconnector | None = None
         self._lost_because = ""  # why the connection was lost, while reconnecting
@@ -171,6 +174,7 @@ class Session:
             on_state=self._state_changed,
             on_answered=self._answered,
             stream_management=self.stream_management,
+            automatic_presence=self.automatic_presence,
         )
         if self.backoff is not None:
             reconnector = Reconnector(

@@ -211,6 +211,23 @@ class TrafficStore:
         self.changed.emit(None)
         return entry
 
+    def append_copy(self, entry: TrafficEntry) -> TrafficEntry:
+        """Record an entry of another store (a file's, a script character's) as it was, at its time."""
+        return self.append(
+            entry.direction,
+            entry.kind,
+            entry.xml,
+            tag=entry.tag,
+            stanza_id=entry.stanza_id,
+            sender=entry.sender,
+            recipient=entry.recipient,
+            type=entry.type,
+            namespace=entry.namespace,
+            redacted=entry.redacted,
+            responder=entry.responder,
+            at=(entry.monotonic, entry.wall),
+        )
+
     def notice(self, text: str, tag: str) -> TrafficEntry:
         """A line in the log from the console itself (`tag` says what kind: skipped, closed, …)."""
         return self.append(Direction.IN, Kind.NOTICE, text, tag=tag)

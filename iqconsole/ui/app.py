@@ -33,6 +33,8 @@ from iqconsole.core.reconnect import Backoff
 from iqconsole.core.responder_files import load_responders, save_responders
 from iqconsole.core.responders import Responder, ResponderError, ResponderSet
 from iqconsole.core.sandbox import ProsodySandbox, SandboxError, describe_exit
+from iqconsole.core.scansion.script import ScriptError
+from iqconsole.core.scansion.suite import console_run
 from iqconsole.core.server_features import DiscoInfo, ServerFeatures
 from iqconsole.core.session import ReplyOutcome, Session, Settled
 from iqconsole.core.stanza import stanza_insertion
@@ -62,6 +64,7 @@ from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.screens.recording_screen import RecordingScreen
 from iqconsole.ui.screens.redirect_screen import RedirectScreen
+from iqconsole.ui.screens.script_screen import ScriptScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.themes import VARIABLE_DEFAULTS, use_themes
@@ -130,6 +133,14 @@ class IqConsoleApp(App[None]):
             "Start the server again",
             id="app.sandbox-start-again",
             tooltip="Start the sandbox's server again on the same port, with the same accounts",
+        ),
+        Binding(
+            "f11",
+            "open_script",
+            "Step through a script…",
+            id="app.open-script",
+            show=False,
+            tooltip="Open a conversation script and perform its steps one by one, its traffic in a log",
         ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -578,6 +589,27 @@ class IqConsoleApp(App[None]):
             browser = DiscoveryScreen(self.discovery, bare.rpartition("@")[2], bare)
             self.install_screen(browser, BROWSER)
         self.push_screen(BROWSER)
+
+    def action_open_script(self) -> None:
+        folder = locations.data_dir() / "scripts"
+        self.push_screen(
+            PathScreen("Step through a conversation script (.scs)", folder / "session.scs"), self._open_script
+        )
+
+    def _open_script(self, path: Path | None) -> None:
+        if path is None:
+            return
+        store = TrafficStore()
+        try:
+            run = console_run(path, store, sandbox=self.sandbox, account=self.account)
+        except OSError as error:
+            problem = f"{error.filename or path}: {reason(error, 'a script')}"
+            self.notify(terminal_safe(problem), title="Script not opened", severity="error", markup=False)
+            return
+        except ScriptError as error:
+            self.notify(terminal_safe(str(error)), title="Script not opened", severity="error", markup=False)
+            return
+        self.push_screen(ScriptScreen(run, store))
 
     @on(DiscoveryScreen.AllFeaturesRequested)
     def list_all_features(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 from iqconsole.core.locations import data_dir, state_dir
 from iqconsole.core.private_files import write_atomically
+from iqconsole.core.scansion.record import record_script
 from iqconsole.core.stanza import error_condition
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.traffic import Direction, Kind, PairState, TrafficEntry, TrafficStore
@@ -76,7 +77,9 @@ with one expression language (see the README): `kind:iq type:get`, `jid:bob@exam
 `ns:disco or id:abc`, `-kind:presence`, `xpath:"iq/{urn:xmpp:ping}ping"`, free text.
 **F6** explains the selected stanza: what it is for, its attributes, its payload's specification,
 the reply it expects or answers, and what an error means. **c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
-(open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both.
+(open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both. **w** writes
+the session as a conversation script that `iqconsole script FILE` replays and checks: all of it,
+from the selected stanza on, or the range from the stanza marked with **m** to the selected one.
 """
 
     BINDINGS = [
@@ -117,6 +120,22 @@ the reply it expects or answers, and what an error means. **c** copies the selec
             tooltip="Export the log (or the filtered part) as JSON Lines or XML",
         ),
         Binding(
+            "w",
+            "save_script",
+            "Save as script…",
+            show=False,
+            id="traffic.save-script",
+            tooltip="Write the session (or its marked range, or from the selected stanza on) as a conversation script",
+        ),
+        Binding(
+            "m",
+            "mark_range",
+            "Mark range start",
+            show=False,
+            id="traffic.mark-range",
+            tooltip="Mark the selected stanza as the first that w saves as a script (again: unmark)",
+        ),
+        Binding(
             "right_square_bracket",
             "find(False)",
             "Next match",
@@ -138,6 +157,7 @@ the reply it expects or answers, and what an error means. **c** copies the selec
     selected: reactive[int | None] = reactive(None)
     hide_noise = reactive(False)
     unseen = reactive(0)
+    range_mark: reactive[int | None] = reactive(None)  # the first stanza `w` saves, by seq
 
     @dataclass
     class BarRequested(Message):
@@ -218,7 +238,12 @@ the reply it expects or answers, and what an error means. **c** copies the selec
             parts.append(f"{len(self.rows):,} of {len(self.store):,} match")
         if self.hide_noise:
             parts.append(f"{self.rows.hidden:,} noise hidden · n shows")
+        if self.range_mark is not None:
+            parts.append(f"script range from #{self.range_mark}")
         self.border_subtitle = " · ".join(parts)
+
+    def watch_range_mark(self) -> None:
+        self._update_subtitle()
 
     def watch_unseen(self) -> None:
         self._update_subtitle()
@@ -285,17 +310,9 @@ the reply it expects or answers, and what an error means. **c** copies the selec
         title = (
             "Export the filtered log to (.jsonl or .xml)" if self.user_filter else "Export the log to (.jsonl or .xml)"
         )
-        self.app.push_screen(PathScreen(title, default), self._export)
-
-    def _export(self, path: Path | None) -> None:
-        if path is None:
-            return
-        if path.exists():
-            self.app.push_screen(
-                ConfirmScreen(f"{path} exists. Replace it?"), lambda yes: self._write_export(path) if yes else None
-            )
-            return
-        self._write_export(path)
+        self.app.push_screen(
+            PathScreen(title, default), lambda path: self._confirm_then(path, lambda: self._write_export(path))
+        )
 
     def _write_export(self, path: Path) -> None:
         writer = write_xml if path.suffix == ".xml" else write_jsonl
@@ -305,6 +322,50 @@ the reply it expects or answers, and what an error means. **c** copies the selec
             self.notify(f"{path}: {error.strerror or error}", title="Not exported", severity="error")
             return
         self.notify(f"{count:,} stanzas exported to {path} (secrets stay redacted)", title="Exported")
+
+    def action_mark_range(self) -> None:
+        entry = self.selected_entry
+        if entry is None:
+            self.notify("Select the first stanza of the range first (↑/↓).", severity="warning")
+            return
+        self.range_mark = None if self.range_mark == entry.seq else entry.seq
+        if self.range_mark is not None:
+            self.notify(f"The script range starts at #{entry.seq}: select its last stanza, then w.")
+
+    def action_save_script(self) -> None:
+        """The range from the mark to the selected stanza, or from either of them on, or all."""
+        ends = [seq for seq in (self.range_mark, self.selected) if seq is not None]
+        first = min(ends) if ends else self.store.first_seq
+        last = max(ends) if len(ends) == 2 else None
+        part = "the whole session" if not ends else f"from #{first} on" if last is None else f"#{first} to #{last}"
+        default = data_dir() / "scripts" / time.strftime("session-%Y%m%d-%H%M%S.scs")
+        self.app.push_screen(
+            PathScreen(f"Save {part} as a conversation script (.scs)", default),
+            lambda path: self._confirm_then(path, lambda: self._write_script(path, first, last)),
+        )
+
+    def _confirm_then(self, path: Path | None, write: Callable[[], None]) -> None:
+        """Write to `path`, asking first when it exists; nothing when no path was chosen."""
+        if path is None:
+            return
+        if path.exists():
+            self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"), lambda yes: write() if yes else None)
+            return
+        write()
+
+    def _write_script(self, path: Path, first: int, last: int | None) -> None:
+        entries = [entry for entry in self.store.entries if entry.seq >= first and (last is None or entry.seq <= last)]
+        try:
+            text = record_script(entries, self.store.own_jid)
+            write_atomically(path, text)
+        except ValueError as error:
+            self.notify(str(error), title="No script written", severity="error")
+            return
+        except OSError as error:
+            self.notify(f"{path}: {error.strerror or error}", title="No script written", severity="error")
+            return
+        steps = text.count(" sends:\n") + text.count(" receives:\n")
+        self.notify(f"{steps:,} steps written to {path}; replay with: iqconsole script {path}", title="Script saved")
 
     def action_toggle_noise(self) -> None:
         self.hide_noise = not self.hide_noise
