@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_theme_option(journal)
     commands.add_parser("locate", help="print where iqconsole keeps its files")
     _add_serve_commands(commands)
+    _add_script_parser(commands)
+    return parser
 
 
 def _add_serve_commands(commands: Any) -> None:
@@ -195,8 +197,6 @@ def _add_serve_commands(commands: Any) -> None:
             metavar="FILE",
             help="every seat's console starts with this responder set (TOML)",
         )
-    _add_script_parser(commands)
-    return parser
 
 
 def _add_script_parser(commands: Any) -> None:
