@@ -37,7 +37,9 @@ from iqconsole.core.traffic_rows import TrafficRows, is_noise
 from iqconsole.core.traffic_summary import entry_summary, short
 from iqconsole.ui.frame_updates import FrameUpdates
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
+from iqconsole.ui.screens.diff_screen import DiffScreen
 from iqconsole.ui.screens.explain_screen import explain_in
+from iqconsole.ui.screens.help_screen import declared_bindings
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import xml_runs
@@ -75,7 +77,10 @@ A responder's hit is marked `[⚑ name]`.
 with one expression language (see the README): `kind:iq type:get`, `jid:bob@example.org`,
 `ns:disco or id:abc`, `-kind:presence`, `xpath:"iq/{urn:xmpp:ping}ping"`, free text.
 **F6** explains the selected stanza: what it is for, its attributes, its payload's specification,
-the reply it expects or answers, and what an error means. **c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
+the reply it expects or answers, and what an error means. **m** marks the selected stanza
+(`[◆ marked]`); select another and **d** compares the two (the same disco#info from two
+servers or accounts), namespaces and attribute order normalised, ids and timestamps ignored
+or not. **c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
 (open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both.
 """
 
@@ -110,6 +115,22 @@ the reply it expects or answers, and what an error means. **c** copies the selec
             tooltip="Explain the selected stanza: its kind, attributes, payload, exchange and error",
         ),
         Binding(
+            "m",
+            "mark",
+            "Mark",
+            show=False,
+            id="traffic.mark",
+            tooltip="Mark the selected stanza, to compare another with it",
+        ),
+        Binding(
+            "d",
+            "compare",
+            "Compare",
+            show=False,
+            id="traffic.compare",
+            tooltip="Compare the selected stanza with the marked one",
+        ),
+        Binding(
             "x",
             "export",
             "Export…",
@@ -136,6 +157,7 @@ the reply it expects or answers, and what an error means. **c** copies the selec
 
     following = reactive(True)
     selected: reactive[int | None] = reactive(None)
+    marked: reactive[int | None] = reactive(None)  # the entry a comparison starts from
     hide_noise = reactive(False)
     unseen = reactive(0)
 
@@ -265,6 +287,38 @@ the reply it expects or answers, and what an error means. **c** copies the selec
 
     def action_explain(self) -> None:
         explain_in(self.app, self.selected_entry, self.store)
+
+    def action_mark(self) -> None:
+        entry = self.selected_entry
+        if entry is None:
+            self.notify("Select a stanza first (↑/↓).", severity="warning")
+            return
+        if self.marked == entry.seq:
+            self.marked = None
+            self.notify(f"#{entry.seq} is no longer marked.")
+            return
+        self.marked = entry.seq
+        self.notify(f"Marked #{entry.seq}: select another stanza and press {self._key('traffic.compare')} to compare.")
+
+    def action_compare(self) -> None:
+        marked = None if self.marked is None else self.store.by_seq(self.marked)
+        entry = self.selected_entry
+        if marked is None:
+            gone = " (the marked one is no longer kept)" if self.marked is not None else ""
+            self.notify(f"Mark a stanza first with {self._key('traffic.mark')}{gone}.", severity="warning")
+        elif entry is None or entry is marked:
+            self.notify(f"Select another stanza than the marked #{marked.seq} (↑/↓).", severity="warning")
+        else:
+            self.app.push_screen(DiffScreen(marked, entry))
+
+    def _key(self, binding_id: str) -> str:
+        """The key of one of the log's bindings as the footer shows it (the user's keymap wins)."""
+        rebound = getattr(self.app, "keymap", {}).get(binding_id)
+        keys = rebound or next(binding.key for binding in declared_bindings(self) if binding.id == binding_id)
+        return self.app.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+
+    def watch_marked(self) -> None:
+        self.refresh()
 
     def action_copy(self) -> None:
         entry = self.selected_entry
@@ -407,7 +461,7 @@ the reply it expects or answers, and what an error means. **c** copies the selec
         pairing = self.store.pairing_of(entry) if entry.kind is Kind.IQ else None
         state = pairing.state if pairing is not None else None
         selected = entry.seq == self.selected
-        key = (entry.seq, width, state, selected, self._row_style)
+        key = (entry.seq, width, state, selected, entry.seq == self.marked, self._row_style)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._row_strip(entry, width, selected)
@@ -450,6 +504,8 @@ the reply it expects or answers, and what an error means. **c** copies the selec
             head.append(badge)
         if entry.responder:
             head.append((f"[⚑ {entry.responder}] ", self._styles["out"]))
+        if entry.seq == self.marked:
+            head.append(("[◆ marked] ", self._styles["error"]))
         head.append((f"{terminal_safe(entry_summary(entry))}  ", self._styles["summary"]))
         yield from head
         if entry.kind is Kind.KEEPALIVE:
