@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,6 +159,7 @@ or not. **c** copies the selected stanza, **x** exports the log, or its filtered
     selected: reactive[int | None] = reactive(None)
     marked: reactive[int | None] = reactive(None)  # the entry a comparison starts from
     hide_noise = reactive(False)
+    only_account: reactive[str | None] = reactive(None)  # None: every account's traffic
     unseen = reactive(0)
 
     @dataclass
@@ -186,6 +187,7 @@ or not. **c** copies the selected stanza, **x** exports the log, or its filtered
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self._updates = FrameUpdates(self, self.take_new_entries)
+        self.account_width = 0  # the account column's width (0: one account, no column)
 
     def on_mount(self) -> None:
         self._apply_theme()
@@ -204,6 +206,7 @@ or not. **c** copies the selected stanza, **x** exports the log, or its filtered
         self._styles["time"] = Style(color=variables.get("traffic-time"))
         self._styles["error"] = Style(color=variables.get("error"), bold=True)
         self._styles["summary"] = Style(color=variables.get("traffic-time"), italic=True)
+        self._styles["account"] = Style(color=variables.get("accent"), bold=True)
         self._styles["selected"] = Style(bgcolor=variables.get("primary-darken-3", "#333333"), bold=True)
         self._strips.clear()
         self.refresh()
@@ -240,6 +243,8 @@ or not. **c** copies the selected stanza, **x** exports the log, or its filtered
             parts.append(f"{len(self.rows):,} of {len(self.store):,} match")
         if self.hide_noise:
             parts.append(f"{self.rows.hidden:,} noise hidden · n shows")
+        if self.only_account is not None:
+            parts.append(f"{self.only_account} only")
         self.border_subtitle = " · ".join(parts)
 
     def watch_unseen(self) -> None:
@@ -248,19 +253,32 @@ or not. **c** copies the selected stanza, **x** exports the log, or its filtered
     def watch_hide_noise(self) -> None:
         self._apply_filters()
 
+    def watch_only_account(self) -> None:
+        self._apply_filters()
+
+    def show_accounts(self, names: Sequence[str]) -> None:
+        """Several accounts share this log: each row names its account, in a column this wide."""
+        self.account_width = max(map(len, names), default=0)
+        self._strips.clear()
+        self.refresh()
+
     def set_filter(self, user_filter: TrafficFilter | None) -> None:
         """Narrow the log to what matches (everything kept so far, and what comes next)."""
         self.user_filter = user_filter
         self._apply_filters()
 
     def _apply_filters(self) -> None:
-        hide, wanted = self.hide_noise, self.user_filter
-        if hide and wanted is not None:
-            self.rows.predicate = lambda entry: not is_noise(entry) and wanted.matches(entry)
-        elif wanted is not None:
-            self.rows.predicate = wanted.matches
+        checks: list[Callable[[TrafficEntry], bool]] = []
+        if self.hide_noise:
+            checks.append(lambda entry: not is_noise(entry))
+        if self.user_filter is not None:
+            checks.append(self.user_filter.matches)
+        if (account := self.only_account) is not None:
+            checks.append(lambda entry: entry.account == account)
+        if len(checks) > 1:
+            self.rows.predicate = lambda entry: all(check(entry) for check in checks)
         else:
-            self.rows.predicate = (lambda entry: not is_noise(entry)) if hide else None
+            self.rows.predicate = checks[0] if checks else None
         self._show_rows()
         self._strips.clear()
         self._reveal_selection_or_tail()
@@ -498,7 +516,10 @@ or not. **c** copies the selected stanza, **x** exports the log, or its filtered
         wide shows (when it is ASCII, one cell per character)."""
         clock = time.strftime("%H:%M:%S", time.localtime(entry.wall)) + f".{int(entry.wall * 1000) % 1000:03d}"
         arrow = "←" if entry.direction is Direction.IN else "→"
-        head = [(f"{clock} ", self._styles["time"]), (f"{arrow} ", self._styles[entry.direction.value])]
+        head = [(f"{clock} ", self._styles["time"])]
+        if self.account_width:
+            head.append((f"{terminal_safe(entry.account):<{self.account_width}} ", self._styles["account"]))
+        head.append((f"{arrow} ", self._styles[entry.direction.value]))
         badge = self._pairing_badge(entry)
         if badge is not None:
             head.append(badge)
