@@ -528,15 +528,8 @@ def run_sandbox(
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda received, _frame: sys.exit(128 + received))
     try:
-        alice = sandbox.account("alice")
-        account = Account(
-            f"{alice.jid}/console",
-            Secret(alice.password),
-            host=sandbox.host,
-            port=sandbox.port,
-            ca_file=sandbox.ca_file,
-            limits=settings.limits,
-        )
+        (alice,) = sandbox_accounts(sandbox, ["alice"], settings.limits)
+        account = alice.account
         bob = sandbox.account("bob")
         peer = Account(
             f"{bob.jid}/demo", Secret(bob.password), host=sandbox.host, port=sandbox.port, ca_file=sandbox.ca_file
@@ -592,6 +585,11 @@ def _refuse_accounts_options(args: argparse.Namespace) -> None:
     """Several accounts are for the console and the sandbox; the sandbox has its own accounts."""
     if args.command is None:
         return
+    if args.command == "sandbox" and any(name != name.lower() for name in args.accounts or ()):
+        problem = SettingError(
+            f"{','.join(args.accounts)} has capitals", where="--accounts", allowed="lower-case names"
+        )
+        raise UsageError(str(problem))
     names = ("accounts_file",) if args.command == "sandbox" else ("accounts", "accounts_file")
     _refuse_options(
         args, names, f"not used by `iqconsole {args.command}`", f"the options of `iqconsole {args.command} --help`"

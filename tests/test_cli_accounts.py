@@ -36,6 +36,7 @@ jid = "bob@example.org"
         (GOOD, ["view", "x.jsonl", "--accounts", "alice"], "unrecognized arguments: --accounts"),
         (GOOD, ["--accounts", "alice", "journal"], "--accounts: not used by `iqconsole journal`"),
         (GOOD, ["--accounts-file", "x.toml", "sandbox"], "--accounts-file: not used by `iqconsole sandbox`"),
+        (None, ["sandbox", "--accounts", "alice,Bob"], "--accounts: alice,Bob has capitals; allowed: lower-case names"),
     ],
 )
 def test_a_bad_accounts_file_or_option_is_refused_before_anything_starts(content, args, words):

@@ -36,21 +36,7 @@ class MergedTraffic(TrafficStore):
         return source.own_jid if source is not None else self.own_jid
 
     def take(self, account: str, entry: TrafficEntry) -> TrafficEntry:
-        copy = self.append(
-            entry.direction,
-            entry.kind,
-            entry.xml,
-            tag=entry.tag,
-            stanza_id=entry.stanza_id,
-            sender=entry.sender,
-            recipient=entry.recipient,
-            type=entry.type,
-            namespace=entry.namespace,
-            redacted=entry.redacted,
-            responder=entry.responder,
-            at=(entry.monotonic, entry.wall),
-            account=account,
-        )
+        copy = self.append_copy(entry, account)
         self._copies[(account, entry.seq)] = copy.seq
         self._originals[copy.seq] = (account, entry.seq)
         return copy

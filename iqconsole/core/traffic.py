@@ -214,6 +214,25 @@ class TrafficStore:
         self.changed.emit(None)
         return entry
 
+    def append_copy(self, entry: TrafficEntry, account: str | None = None) -> TrafficEntry:
+        """`entry` (read back from a file, or another store's) recorded here at its own time,
+        as `account`'s traffic when given."""
+        return self.append(
+            entry.direction,
+            entry.kind,
+            entry.xml,
+            tag=entry.tag,
+            stanza_id=entry.stanza_id,
+            sender=entry.sender,
+            recipient=entry.recipient,
+            type=entry.type,
+            namespace=entry.namespace,
+            redacted=entry.redacted,
+            responder=entry.responder,
+            at=(entry.monotonic, entry.wall),
+            account=entry.account if account is None else account,
+        )
+
     def notice(self, text: str, tag: str) -> TrafficEntry:
         """A line in the log from the console itself (`tag` says what kind: skipped, closed, …)."""
         return self.append(Direction.IN, Kind.NOTICE, text, tag=tag)

@@ -304,21 +304,7 @@ def load_store(path: Path, capacity: int = DEFAULT_CAPACITY, *, into: LoadedTraf
             store.mark_timed_out(record.direction, record.stanza_id, record.state, record.account)
             continue
         entry, gave_up = record
-        store.append(
-            entry.direction,
-            entry.kind,
-            entry.xml,
-            tag=entry.tag,
-            stanza_id=entry.stanza_id,
-            sender=entry.sender,
-            recipient=entry.recipient,
-            type=entry.type,
-            namespace=entry.namespace,
-            redacted=entry.redacted,
-            responder=entry.responder,
-            at=(entry.monotonic, entry.wall),
-            account=entry.account,
-        )
+        store.append_copy(entry)
         if gave_up is not None:
             store.mark_timed_out(entry.direction, entry.stanza_id, gave_up, entry.account)
     return loaded

@@ -7,11 +7,11 @@ from iqconsole.core.account_file import NamedAccount
 from iqconsole.core.client import ConnectionState
 from iqconsole.core.responders import ResponderSet
 from iqconsole.core.traffic import Direction
-from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.multi_account_app import MultiAccountApp
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from tests.ui.test_app_flows import type_and_send
 from tests.ui.waiting import focused
 from tests.xmpp_helpers import account_for, eventually
 
@@ -20,14 +20,6 @@ SIZE = (160, 45)
 
 def outcome(app: MultiAccountApp) -> str:
     return str(app.query_one("#composer-outcome").render())
-
-
-async def send(app: MultiAccountApp, pilot, text: str) -> None:
-    editor = app.query_one(ComposerEditor)
-    editor.text = text
-    editor.focus()
-    await focused(editor)
-    await pilot.press("ctrl+j")
 
 
 def both_online(app: MultiAccountApp) -> bool:
@@ -47,7 +39,9 @@ async def test_alice_pings_bob_and_bob_answers_both_sides_in_one_log(prosody):
         app.account_responders["bob"].add("pong", "iq@type=get/ping")
         assert app.query_one(ResponderTable).row_count == 0, "alice has no responders"
 
-        await send(app, pilot, '<iq type="get" id="m1" to="bob@localhost/multi"><ping xmlns="urn:xmpp:ping"/></iq>')
+        await type_and_send(
+            app, pilot, '<iq type="get" id="m1" to="bob@localhost/multi"><ping xmlns="urn:xmpp:ping"/></iq>'
+        )
         await eventually(lambda: "Result for m1" in outcome(app), timeout=20, what="alice's reply from bob")
 
         view = app.query_one(TrafficView)
@@ -70,7 +64,9 @@ async def test_alice_pings_bob_and_bob_answers_both_sides_in_one_log(prosody):
         await eventually(lambda: status.account_choice.startswith("bob (2 of 2"), what="bob chosen")
         assert status.account == "bob@localhost/multi" and status.state is ConnectionState.ONLINE
         await eventually(lambda: app.query_one(ResponderTable).row_count == 1, what="bob's responders shown")
-        await send(app, pilot, '<iq type="get" id="m2" to="alice@localhost/multi"><ping xmlns="urn:xmpp:ping"/></iq>')
+        await type_and_send(
+            app, pilot, '<iq type="get" id="m2" to="alice@localhost/multi"><ping xmlns="urn:xmpp:ping"/></iq>'
+        )
         await eventually(lambda: "Error reply to m2" in outcome(app), timeout=20, what="alice's console refusing")
         assert "service-unavailable" in outcome(app), "alice has no responder: her console says so"
         sent = next(entry for entry in app.store if entry.stanza_id == "m2" and entry.direction is Direction.OUT)

@@ -6,12 +6,15 @@ from __future__ import annotations
 from textual.widgets import Input, Markdown
 
 from iqconsole.core.account import Account
+from iqconsole.core.merged_traffic import MergedTraffic
 from iqconsole.core.stanza_diff import Side
 from iqconsole.core.traffic import Direction, Kind
+from iqconsole.core.traffic_export import load_store, write_jsonl
 from iqconsole.ui.app import IqConsoleApp
 from iqconsole.ui.screens.diff_screen import DiffScreen
 from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.traffic.traffic_view import TrafficView
+from iqconsole.ui.viewer_app import TrafficViewerApp
 from tests.ui.waiting import closed, focused, shown
 from tests.xmpp_helpers import account_for, eventually
 
@@ -106,3 +109,29 @@ async def test_compare_asks_for_a_mark_first_and_the_mark_comes_off_again():
         await pilot.press("m")
         await eventually(lambda: view.marked is None, what="the mark taken off")
         assert not any("[◆ marked]" in line for line in view.plain_lines())
+
+
+async def test_a_recorded_log_of_two_accounts_names_them_and_compares_their_replies(tmp_path):
+    merged = MergedTraffic()
+    for name in ("alice", "bob"):
+        reply = (
+            f'<iq type="result" id="{name}1" from="localhost" to="{name}@localhost/c">'
+            f'<query xmlns="{DISCO_INFO}"><feature var="urn:xmpp:{name}"/></query></iq>'
+        )
+        merged.account_store(name).append(Direction.IN, Kind.IQ, reply, stanza_id=f"{name}1", type="result")
+    path = tmp_path / "two.jsonl"
+    write_jsonl(path, merged)
+    app = TrafficViewerApp(load_store(path).store, path)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(TrafficView)
+        await focused(view)
+        await eventually(lambda: len(view.plain_lines()) == 2, what="the recording drawn")
+        assert [line.split()[1] for line in view.plain_lines()] == ["alice", "bob"], "the account column"
+        await pilot.press("up", "up", "m", "down", "d")
+        screen = await shown(app, DiffScreen)
+        assert [line.text.strip() for line in screen.diff.lines if line.side is not Side.BOTH] == [
+            '<iq from="localhost" id="(ignored)" to="alice@localhost/c" type="result">',
+            '<iq from="localhost" id="(ignored)" to="bob@localhost/c" type="result">',
+            '<feature var="urn:xmpp:alice"/>',
+            '<feature var="urn:xmpp:bob"/>',
+        ]
