@@ -15,6 +15,7 @@ from typing import Any
 
 from textual import on
 from textual.binding import Binding
+from textual.reactive import reactive
 
 from iqconsole.core.account import Account
 from iqconsole.core.account_file import NamedAccount
@@ -45,6 +46,8 @@ class MultiAccountApp(IqConsoleApp):
         ),
     ]
 
+    chosen = reactive("")  # the account the composer sends from
+
     def __init__(
         self,
         accounts: Sequence[NamedAccount],
@@ -68,7 +71,7 @@ class MultiAccountApp(IqConsoleApp):
             responders_of_account.server_pushes = self.responders.server_pushes
         self.sessions: dict[str, Session] = {}
         self.account_features: dict[str, ServerFeatures] = {}
-        self.chosen = self.names[0]
+        self.set_reactive(MultiAccountApp.chosen, self.names[0])
         if self.greeting:
             self.greeting += f" {self.key_label('app.next-account')} sends from the next account."
 
@@ -151,11 +154,10 @@ class MultiAccountApp(IqConsoleApp):
     # -- the chosen account ------------------------------------------------------------------
 
     def action_next_account(self) -> None:
-        self.choose(self.names[(self.names.index(self.chosen) + 1) % len(self.names)])
+        self.chosen = self.names[(self.names.index(self.chosen) + 1) % len(self.names)]
 
-    def choose(self, name: str) -> None:
+    def watch_chosen(self, name: str) -> None:
         """Send from `name`: the composer, the status bar and the responders pane follow."""
-        self.chosen = name
         account = self.account = self.accounts[name]
         session = self.session = self.sessions.get(name)
         self.responders = self.account_responders[name]
