@@ -54,10 +54,11 @@ class MultiAccountApp(IqConsoleApp):
         *,
         capacity: int = DEFAULT_CAPACITY,
         responders: ResponderSet | None = None,
+        connect_on_start: bool = True,
         **kwargs: Any,
     ):
-        """`accounts`: at least two, the first chosen at start; `responders` are the first account's
-        (the others start with none)."""
+        """`accounts`: the first is chosen at start; `responders` are the first account's (the
+        others start with none); `connect_on_start`: log every account in once shown."""
         merged = MergedTraffic(capacity)
         super().__init__(accounts[0].account, store=merged, responders=responders, connect_on_start=False, **kwargs)
         self.merged = merged
@@ -72,13 +73,15 @@ class MultiAccountApp(IqConsoleApp):
         self.sessions: dict[str, Session] = {}
         self.account_features: dict[str, ServerFeatures] = {}
         self.set_reactive(MultiAccountApp.chosen, self.names[0])
+        self.log_in_at_start = connect_on_start
         if self.greeting:
             self.greeting += f" {self.key_label('app.next-account')} sends from the next account."
 
     def on_mount(self) -> None:
         self.traffic.show_accounts(self.names)
         self._show_choice()
-        self.call_after_refresh(self._log_in_all)
+        if self.log_in_at_start:
+            self.call_after_refresh(self._log_in_all)
 
     def _log_in_all(self) -> None:
         if self.journal is not None:
