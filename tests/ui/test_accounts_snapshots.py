@@ -9,6 +9,7 @@ from iqconsole.core.traffic import Direction, Kind
 from iqconsole.ui.multi_account_app import MultiAccountApp
 from iqconsole.ui.status_bar import StatusBar
 from tests.ui.snapshot_app import footer_follows_focus
+from tests.ui.waiting import focused
 from tests.xmpp_helpers import eventually
 
 SIZE = (140, 30)
@@ -41,9 +42,10 @@ def test_two_accounts_in_one_log(snap_compare):
         await pilot.press("ctrl+f")
         await eventually(lambda: status.account_choice.startswith("bob"), what="bob chosen")
         status.state = ConnectionState.ONLINE
-        app.query_one("#editor").cursor_blink = False
         app.clear_notifications()
         traffic = app.query_one("#traffic")
+        traffic.focus()  # its keys in the footer, the account scope's among them; no cursor to blink
+        await focused(traffic)
         await eventually(
             lambda: traffic.virtual_size.height == 4 and footer_follows_focus(app.screen), what="the log drawn"
         )
