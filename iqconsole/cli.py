@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from iqconsole import __version__
 from iqconsole.core import locations
+from iqconsole.core.account_file import account_names
 from iqconsole.core.sandbox_servers import SERVERS
 from iqconsole.core.settings import (
     DEFAULT_REPLY_TIMEOUT,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from iqconsole.core.account import Account
+    from iqconsole.core.account_file import NamedAccount
     from iqconsole.core.config import Config
     from iqconsole.core.journal import JournalListing, PastSession
     from iqconsole.core.lessons import Lesson
@@ -81,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ui_options(parser)
     _add_connection_options(parser)
     _add_limit_options(parser)
+    _add_accounts_options(parser)
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # SUPPRESS: an option the command shares with `iqconsole` may come before the command too
@@ -104,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_ui_options(sandbox, var_dest="command_var")
     _add_limit_options(sandbox)
+    sandbox.add_argument(
+        "--accounts",
+        type=option(account_names),
+        metavar="NAMES",
+        help="log in these sandbox accounts together, e.g. alice,bob (default: alice alone)",
+    )
     learn = commands.add_parser(
         "learn",
         help="lessons on a throwaway local Prosody, each step checked on the live traffic",
@@ -319,6 +328,21 @@ def _add_send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     _add_limit_options(send)
 
 
+def _add_accounts_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--accounts",
+        type=option(account_names),
+        metavar="NAMES",
+        help="log in these accounts of the accounts file together, e.g. alice,bob (instead of --jid)",
+    )
+    parser.add_argument(
+        "--accounts-file",
+        type=Path,
+        metavar="FILE",
+        help="the accounts file (TOML) to read --accounts from (default: accounts in `iqconsole locate`)",
+    )
+
+
 def _add_limit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-stanza-size",
@@ -389,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_command(args: argparse.Namespace) -> int:
     """Everything the user gave is checked before anything starts (a server, the UI)."""
+    _refuse_accounts_options(args)
     if args.command == "script":
         return run_scripts(args)
     if args.command == "send":
@@ -422,6 +447,9 @@ def _run_command(args: argparse.Namespace) -> int:
             f"the options of `iqconsole {args.command} --help`",
         )
     settings = ui_settings(args)
+    if args.command is None and (args.accounts or args.accounts_file):
+        responders = _load_responders(args.responders, _config())
+        return _run_app(None, settings, accounts=_named_accounts(args, settings.limits), responders=responders)
     if args.command == "view":
         return run_view(args.file, settings)
     if args.command == "journal":
@@ -439,7 +467,8 @@ def _run_command(args: argparse.Namespace) -> int:
                     )
                 )
             )
-        return run_sandbox(settings, responders, args.responders, server, lessons, as_component)
+        names = getattr(args, "accounts", None) if args.command == "sandbox" else None
+        return run_sandbox(settings, responders, args.responders, server, lessons, as_component, names)
     return _run_app(_account(args, settings.limits), settings, responders=responders, responders_file=args.responders)
 
 
@@ -881,17 +910,19 @@ def run_sandbox(
     server: str = "prosody",
     lessons: tuple[list[Lesson], list[str]] | None = None,
     as_component: bool = False,
+    names: list[str] | None = None,
 ) -> int:
     """The console as alice on a throwaway `server` (prosody or ejabberd), with bob's demo client;
     with `lessons` (and the problems of the files that could not be read), the lessons pane too;
-    `as_component`: as the sandbox's external component instead of alice."""
+    `as_component`: as the sandbox's external component instead of alice; with `names`, those
+    accounts logged in together (each registered on the sandbox)."""
     from iqconsole.core.account import Account, Secret
     from iqconsole.core.demo_peer import run_demo_peer
     from iqconsole.core.sandbox import SandboxError
     from iqconsole.core.sandbox_servers import make_sandbox
 
     try:
-        sandbox = make_sandbox(server, ("alice", "bob")).start()
+        sandbox = make_sandbox(server, dict.fromkeys(("alice", "bob", *(names or ())))).start()
     except SandboxError as error:
         print(f"iqconsole sandbox: {error}", file=sys.stderr)
         return EXIT_SANDBOX
@@ -899,15 +930,8 @@ def run_sandbox(
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda received, _frame: sys.exit(128 + received))
     try:
-        alice = sandbox.account("alice")
-        account = Account(
-            f"{alice.jid}/console",
-            Secret(alice.password),
-            host=sandbox.host,
-            port=sandbox.port,
-            ca_file=sandbox.ca_file,
-            limits=settings.limits,
-        )
+        (alice,) = sandbox_accounts(sandbox, ["alice"], settings.limits)
+        account = alice.account
         bob = sandbox.account("bob")
         peer = Account(
             f"{bob.jid}/demo", Secret(bob.password), host=sandbox.host, port=sandbox.port, ca_file=sandbox.ca_file
@@ -933,6 +957,12 @@ def run_sandbox(
         extras: dict[str, Any] = {}
         if lessons is not None:
             extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": peer.jid}
+        if names:
+            extras = {"accounts": sandbox_accounts(sandbox, names, settings.limits)}
+            greeting = (
+                f"Sandbox {server} on {sandbox.host}:{sandbox.port}: {', '.join(names)} logged in, each as "
+                f"NAME@{sandbox.domain}/console; {peer.jid} answers ping, version, time and disco#info."
+            )
         return _run_app(
             account,
             settings,
@@ -1026,6 +1056,58 @@ def run_seat(args: argparse.Namespace) -> int:
     )
 
 
+def sandbox_accounts(sandbox, names: list[str], limits: Limits) -> list[NamedAccount]:
+    """The sandbox's accounts `names`, as the console logs them in together."""
+    from iqconsole.core.account import Account, Secret
+    from iqconsole.core.account_file import NamedAccount
+
+    accounts = []
+    for name in names:
+        user = sandbox.account(name)
+        account = Account(
+            f"{user.jid}/console",
+            Secret(user.password),
+            host=sandbox.host,
+            port=sandbox.port,
+            ca_file=sandbox.ca_file,
+            limits=limits,
+        )
+        accounts.append(NamedAccount(name, account))
+    return accounts
+
+
+def _refuse_accounts_options(args: argparse.Namespace) -> None:
+    """Several accounts are for the console and the sandbox; the sandbox has its own accounts."""
+    if args.command is None:
+        return
+    if args.command == "sandbox" and any(name != name.lower() for name in args.accounts or ()):
+        problem = SettingError(
+            f"{','.join(args.accounts)} has capitals", where="--accounts", allowed="lower-case names"
+        )
+        raise UsageError(str(problem))
+    names = ("accounts_file",) if args.command == "sandbox" else ("accounts", "accounts_file")
+    _refuse_options(
+        args, names, f"not used by `iqconsole {args.command}`", f"the options of `iqconsole {args.command} --help`"
+    )
+
+
+def _named_accounts(args: argparse.Namespace, limits: Limits) -> list[NamedAccount]:
+    """`--accounts` of the accounts file, checked like the options (exit 2 naming the file and key)."""
+    from iqconsole.core.account_file import load_accounts
+
+    if args.jid:
+        _refuse_options(args, ("jid",), "given with --accounts", "--jid for one account, or --accounts NAMES")
+    _refuse_options(args, CONNECTION_OPTIONS, "given with --accounts", "these settings in the accounts file")
+    if not args.accounts:
+        raise UsageError(
+            str(SettingError("given without --accounts", where="--accounts-file", allowed="--accounts NAMES too"))
+        )
+    try:
+        return load_accounts(args.accounts_file or locations.accounts_file(), args.accounts, limits)
+    except SettingError as error:
+        raise UsageError(str(error)) from None
+
+
 @dataclass(frozen=True)
 class UiSettings:
     """What the app takes from the options and the config file (options win)."""
@@ -1090,9 +1172,12 @@ def _run_app(account: Account | None, settings: UiSettings, **extras: Any) -> in
     from iqconsole.core.reconnect import Backoff
     from iqconsole.ui.app import IqConsoleApp
     from iqconsole.ui.lessons.learn_app import LearnApp
+    from iqconsole.ui.multi_account_app import MultiAccountApp
 
-    app = (LearnApp if "lessons" in extras else IqConsoleApp)(
-        account,
+    accounts = extras.pop("accounts", None)
+    app_class: Any = MultiAccountApp if accounts else LearnApp if "lessons" in extras else IqConsoleApp
+    app = app_class(
+        accounts or account,
         theme_name=settings.theme,
         reply_timeout=settings.timeout,
         variables=settings.variables,

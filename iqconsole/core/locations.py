@@ -14,6 +14,11 @@ def config_file() -> Path:
     return user_config_path(APP) / "config.toml"
 
 
+def accounts_file() -> Path:
+    """The accounts `iqconsole --accounts NAMES` logs in together (no passwords)."""
+    return user_config_path(APP) / "accounts.toml"
+
+
 def data_dir() -> Path:
     return user_data_path(APP)
 
@@ -73,6 +78,7 @@ def builtin_themes_dir() -> Path:
 def all_locations() -> dict[str, Path]:
     return {
         "config": config_file(),
+        "accounts": accounts_file(),
         "data": data_dir(),
         "themes": user_themes_dir(),
         "responders": responders_dir(),

@@ -56,6 +56,7 @@ class TrafficEntry:
     namespace: str = ""
     redacted: bool = False
     responder: str = ""
+    account: str = ""  # whose traffic, in a console with several accounts (see core/merged_traffic.py)
 
     @property
     def size(self) -> int:
@@ -177,6 +178,7 @@ class TrafficStore:
         redacted: bool = False,
         responder: str = "",
         at: tuple[float, float] | None = None,
+        account: str = "",
     ) -> TrafficEntry:
         """Record a stanza now, or at `at` = (monotonic, wall) for recorded traffic."""
         monotonic, wall = at if at is not None else (time.monotonic(), time.time())
@@ -195,6 +197,7 @@ class TrafficStore:
             namespace,
             redacted,
             responder,
+            account,
         )
         self._next_seq += 1
         if len(self.entries) == self.capacity:
@@ -211,8 +214,9 @@ class TrafficStore:
         self.changed.emit(None)
         return entry
 
-    def append_copy(self, entry: TrafficEntry) -> TrafficEntry:
-        """Record an entry of another store (a file's, a script character's) as it was, at its time."""
+    def append_copy(self, entry: TrafficEntry, account: str | None = None) -> TrafficEntry:
+        """`entry` (read back from a file, or another store's) recorded here at its own time,
+        as `account`'s traffic when given."""
         return self.append(
             entry.direction,
             entry.kind,
@@ -226,6 +230,7 @@ class TrafficStore:
             redacted=entry.redacted,
             responder=entry.responder,
             at=(entry.monotonic, entry.wall),
+            account=entry.account if account is None else account,
         )
 
     def notice(self, text: str, tag: str) -> TrafficEntry:
@@ -236,7 +241,7 @@ class TrafficStore:
 
     def _pair(self, entry: TrafficEntry) -> None:
         if entry.is_request:
-            key = self._pending_key(entry.direction, entry.stanza_id)
+            key = self._pending_key(entry.direction, entry.stanza_id, entry.account)
             waiting = self._pending.get(key)
             if entry.direction is Direction.OUT and waiting is not None and waiting.state is PairState.PENDING:
                 return  # sent again (stream management resends after a resumption): the first still waits
@@ -250,7 +255,7 @@ class TrafficStore:
             return
         # A reply travels the other way from its request.
         request_direction = Direction.OUT if entry.direction is Direction.IN else Direction.IN
-        key = self._pending_key(request_direction, entry.stanza_id)
+        key = self._pending_key(request_direction, entry.stanza_id, entry.account)
         pairing = self._pending.get(key)
         if pairing is None or not self._reply_matches(pairing.request, entry):
             return
@@ -261,8 +266,9 @@ class TrafficStore:
         self._reply_of[entry.seq] = pairing.request.seq
 
     @staticmethod
-    def _pending_key(direction: Direction, stanza_id: str) -> str:
-        return f"{direction.value}:{stanza_id}"
+    def _pending_key(direction: Direction, stanza_id: str, account: str = "") -> str:
+        """One account's request and another's with the same id never pair with each other's reply."""
+        return f"{account}:{direction.value}:{stanza_id}" if account else f"{direction.value}:{stanza_id}"
 
     def _reply_matches(self, request: TrafficEntry, reply: TrafficEntry) -> bool:
         """Ids match and the reply comes from the entity asked: its bare, full or domain JID
@@ -270,7 +276,7 @@ class TrafficStore:
         answers only a request with no `to`, or to our own bare JID or server."""
         if request.direction is Direction.OUT:
             peer, answerer = request.recipient.lower(), reply.sender.lower()
-            own = self.own_jid
+            own = self.own_jid_of(request.account)
         else:
             peer, answerer = request.sender.lower(), reply.recipient.lower()
             own = ""
@@ -282,6 +288,10 @@ class TrafficStore:
             return bool(own) and answerer in _peer_forms(own)
         return answerer in _peer_forms(peer)
 
+    def own_jid_of(self, account: str) -> str:
+        """The JID the traffic of `account` is sent as (a store of one account: its own)."""
+        return self.own_jid
+
     def keep_secret(self, seq: int, original: str) -> None:
         """The unredacted text of a redacted entry, in memory only, for the detail pane's
         explicit "show secrets" toggle; it is never exported, copied or logged."""
@@ -290,9 +300,11 @@ class TrafficStore:
     def secret_of(self, entry: TrafficEntry) -> str | None:
         return self._secrets.get(entry.seq)
 
-    def mark_timed_out(self, direction: Direction, stanza_id: str, state: PairState = PairState.TIMED_OUT) -> None:
+    def mark_timed_out(
+        self, direction: Direction, stanza_id: str, state: PairState = PairState.TIMED_OUT, account: str = ""
+    ) -> None:
         """Stop waiting (timed out, or cancelled by the user); a late reply still pairs."""
-        pairing = self._pending.get(self._pending_key(direction, stanza_id))
+        pairing = self._pending.get(self._pending_key(direction, stanza_id, account))
         if pairing is not None and pairing.state is PairState.PENDING:
             pairing.state = pairing.gave_up = state
             self._waiting_out.discard(pairing.request.seq)
@@ -310,7 +322,7 @@ class TrafficStore:
 
     def _forget(self, entry: TrafficEntry) -> None:
         pairing = self.pairings.pop(entry.seq, None)
-        key = self._pending_key(entry.direction, entry.stanza_id)
+        key = self._pending_key(entry.direction, entry.stanza_id, entry.account)
         if pairing is not None and self._pending.get(key) is pairing:
             del self._pending[key]
         self._reply_of.pop(entry.seq, None)

@@ -93,7 +93,8 @@ def entry_line(store: TrafficStore, entry: TrafficEntry) -> str:
         f'"tag": {_string(entry.tag)}, "stanza_id": {_string(entry.stanza_id)}, "sender": {_string(entry.sender)}, '
         f'"recipient": {_string(entry.recipient)}, "type": {_string(entry.type)}, '
         f'"namespace": {_string(entry.namespace)}, "redacted": {"true" if entry.redacted else "false"}, '
-        f'"responder": {_string(entry.responder)}, "gave_up": {"null" if gave_up is None else _string(gave_up)}}}\n'
+        f'"responder": {_string(entry.responder)}, "account": {_string(entry.account)}, '
+        f'"gave_up": {"null" if gave_up is None else _string(gave_up)}}}\n'
     )
 
 
@@ -231,13 +232,17 @@ class StoppedWaiting:
     direction: Direction
     stanza_id: str
     state: PairState
+    account: str = ""  # whose request, in a console with several accounts
 
 
 _STOPPED_WAITING_FIELDS = {"gave_up", "direction", "stanza_id"}
 
 
 def stopped_waiting_line(entry: TrafficEntry, state: PairState) -> str:
-    return _to_json({"gave_up": state.value, "direction": entry.direction.value, "stanza_id": entry.stanza_id}) + "\n"
+    fields = {"gave_up": state.value, "direction": entry.direction.value, "stanza_id": entry.stanza_id}
+    if entry.account:
+        fields["account"] = entry.account
+    return _to_json(fields) + "\n"
 
 
 _Record = tuple[TrafficEntry, PairState | None] | StoppedWaiting
@@ -245,11 +250,12 @@ _Record = tuple[TrafficEntry, PairState | None] | StoppedWaiting
 
 def _record(path: Path, number: int, line: bytes) -> _Record:
     record = _json_object(path, number, line)
-    if record.keys() == _STOPPED_WAITING_FIELDS:
+    if record.keys() - {"account"} == _STOPPED_WAITING_FIELDS:
         direction, stanza_id = (_field_value(path, number, record, name) for name in ("direction", "stanza_id"))
+        account = _field_value(path, number, record, "account") if "account" in record else ""
         state = _gave_up_state(path, number, record)
         if state is not None:
-            return StoppedWaiting(direction, stanza_id, state)
+            return StoppedWaiting(direction, stanza_id, state, account)
     return _entry(path, number, record), _gave_up_state(path, number, record)
 
 
@@ -295,12 +301,12 @@ def load_store(path: Path, capacity: int = DEFAULT_CAPACITY, *, into: LoadedTraf
     store.own_jid = store.own_jid or own_jid
     for record in records:
         if isinstance(record, StoppedWaiting):
-            store.mark_timed_out(record.direction, record.stanza_id, record.state)
+            store.mark_timed_out(record.direction, record.stanza_id, record.state, record.account)
             continue
         entry, gave_up = record
         store.append_copy(entry)
         if gave_up is not None:
-            store.mark_timed_out(entry.direction, entry.stanza_id, gave_up)
+            store.mark_timed_out(entry.direction, entry.stanza_id, gave_up, entry.account)
     return loaded
 
 

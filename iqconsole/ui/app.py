@@ -43,7 +43,7 @@ from iqconsole.core.stream_reader import Limits
 from iqconsole.core.templates import Template, TemplateError, discover_templates, save_user_template
 from iqconsole.core.terminal_safe import terminal_safe
 from iqconsole.core.themes import DEFAULT_THEME
-from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficStore
+from iqconsole.core.traffic import DEFAULT_CAPACITY, TrafficEntry, TrafficStore
 from iqconsole.core.traffic_export import TrafficFileError
 from iqconsole.core.validation import Context, check
 from iqconsole.ui.commands import BindingCommands
@@ -279,15 +279,7 @@ class IqConsoleApp(App[None]):
     async def _connect(self, account: Account) -> None:
         if self.session is not None:
             await self.session.close()
-        session = Session(
-            account,
-            self.store,
-            self.responders,
-            reply_timeout=self.reply_timeout,
-            discover=True,
-            stream_management=self.stream_management,
-            reconnect=self.reconnect,
-        )
+        session = self.new_session(account, self.store, self.responders)
         self.session = session
         self.discovery = Discovery(session)
         if self.is_screen_installed(BROWSER) and not isinstance(self.screen, DiscoveryScreen):
@@ -305,6 +297,18 @@ class IqConsoleApp(App[None]):
                 failure.redirect is None and not account.component
             ):  # a redirect has its own question (see _state_changed)
                 self.push_screen(LoginScreen(account, str(failure)), self._login_entered)
+
+    def new_session(self, account: Account, store: TrafficStore, responders: ResponderSet) -> Session:
+        """A session as the console drives one: discovery after login, the app's timeout and connection settings."""
+        return Session(
+            account,
+            store,
+            responders,
+            reply_timeout=self.reply_timeout,
+            discover=True,
+            stream_management=self.stream_management,
+            reconnect=self.reconnect,
+        )
 
     def _state_changed(self, change: StateChange) -> None:
         status = self.status_bar
@@ -511,9 +515,13 @@ class IqConsoleApp(App[None]):
         if outcome.settled is Settled.CANCELLED:  # the user asked; the cancel already said so
             return
         if outcome.reply is not None and self.traffic.selected is None:
-            self.detail.entry = outcome.reply
+            self.detail.entry = self.as_logged(outcome.reply)
         symbol, level = _SETTLED_LOOK[outcome.settled]
         self.composer.report(f"{symbol} {outcome.describe()}", level)
+
+    def as_logged(self, entry: TrafficEntry) -> TrafficEntry:
+        """A session's entry as the log holds it (the same one: the session records into the log)."""
+        return entry
 
     @on(ComposerPane.CancelWaitRequested)
     def cancel_pending(self) -> None:

@@ -28,6 +28,7 @@ class StatusBar(Static):
     of SM state comes with traffic (`<enabled>`, `<a>`, a stanza sent, a marker row)."""
 
     account = reactive("")
+    account_choice = reactive("")  # several accounts: which one the composer sends from, "alice (1 of 2)"
     state = reactive(ConnectionState.DISCONNECTED)
     detail = reactive("")
     count_in = reactive(0)
@@ -64,6 +65,10 @@ class StatusBar(Static):
     def render(self) -> Text:
         colours = self.app.theme_variables
         text = Text(f" {terminal_safe(self.account) or 'no account'} · ", style="bold")
+        if self.account_choice:
+            text = (
+                Text(f" {terminal_safe(self.account_choice)} ▸", style=f"bold {colours.get('accent', 'cyan')}") + text
+            )
         text.append(self.state.value, style=f"bold {colours.get(_STATE_COLOUR[self.state], 'red')}")
         text.append(f"  │ in {self.count_in} │ out {self.count_out} │ pending {self.pending}")
         if sm := self.sm.describe():

@@ -357,7 +357,8 @@ async def test_the_palette_lists_every_key_of_every_pane_and_the_apps():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         titles = {action.binding.id: action.title for action in bound_actions(app.screen)}
-        only_when_useful = {"app.stop-reconnecting", "app.sandbox-start-again"}  # see test_reconnect_flows
+        # see test_reconnect_flows; the account scope needs several accounts (test_accounts_flows)
+        only_when_useful = {"app.stop-reconnecting", "app.sandbox-start-again", "traffic.account-scope"}
         only_when_useful |= {"composer.complete-accept", "composer.complete-dismiss"}  # the menu is open
         for owner in (app, app.composer, app.composer.editor, app.traffic, app.detail, app.query_one(ResponderTable)):
             for binding in declared_bindings(owner):

@@ -100,6 +100,14 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
     def on_unmount(self) -> None:
         self._updates.stop()
 
+    def show_set(self, responders: ResponderSet) -> None:
+        """Show (and edit) another set: the chosen account's, in a console with several."""
+        self._updates.stop()
+        self.responders = responders
+        self._shown = []
+        self.show_changes()
+        self._updates.follow(responders.changed)
+
     def show_changes(self) -> None:
         """Redraw the set (it changed: an edit, or a hit from the XMPP side). Hits change only
         their cells: rebuilding the table for each of a flood of requests kept the loop busy."""

@@ -46,6 +46,7 @@ class RecordingScreen(Screen[None]):
     def on_mount(self) -> None:
         self.traffic.border_title = "Traffic"
         self.detail.border_title = "Detail"
+        self.traffic.show_accounts(sorted({entry.account for entry in self.store if entry.account}))
         self.traffic.focus()
         if self.skipped:
             first = self.skipped[0]

@@ -17,7 +17,8 @@ class ConsoleTrafficView(TrafficView):
         TrafficView.HELP
         + """
 **r** replays the selected stanza in the composer with a fresh id, **R** prepares a result to
-a request (**E** an error reply).
+a request (**E** an error reply). With several accounts, each row names its account and **a**
+shows only the chosen account's traffic, or every account's again.
 """
     )
 
@@ -45,13 +46,31 @@ a request (**E** an error reply).
             id="traffic.error-reply",
             tooltip="Prepare an error reply to the selected request",
         ),
+        Binding(
+            "a",
+            "account_scope",
+            "This account",
+            id="traffic.account-scope",
+            tooltip="Show only the chosen account's traffic, or every account's (with several accounts)",
+        ),
     ]
+
+    class AccountScopeRequested(Message):
+        """Show only the chosen account's traffic, or every account's again."""
 
     @dataclass
     class ComposeRequested(Message):
         """Put this text in the composer (replay or reply)."""
 
         text: str
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "account_scope":
+            return self.account_width > 0  # one account: nothing to choose
+        return True
+
+    def action_account_scope(self) -> None:
+        self.post_message(self.AccountScopeRequested())
 
     def action_compose(self, how: str) -> None:
         entry = self.selected_entry

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +38,9 @@ from iqconsole.core.traffic_rows import TrafficRows, is_noise
 from iqconsole.core.traffic_summary import entry_summary, short
 from iqconsole.ui.frame_updates import FrameUpdates
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
+from iqconsole.ui.screens.diff_screen import DiffScreen
 from iqconsole.ui.screens.explain_screen import explain_in
+from iqconsole.ui.screens.help_screen import declared_bindings
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import xml_runs
@@ -76,10 +78,13 @@ A responder's hit is marked `[⚑ name]`.
 with one expression language (see the README): `kind:iq type:get`, `jid:bob@example.org`,
 `ns:disco or id:abc`, `-kind:presence`, `xpath:"iq/{urn:xmpp:ping}ping"`, free text.
 **F6** explains the selected stanza: what it is for, its attributes, its payload's specification,
-the reply it expects or answers, and what an error means. **c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
+the reply it expects or answers, and what an error means. **m** marks the selected stanza
+(`[◆ marked]`); select another and **d** compares the two (the same disco#info from two
+servers or accounts), namespaces and attribute order normalised, ids and timestamps ignored
+or not. **c** copies the selected stanza, **x** exports the log, or its filtered part, as JSON Lines
 (open it again with `iqconsole view FILE`) or XML. Secrets stay redacted in both. **w** writes
 the session as a conversation script that `iqconsole script FILE` replays and checks: all of it,
-from the selected stanza on, or the range from the stanza marked with **m** to the selected one.
+from the selected stanza on, or the range from the marked stanza to the selected one.
 """
 
     BINDINGS = [
@@ -113,6 +118,22 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
             tooltip="Explain the selected stanza: its kind, attributes, payload, exchange and error",
         ),
         Binding(
+            "m",
+            "mark",
+            "Mark",
+            show=False,
+            id="traffic.mark",
+            tooltip="Mark the selected stanza (again: unmark): d compares another with it, w saves from it as a script",
+        ),
+        Binding(
+            "d",
+            "compare",
+            "Compare",
+            show=False,
+            id="traffic.compare",
+            tooltip="Compare the selected stanza with the marked one",
+        ),
+        Binding(
             "x",
             "export",
             "Export…",
@@ -126,14 +147,6 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
             show=False,
             id="traffic.save-script",
             tooltip="Write the session (or its marked range, or from the selected stanza on) as a conversation script",
-        ),
-        Binding(
-            "m",
-            "mark_range",
-            "Mark range start",
-            show=False,
-            id="traffic.mark-range",
-            tooltip="Mark the selected stanza as the first that w saves as a script (again: unmark)",
         ),
         Binding(
             "right_square_bracket",
@@ -155,9 +168,10 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
 
     following = reactive(True)
     selected: reactive[int | None] = reactive(None)
+    marked: reactive[int | None] = reactive(None)  # the entry a comparison or a script range starts from
     hide_noise = reactive(False)
+    only_account: reactive[str | None] = reactive(None)  # None: every account's traffic
     unseen = reactive(0)
-    range_mark: reactive[int | None] = reactive(None)  # the first stanza `w` saves, by seq
 
     @dataclass
     class BarRequested(Message):
@@ -184,6 +198,7 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self._updates = FrameUpdates(self, self.take_new_entries)
+        self.account_width = 0  # the account column's width (0: one account, no column)
 
     def on_mount(self) -> None:
         self._apply_theme()
@@ -202,6 +217,7 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
         self._styles["time"] = Style(color=variables.get("traffic-time"))
         self._styles["error"] = Style(color=variables.get("error"), bold=True)
         self._styles["summary"] = Style(color=variables.get("traffic-time"), italic=True)
+        self._styles["account"] = Style(color=variables.get("accent"), bold=True)
         self._styles["selected"] = Style(bgcolor=variables.get("primary-darken-3", "#333333"), bold=True)
         self._strips.clear()
         self.refresh()
@@ -238,12 +254,9 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
             parts.append(f"{len(self.rows):,} of {len(self.store):,} match")
         if self.hide_noise:
             parts.append(f"{self.rows.hidden:,} noise hidden · n shows")
-        if self.range_mark is not None:
-            parts.append(f"script range from #{self.range_mark}")
+        if self.only_account is not None:
+            parts.append(f"{self.only_account} only")
         self.border_subtitle = " · ".join(parts)
-
-    def watch_range_mark(self) -> None:
-        self._update_subtitle()
 
     def watch_unseen(self) -> None:
         self._update_subtitle()
@@ -251,19 +264,32 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
     def watch_hide_noise(self) -> None:
         self._apply_filters()
 
+    def watch_only_account(self) -> None:
+        self._apply_filters()
+
+    def show_accounts(self, names: Sequence[str]) -> None:
+        """Several accounts share this log: each row names its account, in a column this wide."""
+        self.account_width = max(map(len, names), default=0)
+        self._strips.clear()
+        self.refresh()
+
     def set_filter(self, user_filter: TrafficFilter | None) -> None:
         """Narrow the log to what matches (everything kept so far, and what comes next)."""
         self.user_filter = user_filter
         self._apply_filters()
 
     def _apply_filters(self) -> None:
-        hide, wanted = self.hide_noise, self.user_filter
-        if hide and wanted is not None:
-            self.rows.predicate = lambda entry: not is_noise(entry) and wanted.matches(entry)
-        elif wanted is not None:
-            self.rows.predicate = wanted.matches
+        checks: list[Callable[[TrafficEntry], bool]] = []
+        if self.hide_noise:
+            checks.append(lambda entry: not is_noise(entry))
+        if self.user_filter is not None:
+            checks.append(self.user_filter.matches)
+        if (account := self.only_account) is not None:
+            checks.append(lambda entry: entry.account == account)
+        if len(checks) > 1:
+            self.rows.predicate = lambda entry: all(check(entry) for check in checks)
         else:
-            self.rows.predicate = (lambda entry: not is_noise(entry)) if hide else None
+            self.rows.predicate = checks[0] if checks else None
         self._show_rows()
         self._strips.clear()
         self._reveal_selection_or_tail()
@@ -290,6 +316,41 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
 
     def action_explain(self) -> None:
         explain_in(self.app, self.selected_entry, self.store)
+
+    def action_mark(self) -> None:
+        entry = self.selected_entry
+        if entry is None:
+            self.notify("Select a stanza first (↑/↓).", severity="warning")
+            return
+        if self.marked == entry.seq:
+            self.marked = None
+            self.notify(f"#{entry.seq} is no longer marked.")
+            return
+        self.marked = entry.seq
+        compare, save = self._key("traffic.compare"), self._key("traffic.save-script")
+        self.notify(
+            f"Marked #{entry.seq}: select another stanza, then {compare} compares the two, {save} saves the range as a script."
+        )
+
+    def action_compare(self) -> None:
+        marked = None if self.marked is None else self.store.by_seq(self.marked)
+        entry = self.selected_entry
+        if marked is None:
+            gone = " (the marked one is no longer kept)" if self.marked is not None else ""
+            self.notify(f"Mark a stanza first with {self._key('traffic.mark')}{gone}.", severity="warning")
+        elif entry is None or entry is marked:
+            self.notify(f"Select another stanza than the marked #{marked.seq} (↑/↓).", severity="warning")
+        else:
+            self.app.push_screen(DiffScreen(marked, entry))
+
+    def _key(self, binding_id: str) -> str:
+        """The key of one of the log's bindings as the footer shows it (the user's keymap wins)."""
+        rebound = getattr(self.app, "keymap", {}).get(binding_id)
+        keys = rebound or next(binding.key for binding in declared_bindings(self) if binding.id == binding_id)
+        return self.app.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+
+    def watch_marked(self) -> None:
+        self.refresh()
 
     def action_copy(self) -> None:
         entry = self.selected_entry
@@ -323,18 +384,9 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
             return
         self.notify(f"{count:,} stanzas exported to {path} (secrets stay redacted)", title="Exported")
 
-    def action_mark_range(self) -> None:
-        entry = self.selected_entry
-        if entry is None:
-            self.notify("Select the first stanza of the range first (↑/↓).", severity="warning")
-            return
-        self.range_mark = None if self.range_mark == entry.seq else entry.seq
-        if self.range_mark is not None:
-            self.notify(f"The script range starts at #{entry.seq}: select its last stanza, then w.")
-
     def action_save_script(self) -> None:
         """The range from the mark to the selected stanza, or from either of them on, or all."""
-        ends = [seq for seq in (self.range_mark, self.selected) if seq is not None]
+        ends = [seq for seq in (self.marked, self.selected) if seq is not None]
         first = min(ends) if ends else self.store.first_seq
         last = max(ends) if len(ends) == 2 else None
         part = "the whole session" if not ends else f"from #{first} on" if last is None else f"#{first} to #{last}"
@@ -468,7 +520,7 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
         pairing = self.store.pairing_of(entry) if entry.kind is Kind.IQ else None
         state = pairing.state if pairing is not None else None
         selected = entry.seq == self.selected
-        key = (entry.seq, width, state, selected, self._row_style)
+        key = (entry.seq, width, state, selected, entry.seq == self.marked, self._row_style)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._row_strip(entry, width, selected)
@@ -505,12 +557,17 @@ from the selected stanza on, or the range from the stanza marked with **m** to t
         wide shows (when it is ASCII, one cell per character)."""
         clock = time.strftime("%H:%M:%S", time.localtime(entry.wall)) + f".{int(entry.wall * 1000) % 1000:03d}"
         arrow = "←" if entry.direction is Direction.IN else "→"
-        head = [(f"{clock} ", self._styles["time"]), (f"{arrow} ", self._styles[entry.direction.value])]
+        head = [(f"{clock} ", self._styles["time"])]
+        if self.account_width:
+            head.append((f"{terminal_safe(entry.account):<{self.account_width}} ", self._styles["account"]))
+        head.append((f"{arrow} ", self._styles[entry.direction.value]))
         badge = self._pairing_badge(entry)
         if badge is not None:
             head.append(badge)
         if entry.responder:
             head.append((f"[⚑ {entry.responder}] ", self._styles["out"]))
+        if entry.seq == self.marked:
+            head.append(("[◆ marked] ", self._styles["error"]))
         head.append((f"{terminal_safe(entry_summary(entry))}  ", self._styles["summary"]))
         yield from head
         if entry.kind is Kind.KEEPALIVE:
