@@ -216,7 +216,7 @@ async def test_a_stanza_the_console_took_is_replayed_exported_and_viewed_again(c
             await pilot.press("r")
             editor = app.query_one(ComposerEditor)
             await eventually(lambda: "<b/>" in editor.text, what="the replay in the composer")
-            await pilot.press("ctrl+j")
+            await pilot.press("ctrl+j", "ctrl+j")  # past the warning: <a> is no child of a <message>
             await eventually(lambda: bool(replayed), what="the replayed stanza sent")
             assert len(list(replayed[0].iter())) == DEFAULT_MAX_DEPTH
             write_jsonl(target, app.store)

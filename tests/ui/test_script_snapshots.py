@@ -3,6 +3,7 @@ under its steps and the characters' stanzas in the log. No network: the state is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from iqconsole.core.scansion.match import mismatch
@@ -25,7 +26,8 @@ RECEIVED = (
 
 
 def stopped_run() -> tuple[ScriptRun, TrafficStore]:
-    script = load_script(SCRIPT)
+    # The path as in the repository: the screen shows it, and a clone's folder must not change it.
+    script = replace(load_script(SCRIPT), path=Path("tests/data/scansion/wrong_roster.scs"))
     store = TrafficStore()
     run = ScriptRun(script, {"Romeo": "not used"}, ServerAddress(), mirror=store)
     for number, step in enumerate(script.steps[:4]):
