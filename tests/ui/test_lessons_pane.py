@@ -97,6 +97,9 @@ def test_lessons_pane_with_a_step_done_and_a_hint(snap_compare):
         await eventually(
             lambda: steps.region.y <= current.region.y and current.region.bottom <= steps.region.bottom,
             what="the current step scrolled into view",
+            explain=lambda: (
+                f"steps {steps.region}, current {current.region}, scroll_y {steps.scroll_y}/{steps.max_scroll_y}"
+            ),
         )
 
     assert snap_compare(recorded_lesson_app(), terminal_size=SNAPSHOT_SIZE, run_before=run_before)

@@ -23,6 +23,7 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 # an indented line, a quote, a heading, a list item or a table row.
 _SOFT_BREAK = re.compile(r"(?<!\n)\n(?![\n\s>#*+|-]|\d+\.)")
 PARTS = ("lesson-done", "lesson-current", "lesson-next")
+SCROLL_TRIES = 5  # refreshes after a redraw during which the current step is kept in view
 
 
 def escaped(text: str) -> str:
@@ -74,6 +75,15 @@ class LessonSteps(VerticalScroll):
     def _scrolled_to_current(self, texts: tuple[str, str, str]) -> None:
         self.scroll_to_widget(self._parts[1], animate=False)
         self.drawn = texts
+        self.call_after_refresh(self._keep_current_in_view, SCROLL_TRIES)
+
+    def _keep_current_in_view(self, tries: int) -> None:
+        """Markdown lays its new blocks out over the next refreshes, so the parts' heights can
+        still change after the scroll: check after each refresh, a few times, and scroll again."""
+        current = self._parts[1]
+        if tries and current.is_attached and not self.region.contains_region(current.region):
+            self.scroll_to_widget(current, animate=False)
+            self.call_after_refresh(self._keep_current_in_view, tries - 1)
 
     def _filled(self, text: str) -> str:
         """A text of the lesson, its variables filled in and its paragraphs joined up."""
