@@ -21,7 +21,7 @@ from iqconsole.ui.screens.login_screen import LoginScreen
 from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_view import TrafficView
-from tests.ui.waiting import choose_path, click, closed, focused, shown
+from tests.ui.waiting import choose_path, click, closed, focused, online, shown
 from tests.xmpp_helpers import account_for, eventually, plain_client
 
 SIZE = (150, 45)
@@ -29,11 +29,6 @@ SIZE = (150, 45)
 
 def outcome(app: IqConsoleApp) -> str:
     return str(app.query_one("#composer-outcome").render())
-
-
-async def online(app: IqConsoleApp, pilot) -> None:
-    await eventually(lambda: app.session is not None and app.session.online, what="login")
-    await pilot.pause()
 
 
 async def type_and_send(app: IqConsoleApp, pilot, text: str) -> None:

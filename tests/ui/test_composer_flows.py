@@ -21,7 +21,7 @@ from iqconsole.ui.composer.template_picker import TemplatePicker
 from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from tests.ui.snapshot_app import sandbox_like_features
-from tests.ui.waiting import closed, focused, open_feature_list, search_templates, shown
+from tests.ui.waiting import closed, focused, online, open_feature_list, search_templates, shown
 from tests.xmpp_helpers import account_for, eventually
 
 SIZE = (150, 45)
@@ -35,12 +35,6 @@ def text_of(node: DOMNode, selector: str) -> str:
 
 def offline_app(**kwargs) -> IqConsoleApp:
     return IqConsoleApp(Account("alice@localhost/console"), connect_on_start=False, **kwargs)
-
-
-async def online(app: IqConsoleApp, pilot) -> None:
-    await eventually(lambda: app.session is not None and app.session.online, what="login")
-    await eventually(lambda: app.server_features is not None, what="the disco after login")
-    await pilot.pause()
 
 
 def mine(app: IqConsoleApp, after: int) -> list:

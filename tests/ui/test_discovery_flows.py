@@ -23,16 +23,11 @@ from iqconsole.ui.screens.help_screen import HelpScreen
 from iqconsole.ui.screens.server_features_screen import ServerFeaturesScreen
 from tests.ui.snapshot_app import RecordedDiscovery, sandbox_like_features
 from tests.ui.test_hostile_text import visible
-from tests.ui.waiting import closed, focused, open_feature_list, shown
+from tests.ui.waiting import closed, focused, online, open_feature_list, shown
 from tests.xmpp_helpers import account_for, eventually
 
 SIZE = (150, 45)
 PUBSUB = "http://jabber.org/protocol/pubsub"
-
-
-async def online(app: IqConsoleApp) -> None:
-    await eventually(lambda: app.session is not None and app.session.online, what="login")
-    await eventually(lambda: app.server_features is not None, what="the disco after login")
 
 
 def line_under(node: TreeNode[Place], wanted: Callable[[Place | None], bool]) -> TreeNode[Place] | None:

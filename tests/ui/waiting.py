@@ -88,3 +88,12 @@ async def open_feature_list(pilot: Pilot) -> None:
     browser = await shown(pilot.app, DiscoveryScreen)
     await focused(browser.entities)
     await pilot.press("a")
+
+
+async def online(app: App, pilot: Pilot | None = None) -> None:
+    """Logged in and the discovery after login done (it sends IQs of its own: counting what the
+    user sent starts after it)."""
+    await eventually(lambda: app.session is not None and app.session.online, what="login")  # type: ignore[attr-defined]
+    await eventually(lambda: app.server_features is not None, what="the disco after login")  # type: ignore[attr-defined]
+    if pilot is not None:
+        await pilot.pause()
