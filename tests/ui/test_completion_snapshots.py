@@ -27,5 +27,9 @@ def test_the_namespaces_offered_for_a_payload_with_the_menus_keys_in_the_footer(
             lambda: any(key.description == "Accept" for key in app.screen.query(FooterKey)),
             what="its keys in the footer",
         )
+        await eventually(  # the check under the editor runs a moment after the last key
+            lambda: "column 40" in str(app.query_one("#composer-check").render()),
+            what="the check of the whole typed text",
+        )
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
