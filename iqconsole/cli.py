@@ -226,11 +226,7 @@ def _add_script_parser(commands: Any) -> None:
     script.add_argument("--junit", type=Path, metavar="FILE", help="also write the results as JUnit XML")
     script.add_argument("--host", type=option(host), help="server host or IP for characters without connect_host")
     script.add_argument("--port", type=option(port), help="server port for characters without connect_port")
-    script.add_argument(
-        "--ca-file", type=option(certificate_file), metavar="FILE", help="trust this CA or server certificate (PEM)"
-    )
-    script.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
-    script.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
+    _add_tls_options(script)
     script.add_argument(
         "--timeout",
         type=option(seconds),
@@ -247,6 +243,15 @@ def _add_script_parser(commands: Any) -> None:
     )
 
 
+def _add_tls_options(parser: argparse.ArgumentParser) -> None:
+    """How the server's certificate is trusted: the console's, respond's, send's and script's options."""
+    parser.add_argument(
+        "--ca-file", type=option(certificate_file), metavar="FILE", help="trust this CA or server certificate (PEM)"
+    )
+    parser.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
+    parser.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
+
+
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jid", type=option(account_jid), help="the account to log in as, e.g. alice@example.org[/resource]"
@@ -254,11 +259,7 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", type=option(host), help="server host or IP (default: DNS SRV for the JID's domain)")
     parser.add_argument("--port", type=option(port), help="server port, 1 to 65535 (default 5222 with --host)")
     parser.add_argument("--password-env", metavar="NAME", help="read the password from environment variable NAME")
-    parser.add_argument(
-        "--ca-file", type=option(certificate_file), metavar="FILE", help="trust this CA or server certificate (PEM)"
-    )
-    parser.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
-    parser.add_argument("--direct-tls", action="store_true", help="use direct TLS (XEP-0368) instead of STARTTLS")
+    _add_tls_options(parser)
     parser.add_argument(
         "--component",
         type=option(component_domain),
