@@ -275,8 +275,10 @@ async def test_the_caret_rests_when_nothing_happens_and_blinks_again_on_a_key(mo
         editor = app.query_one(ComposerEditor)
         assert editor.has_focus
         await eventually(lambda: not editor.cursor_blink, what="the caret resting")
+        blinking: list[bool] = []  # every change, seen however briefly it lasts on a busy machine
+        editor.watch(editor, "cursor_blink", lambda blink: blinking.append(blink), init=False)
         await pilot.press("down")
-        assert editor.cursor_blink, "a key wakes it"
+        await eventually(lambda: blinking[:1] == [True], what="a key waking the caret")
         await eventually(lambda: not editor.cursor_blink, what="the caret resting again")
 
 

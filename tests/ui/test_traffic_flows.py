@@ -103,6 +103,27 @@ async def test_scrolling_away_counts_new_stanzas_and_end_follows_again():
         assert view.unseen == 0 and "new" not in view.border_subtitle
 
 
+async def test_the_scrollbar_and_the_tail_follow_rows_that_come_under_a_scrollbar():
+    """More rows under a scrollbar already shown change the scrollbar, not the screen's layout:
+    its thumb still measures every row, and the newest row is on screen."""
+    app = app_with_pairs("a", 60)
+    async with focused_log(app) as (_pilot, view):
+        scrollbar = view.vertical_scrollbar
+        for prefix in "bc":  # the second time, the scrollbar is shown and the width settled
+            for number in range(40):
+                add_request_and_reply(app, f"{prefix}{number}")
+            await drawn(view, len(app.store))
+            await eventually(
+                lambda: scrollbar.window_virtual_size == len(app.store), what="the scrollbar measuring every row"
+            )
+            assert view.show_vertical_scrollbar
+            assert scrollbar.window_size == view.scrollable_content_region.height
+            await eventually(
+                lambda: view.scroll_y == view.max_scroll_y == scrollbar.position, what="the tail on screen"
+            )
+        assert len(app.store) == 420
+
+
 async def test_noise_is_hidden_with_one_key_and_counted():
     app = app_with_pairs("n", 3)
     async with focused_log(app) as (pilot, view):

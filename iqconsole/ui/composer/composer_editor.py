@@ -6,15 +6,18 @@ from dataclasses import dataclass
 
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Offset
+from textual.geometry import Offset, Region
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult, LanguageDoesNotExist, Selection
 
 from iqconsole.core.completion import complete
 from iqconsole.core.stanza import whole_characters
+from iqconsole.ui.bindings_here import BindingsHere
 from iqconsole.ui.composer.completion_menu import CompletionMenu
 from iqconsole.ui.themes import editor_theme
 
@@ -28,7 +31,7 @@ COMPLETES_AFTER = set("<>\"'= ")  # typed characters that open the completion me
 _COMPLETION_ACTIONS = {"accept_completion", "dismiss_completion"}
 
 
-class ComposerEditor(TextArea):
+class ComposerEditor(BindingsHere, TextArea):
     HELP = """\
 # Composer
 
@@ -143,6 +146,7 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         self._rest_timer: Timer | None = None
         self._resting = False  # the caret stopped blinking because nothing happened
         self._bracket_row: int | None = None  # the row of the bracket matched last, repainted when it moves
+        self._styled_for: tuple[object, bool] | None = None  # (theme, focus) the theme's CSS styles were read for
         try:
             super().__init__(
                 text, language="xml", soft_wrap=False, tab_behavior="indent", show_line_numbers=True, **kwargs
@@ -164,6 +168,9 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         self._repaint_moved(previous, selection)
         if self.completion_menu is not None and self.completion_menu.is_open:
             self._offer_completions()  # follow the typing, a backspace, a move away (which closes it)
+
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        event.stop()  # nothing above listens; bubbling it to the app would cost four more messages per key
 
     def on_blur(self) -> None:
         self._close_menu()
@@ -211,6 +218,20 @@ Write one or more stanzas (`<iq>`, `<message>`, `<presence>` or stream-level ele
         if self.cursor_blink:  # not when blinking was turned off on purpose
             self.cursor_blink = False
             self._resting = True
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styled_for = None  # the CSS changed: read the theme's styles from it again
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """TextArea reads its theme's fallback styles from the CSS at every repaint, half the
+        cost of moving the caret; here only once the CSS, the theme or the focus changed."""
+        theme = self._theme
+        styled_for = (theme, self.has_focus)
+        if theme is not None and self._styled_for != styled_for:
+            theme.apply_css(self)
+            self._styled_for = styled_for
+        return Widget.render_lines(self, crop)
 
     def _follow_app_theme(self) -> None:
         theme = editor_theme(self.app.theme, self.app.theme_variables)

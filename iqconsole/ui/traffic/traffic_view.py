@@ -245,7 +245,16 @@ from the selected stanza on, or the range from the marked stanza to the selected
         self.refresh()
 
     def _show_rows(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
+        size = Size(self.scrollable_content_region.width, len(self.rows))
+        old = self.virtual_size
+        height = self.scrollable_content_region.height
+        if size.width == old.width and min(size.height, old.height) > height and self.show_vertical_scrollbar:
+            # More rows under a scrollbar already shown: only the scrollbar changes, not the
+            # layout of the screen (a full reflow at every frame of a flood, a quarter of its cost).
+            self.set_reactive(TrafficView.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
         self._update_subtitle()
 
     def _update_subtitle(self) -> None:
