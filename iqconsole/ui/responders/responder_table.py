@@ -12,13 +12,15 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from iqconsole.core.responders import MatchKind, Responder, ResponderSet
+from iqconsole.ui.bindings_here import BindingsHere
 from iqconsole.ui.frame_updates import FrameUpdates
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 
 _HIT_COLUMNS = (5, 6)  # "hits" and "last hit"
+HITS_INTERVAL = 0.25  # seconds between two redraws of the hit counters during a flood of requests
 
 
-class ResponderTable(DataTable):
+class ResponderTable(BindingsHere, DataTable):
     HELP = """\
 # Responders
 
@@ -91,6 +93,7 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         self._updates = FrameUpdates(self, self.show_changes)
         self._shown: list[tuple[str, tuple[str | Text, ...]]] = []  # (name, cells) of each row drawn
         self._columns: list[ColumnKey] = []
+        self._hits_shown_at = 0.0
 
     def on_mount(self) -> None:
         self._columns = self.add_columns("#", "name", "match", "reply", "on", "hits", "last hit", "last error")
@@ -113,6 +116,11 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         their cells: rebuilding the table for each of a flood of requests kept the loop busy."""
         rows = [(responder.name, self._cells(order, responder)) for order, responder in enumerate(self.responders, 1)]
         if self._only_hits_changed(rows):
+            wait = self._hits_shown_at + HITS_INTERVAL - time.monotonic()
+            if wait > 0:  # each update redraws the whole table: a few a second are enough to read
+                self._updates.notify_in(wait)
+                return
+            self._hits_shown_at = time.monotonic()
             for (name, cells), (_, before) in zip(rows, self._shown, strict=True):
                 for column in _HIT_COLUMNS:
                     if cells[column] != before[column]:

@@ -36,6 +36,7 @@ from iqconsole.core.traffic_export import write_jsonl, write_xml
 from iqconsole.core.traffic_filter import TrafficFilter, find_next
 from iqconsole.core.traffic_rows import TrafficRows, is_noise
 from iqconsole.core.traffic_summary import entry_summary, short
+from iqconsole.ui.bindings_here import BindingsHere
 from iqconsole.ui.frame_updates import FrameUpdates
 from iqconsole.ui.screens.confirm_screen import ConfirmScreen
 from iqconsole.ui.screens.diff_screen import DiffScreen
@@ -58,7 +59,7 @@ def one_line(xml: str) -> str:
     return _WHITESPACE_RUN.sub(" ", xml) if "\n" in xml else xml
 
 
-class TrafficView(ScrollView, can_focus=True):
+class TrafficView(BindingsHere, ScrollView, can_focus=True):
     HELP = """\
 # Traffic log
 
