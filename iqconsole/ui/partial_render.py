@@ -1,35 +1,50 @@
 """Screen updates render only what they update.
 
 For a partial update (a caret moved, a log row came) Textual's compositor asks every widget whose
-container overlaps the changed region for all its visible lines, then keeps the changed ones: one
-moved caret re-rendered ten widgets, a third of a key press. Here only the widgets inside the
-changed region render, and only its rows (whole lines: Textual cuts a line at widgets' edges).
-What the update shows is the same; a full update (crop None) is Textual's own.
+container overlaps the union of the changed regions for all its visible lines, then keeps the
+changed ones: one moved caret re-rendered ten widgets, a third of a key press, and a status bar
+changing with the log re-rendered the composer too. Here only the widgets inside a changed region
+render, and only the rows of the regions they touch (whole lines: Textual cuts a line at widgets'
+edges, so a widget is drawn whole across). What the update shows is the same; a full update is
+Textual's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual._compositor import Compositor
+from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
 from textual.strip import Strip
 
 _textual_get_renders = Compositor._get_renders
+_textual_render_partial_update = Compositor.render_partial_update
+_updating: dict[int, list[Region]] = {}  # the changed regions of the update being rendered, by compositor
+
+
+def _render_partial_update(self: Compositor) -> ChopsUpdate | None:
+    _updating[id(self)] = list(self._dirty_regions)
+    try:
+        return _textual_render_partial_update(self)
+    finally:
+        del _updating[id(self)]
 
 
 def _get_renders(self: Compositor, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
-    if not crop:
+    changed = _updating.get(id(self))
+    if not crop or not changed:
         yield from _textual_get_renders(self, crop)
         return
     _rich_traceback_guard = True  # Textual's marker: a widget's render error hides these frames
     intersection = Region.intersection
-    overlaps = crop.overlaps
     for widget, (region, clip) in self.visible_widgets.items():
-        if not overlaps(intersection(region, clip)):
+        shown = intersection(region, clip)
+        touched = [update for update in changed if update.overlaps(shown)]
+        if not touched:
             continue  # nothing of it is in the update
-        # Only the rows of the update; whole widths, since a line is cut at the widgets' edges.
-        clip = intersection(clip, Region(clip.x, crop.y, clip.width, crop.height))
+        top = min(update.y for update in touched)
+        bottom = max(update.bottom for update in touched)
+        clip = intersection(clip, Region(clip.x, top, clip.width, bottom - top))
         x, y, width, height = intersection(region, clip)
         if width and height:
             yield region, clip, widget.render_lines(Region(x - region.x, y - region.y, width, height))
@@ -38,3 +53,4 @@ def _get_renders(self: Compositor, crop: Region | None = None) -> Iterable[tuple
 def render_only_updates() -> None:
     """Install the narrowed rendering (idempotent)."""
     Compositor._get_renders = _get_renders  # type: ignore[method-assign]
+    Compositor.render_partial_update = _render_partial_update  # type: ignore[method-assign]
