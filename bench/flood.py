@@ -4,6 +4,7 @@
     .venv/bin/python bench/flood.py                    # 20,000 and 100,000 stanzas
     .venv/bin/python bench/flood.py --counts 500       # smoke run, a few seconds
     .venv/bin/python bench/flood.py --profile          # also cProfile the console while it ingests
+    .venv/bin/python bench/flood.py --million          # memory once the default store is full (flood_memory.py)
 
 One throwaway Prosody (iqconsole.core.sandbox) serves the whole run. For each count, a second
 account ("flooder", driven by this parent process) sends N small <message> stanzas to the full JID
