@@ -4,6 +4,7 @@
     .venv/bin/python bench/flood.py                    # 20,000 and 100,000 stanzas
     .venv/bin/python bench/flood.py --counts 500       # smoke run, a few seconds
     .venv/bin/python bench/flood.py --profile          # also cProfile the console while it ingests
+    .venv/bin/python bench/flood.py --million          # memory once the default store is full (flood_memory.py)
 
 One throwaway Prosody (iqconsole.core.sandbox) serves the whole run. For each count, a second
 account ("flooder", driven by this parent process) sends N small <message> stanzas to the full JID
@@ -24,6 +25,7 @@ All times are time.monotonic(), which on Linux is one system-wide clock shared b
 from __future__ import annotations
 
 import argparse
+import array
 import asyncio
 import gc
 import json
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,7 +169,10 @@ class LoopStats:
     and every garbage collection. Wraps the class method, so it costs one call per socket read."""
 
     def __init__(self) -> None:
-        self.reads: list[tuple[int, float]] = []
+        # Arrays, not lists of tuples: a million-stanza flood makes tens of thousands of reads, and
+        # the benchmark's own bookkeeping must not be what grows (flood_memory.py samples RSS).
+        self.read_sizes = array.array("q")
+        self.read_seconds = array.array("d")
         self.collections: list[tuple[int, float]] = []
         self.frames: list[float] = []
         self.active = False
@@ -183,7 +189,8 @@ class LoopStats:
             try:
                 return original(client, data)
             finally:
-                stats.reads.append((len(data), time.perf_counter() - start))
+                stats.read_seconds.append(time.perf_counter() - start)
+                stats.read_sizes.append(len(data))
 
         cls.data_received = data_received
 
@@ -224,8 +231,8 @@ class LoopStats:
             gc.callbacks.remove(self._on_gc)
 
     def summary(self) -> dict:
-        sizes = [size for size, _ in self.reads]
-        blocked = [seconds * 1000 for _, seconds in self.reads]
+        sizes = list(self.read_sizes)
+        blocked = [seconds * 1000 for seconds in self.read_seconds]
         oldest = [seconds * 1000 for generation, seconds in self.collections if generation == 2]
         frames = [seconds * 1000 for seconds in self.frames]
         return {
@@ -234,7 +241,7 @@ class LoopStats:
             "frame_ms_p95": percentile(frames, 0.95),
             "frame_ms_max": max(frames, default=float("nan")),
             "frame_ms_total": sum(frames),
-            "reads": len(self.reads),
+            "reads": len(self.read_sizes),
             "read_kb_p50": percentile(sizes, 0.5) / 1024 if sizes else float("nan"),
             "read_kb_max": max(sizes, default=0) / 1024,
             "read_ms_p50": percentile(blocked, 0.5),
@@ -334,8 +341,9 @@ class Typist(threading.Thread):
         super().__init__(daemon=True, name="typist")
         self.app = app
         self.interval = interval
-        self.pressed: list[float] = []
+        self.pressed = array.array("d")  # monotonic times; an array: it must not grow the RSS measured
         self.stop = threading.Event()
+        self.hold = threading.Event()  # set: no key is pressed (while memory is sampled)
 
     def run(self) -> None:
         from textual import events
@@ -349,6 +357,8 @@ class Typist(threading.Thread):
             pause = deadline - time.monotonic()
             if pause > 0 and self.stop.wait(pause):
                 break
+            if self.hold.is_set():
+                continue
             event = events.Key(keys[index % 2], None)
             index += 1
             self.pressed.append(time.monotonic())
@@ -358,6 +368,7 @@ class Typist(threading.Thread):
 async def console_child(channel: ChildChannel) -> None:
     import cProfile
 
+    from flood_memory import JournalKeeper, MemorySampler, memory_integrity
     from textual.widgets import TextArea
 
     from iqconsole.core.account import Account, Secret
@@ -398,7 +409,8 @@ async def console_child(channel: ChildChannel) -> None:
         port=config["port"],
         ca_file=Path(config["ca_file"]),
     )
-    capacity = max(DEFAULT_CAPACITY, count + 1_000)
+    # Every flood entry kept, unless the memory run asks for a store that fills (the default one).
+    capacity = config.get("capacity") or max(DEFAULT_CAPACITY, count + 1_000)
     # Journaled, as the installed console is by default, into a folder thrown away afterwards.
     journal_folder = Path(tempfile.mkdtemp(prefix="iqconsole-flood-journal-")) if config["journal"] else None
     app = IqConsoleApp(account, capacity=capacity, connect_on_start=False, journal_folder=journal_folder)
@@ -417,7 +429,7 @@ async def console_child(channel: ChildChannel) -> None:
         editor.focus()
         editor.move_cursor((0, 0))
         await pilot.pause()
-        handled: list[float] = []
+        handled = array.array("d")
         app.watch(editor, "selection", lambda: handled.append(time.monotonic()), init=False)
 
         def stored_in() -> int:
@@ -430,14 +442,25 @@ async def console_child(channel: ChildChannel) -> None:
         await channel.wait_for_go()
         profiler = cProfile.Profile() if config.get("profile") else None
         typist = Typist(app, config["key_interval"] / 1000)
+        sampler = None
+        if config.get("rss_at"):
+            sampler = MemorySampler(
+                app.store, config["rss_at"], typist_hold=typist.hold, tracemalloc_dir=config.get("tracemalloc", "")
+            )
+            if journal_folder is not None:
+                sampler.keeper = JournalKeeper(journal_folder)
         cpu_start = time.process_time()
         if profiler is not None:
             profiler.enable()
         loop_stats.start()
         typist.start()
+        if sampler is not None:
+            sampler.start()
         complete = await wait_progress(displayed, stored_in)
         typist.stop.set()
         loop_stats.stop()
+        if sampler is not None:
+            await sampler.stop()
         if profiler is not None:
             profiler.disable()
         cpu = time.process_time() - cpu_start
@@ -454,14 +477,27 @@ async def console_child(channel: ChildChannel) -> None:
         first_stored = last_stored = None
         for entry in app.store:
             if entry.direction is Direction.IN and entry.stanza_id.startswith(prefix):
-                ids[entry.stanza_id] = ids.get(entry.stanza_id, 0) + 1
+                if sampler is None:  # the memory run counts in order, without a set (flood_memory.py)
+                    ids[entry.stanza_id] = ids.get(entry.stanza_id, 0) + 1
                 if first_stored is None:
                     first_stored = entry.monotonic
                 if entry.stanza_id == last_id:
                     last_stored = entry.monotonic
-        expected = {flood_id(prefix, i) for i in range(count)}
-        received = expected & ids.keys()
-        duplicates = sum(n - 1 for n in ids.values() if n > 1)
+        memory = {}
+        if sampler is None:
+            expected = {flood_id(prefix, i) for i in range(count)}
+            received, duplicates, unexpected = (
+                len(expected & ids.keys()),
+                sum(n - 1 for n in ids.values() if n > 1),
+                len(ids.keys() - expected),
+            )
+        else:
+            if journal_folder is not None and app.journal is not None:
+                app.journal.flush()
+            memory = memory_integrity(app.store, prefix, count, sampler.keeper)
+            memory["capacity"] = capacity
+            received = count - memory["lost"]
+            duplicates, unexpected = memory["twice"], memory["beyond"]
         rows = view.virtual_size.height
         if profiler is not None:
             profiler.dump_stats(config["profile"])
@@ -474,10 +510,10 @@ async def console_child(channel: ChildChannel) -> None:
                 "t_done": displayed.result() if complete else None,
                 "shown": shown["text"][-120:],
                 "cpu": cpu,
-                "received": len(received),
-                "lost": count - len(received),
+                "received": received,
+                "lost": count - received,
                 "duplicates": duplicates,
-                "unexpected": len(ids.keys() - expected),
+                "unexpected": unexpected,
                 "rows": rows,
                 "entries": len(app.store),
                 "dropped": app.store.dropped,
@@ -491,10 +527,14 @@ async def console_child(channel: ChildChannel) -> None:
                 "journal_bytes": sum(path.stat().st_size for path in journal_folder.iterdir())
                 if journal_folder is not None
                 else 0,
+                "samples": sampler.samples if sampler is not None else [],
+                "memory": memory,
             },
         )
     if journal_folder is not None:
         shutil.rmtree(journal_folder)
+        if sampler is not None and sampler.keeper is not None:
+            shutil.rmtree(sampler.keeper.folder)
 
 
 def child_main(role: str) -> None:
@@ -594,17 +634,18 @@ async def connect_plain(server, username: str = "flooder", resource: str = "floo
     return xmpp
 
 
-def flood_batches(to: str, prefix: str, count: int) -> list[bytes]:
+def flood_batches(to: str, prefix: str, count: int) -> Iterator[bytes]:
     """Small stanzas (about 100 bytes as sent). type="headline" keeps them out of Prosody's MAM
-    archive (mod_mam never stores headlines), so the server is not busy writing files."""
-    stanzas = [
-        f'<message to="{to}" type="headline" id="{flood_id(prefix, i)}"><body>flood {i}</body></message>'
-        for i in range(count)
-    ]
-    return ["".join(stanzas[i : i + BATCH]).encode() for i in range(0, count, BATCH)]
+    archive (mod_mam never stores headlines), so the server is not busy writing files. Made as
+    they are sent: a million of them would be 100 MB held by the sender."""
+    for start in range(0, count, BATCH):
+        yield "".join(
+            f'<message to="{to}" type="headline" id="{flood_id(prefix, i)}"><body>flood {i}</body></message>'
+            for i in range(start, min(count, start + BATCH))
+        ).encode()
 
 
-async def send_flood(xmpp, batches: list[bytes]) -> None:
+async def send_flood(xmpp, batches: Iterable[bytes]) -> None:
     """As fast as the socket drains: write batches, yield to the loop, pause above the high-water mark."""
     transport = xmpp.transport
     for batch in batches:
@@ -632,6 +673,9 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
         "prefix": prefix,
         "key_interval": args.key_interval,
         "journal": not args.no_journal,
+        "capacity": args.capacity if role == "console" else 0,
+        "rss_at": args.rss_at if role == "console" else [],
+        "tracemalloc": args.profile_dir if args.tracemalloc and role == "console" else "",
         "profile": str(Path(args.profile_dir) / f"flood-console-{count}.prof")
         if args.profile and role == "console"
         else "",
@@ -673,6 +717,16 @@ async def run_one(server, role: str, count: int, tag: str, args) -> dict:
     return result
 
 
+def not_run(count: int) -> dict:
+    """The plain receiver's result when --no-plain skipped it: every figure nan, nothing lost."""
+    nan = float("nan")
+    figures = ("t_done", "cpu", "prosody_cpu", "sender_cpu", "machine_busy", "rss_before", "rss_after", "rss_peak")
+    return {"role": "plain", "count": count, "t0": 0.0, "complete": True, "lost": 0, "duplicates": 0} | {
+        "loop": LoopStats().summary(),
+        **dict.fromkeys(figures, nan),
+    }
+
+
 def seconds(result: dict, key: str = "t_done") -> float:
     value = result.get(key)
     return value - result["t0"] if value is not None else float("nan")
@@ -682,7 +736,7 @@ async def parent_main(args) -> int:
     from iqconsole.core.sandbox import ProsodySandbox
 
     counts = [int(c.replace("_", "")) for c in args.counts.split(",") if c.strip()]
-    if args.profile:
+    if args.profile or args.tracemalloc:
         Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
     server = ProsodySandbox(("console", "flooder")).start()
     hog = await start_hog() if args.load else None
@@ -699,7 +753,7 @@ async def parent_main(args) -> int:
         for count in counts:
             for repeat in range(args.repeat):
                 tag = f"n{count}r{repeat}"
-                plain = await run_one(server, "plain", count, tag, args)
+                plain = not_run(count) if args.no_plain else await run_one(server, "plain", count, tag, args)
                 console = await run_one(server, "console", count, tag, args)
                 rows.append((plain, console))
                 print(
@@ -786,7 +840,10 @@ def summarize(runs: list[tuple[dict, dict]]) -> dict:
         "complete": all(p["complete"] and c["complete"] for p, c in runs),
         "loop_plain": runs[len(runs) // 2][0]["loop"],
         "loop_console": runs[len(runs) // 2][1]["loop"],
-        "view_ok": all(c["rows"] == c["entries"] and not c["unexpected"] and not c["dropped"] for _, c in runs),
+        # a memory run's store is full: it drops its oldest entries, counted (flood_memory.py)
+        "view_ok": all(
+            c["rows"] == c["entries"] and not c["unexpected"] and (not c["dropped"] or c["memory"]) for _, c in runs
+        ),
     }
 
 
@@ -870,7 +927,7 @@ def report(rows, counts, args) -> int:
     goals = []
     for s in summaries:
         count = s["count"]
-        if count == GOAL_RATIO_COUNT:
+        if count == GOAL_RATIO_COUNT and not args.no_plain:
             goals.append((f"ingest ratio <= {GOAL_RATIO} at {count:,}", s["ratio"] <= GOAL_RATIO, f"{s['ratio']:.2f}"))
         key_goal = GOAL_KEY_P95_MS.get(count, GOAL_KEY_P95_DEFAULT_MS)
         goals.append(
@@ -881,13 +938,14 @@ def report(rows, counts, args) -> int:
             )
         )
         cpu_ratio = s["cpu_console"] / s["cpu_plain"]
-        goals.append(
-            (
-                f"CPU per stanza <= {GOAL_CPU_RATIO:g}x plain slixmpp at {count:,}",
-                cpu_ratio <= GOAL_CPU_RATIO,
-                f"{cpu_ratio:.2f}x ({s['cpu_console']:.0f} vs {s['cpu_plain']:.0f} us)",
+        if not args.no_plain:
+            goals.append(
+                (
+                    f"CPU per stanza <= {GOAL_CPU_RATIO:g}x plain slixmpp at {count:,}",
+                    cpu_ratio <= GOAL_CPU_RATIO,
+                    f"{cpu_ratio:.2f}x ({s['cpu_console']:.0f} vs {s['cpu_plain']:.0f} us)",
+                )
             )
-        )
         frame_p95 = s["loop_console"].get("frame_ms_p95", float("nan"))
         goals.append(
             (
@@ -912,6 +970,11 @@ def report(rows, counts, args) -> int:
                 f"lost {s['lost'][0]}|{s['lost'][1]}, twice {s['dup'][0]}|{s['dup'][1]} (plain|console)",
             )
         )
+    if args.rss_at:
+        from flood_memory import memory_goals
+
+        for _, console in rows:
+            goals.extend(memory_goals(console))
     print("\nGoals")
     for name, ok, figure in goals:
         print(f"  {'PASS' if ok else 'FAIL'}  {name}: {figure}")
@@ -932,12 +995,33 @@ def print_profiles(counts, args) -> None:
             pstats.Stats(str(path)).sort_stats("cumulative").print_stats(args.profile_top)
 
 
+def memory_options(args, parser) -> None:
+    """--million and --rss-at: the flood's counts, the store's capacity and the sample points."""
+    from flood_memory import MILLION_POINTS, parse_points
+
+    from iqconsole.core.traffic import DEFAULT_CAPACITY
+
+    if args.million:
+        args.counts = args.counts if args.counts_given else str(MILLION_POINTS[-1])
+        args.rss_at = args.rss_at or ",".join(map(str, MILLION_POINTS))
+        args.repeat = args.repeat or 1
+    args.repeat = args.repeat or 3
+    args.rss_at = parse_points(args.rss_at)
+    if args.rss_at:
+        args.capacity = args.capacity or DEFAULT_CAPACITY
+        smallest = min(int(c.replace("_", "")) for c in args.counts.split(",") if c.strip())
+        if args.rss_at[-1] > smallest:
+            parser.error(f"--rss-at {args.rss_at[-1]:,} is beyond the flood of {smallest:,} stanzas (--counts)")
+    elif args.capacity or args.tracemalloc:
+        parser.error("--capacity and --tracemalloc go with --rss-at (or --million)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--counts", default="20000,100000", help="comma-separated flood sizes (default: 20000,100000)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per count; medians are reported (default 3)")
+    parser.add_argument("--counts", help="comma-separated flood sizes (default: 20000,100000)")
+    parser.add_argument("--repeat", type=int, help="runs per count; medians are reported (default 3; --million: 1)")
     parser.add_argument(
         "--key-interval", type=float, default=25.0, help="ms between key presses during the flood (default 25)"
     )
@@ -957,11 +1041,31 @@ def main() -> int:
         help="where .prof files go (default: a folder in the temp dir)",
     )
     parser.add_argument("--profile-top", type=int, default=25, help="functions listed per profile")
+    parser.add_argument(
+        "--million",
+        action="store_true",
+        help="the memory run of issue 14: 1,000,000 stanzas into the default store, RSS at 200,000 to 1,000,000",
+    )
+    parser.add_argument(
+        "--rss-at",
+        default="",
+        help="sample the console's RSS when its store has taken these many stanzas (comma-separated); "
+        "the store then has its default capacity, not one that keeps the whole flood",
+    )
+    parser.add_argument(
+        "--no-plain", action="store_true", help="skip the plain slixmpp receiver (no ratio or CPU goal then)"
+    )
+    parser.add_argument("--capacity", type=int, default=0, help="the console's store capacity in a --rss-at run")
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="with --rss-at: trace allocations, print what grew (slow)"
+    )
     parser.add_argument("--role", choices=("plain", "console"), help=argparse.SUPPRESS)  # internal: a child
     args = parser.parse_args()
+    args.counts_given, args.counts = args.counts is not None, args.counts or "20000,100000"
     if args.role:
         child_main(args.role)
         return 0
+    memory_options(args, parser)
     return asyncio.run(parent_main(args))
 
 

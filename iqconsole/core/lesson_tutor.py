@@ -122,6 +122,7 @@ class Tutor:
 
     def _follow(self, _change: object = None) -> None:
         """Called on every change of the store (a stanza, a request that stopped waiting)."""
+        self._let_go_of_dropped()
         self._judge_open()
         while self.current_step is not None and self._next_seq < self.store.total:
             entry = self.store.by_seq(self._next_seq)
@@ -146,6 +147,15 @@ class Tutor:
             watched = self._filter(step.receive)
             if watched is not None and watched.matches(entry):
                 self._open.append(_Open(entry))
+
+    def _let_go_of_dropped(self) -> None:
+        """Attempts whose stanza left the store's ring (a flood of requests nobody answers) can
+        no longer be paired with a reply: kept, they would hold every such entry for ever."""
+        first = self.store.first_seq
+        gone = 0
+        while gone < len(self._open) and self._open[gone].stanza.seq < first:  # in the order read
+            gone += 1
+        del self._open[:gone]
 
     def _judge_open(self) -> None:
         step = self.current_step

@@ -37,6 +37,17 @@ def started_and_heard(journal: Journal) -> list[str]:
     return messages
 
 
+def test_requests_that_never_end_are_not_held_by_the_journal_once_the_log_dropped_them(tmp_path):
+    store = TrafficStore(capacity=20)
+    journal = Journal(tmp_path / "journal", store)
+    journal.begin("alice@example.org", "example.org")
+    for number in range(500):  # sent from the composer without waiting: pending until they leave the ring
+        store.append(Direction.OUT, Kind.IQ, f"<iq type='get' id='q{number}'/>", stanza_id=f"q{number}", type="get")
+        journal.flush()
+    assert all(seq >= store.first_seq for seq in journal._waiting), "only requests still in the log"
+    journal.close()
+
+
 async def test_entries_are_written_once_per_batch_and_read_back_as_an_export(tmp_path):
     journal = Journal(tmp_path / "journal", TrafficStore())
     journal.begin("alice@example.org", "example.org:5222")

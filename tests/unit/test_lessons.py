@@ -11,7 +11,7 @@ from iqconsole.core.lesson_hints import sentences
 from iqconsole.core.lesson_progress import Progress
 from iqconsole.core.lesson_tutor import Tutor
 from iqconsole.core.lessons import BUILTIN_LESSONS_DIR, LessonError, discover_lessons, load_lesson, load_lessons
-from iqconsole.core.traffic import Direction, Kind, PairState, TrafficStore
+from iqconsole.core.traffic import DEFAULT_CAPACITY, Direction, Kind, PairState, TrafficStore
 
 GOOD = '''\
 title = "Ping"
@@ -148,8 +148,8 @@ def test_an_unreadable_progress_file_is_set_aside_not_overwritten(tmp_path):
 # -- the tutor on recorded traffic ------------------------------------------------------------
 
 
-def tutor_on(tmp_path: Path) -> tuple[Tutor, TrafficStore]:
-    store = TrafficStore(own_jid=VARIABLES["jid"])
+def tutor_on(tmp_path: Path, capacity: int = DEFAULT_CAPACITY) -> tuple[Tutor, TrafficStore]:
+    store = TrafficStore(capacity, own_jid=VARIABLES["jid"])
     lessons, _ = load_lessons([write(tmp_path, "ping.toml", GOOD)])
     tutor = Tutor(lessons, Progress.load(tmp_path / "progress.json"), store, lambda: VARIABLES)
     tutor.open("ping")
@@ -233,6 +233,22 @@ def test_a_request_coming_in_and_the_consoles_answer_to_it_pass_a_receive_step(t
     iq(store, Direction.IN, "q3", "get", BOB, quiz)
     iq(store, Direction.OUT, "q3", "result", BOB)
     assert tutor.step == 2 and tutor.hint == tutor.meanwhile == ""
+
+
+def test_a_flood_of_unanswered_requests_at_a_receive_step_is_not_kept_beyond_the_log(tmp_path):
+    tutor, store = tutor_on(tmp_path, capacity=50)
+    tutor.learner_sent(["p1"])
+    iq(store, Direction.OUT, "p1", "get", BOB, PING)
+    iq(store, Direction.IN, "p1", "result", BOB)
+    assert tutor.step == 1, "at the step that waits for bob's question and its answer"
+    quiz = "<question xmlns='urn:example:quiz'/>"
+    for number in range(500):  # nobody answers: each waits for its reply
+        iq(store, Direction.IN, f"q{number}", "get", BOB, quiz)
+    waiting = tutor._open
+    assert len(waiting) <= store.capacity, "attempts whose request the log dropped are let go"
+    assert all(attempt.stanza.seq >= store.first_seq for attempt in waiting)
+    iq(store, Direction.OUT, "q499", "result", BOB)
+    assert tutor.step == 2, "an answer to a request still in the log passes the step"
 
 
 def test_an_ending_step_passes_only_when_the_request_ends_that_way(tmp_path):

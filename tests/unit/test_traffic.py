@@ -255,6 +255,26 @@ def test_dropping_a_pending_request_forgets_it():
     assert store.pairing_of(late) is None
 
 
+def test_what_the_store_keeps_beside_its_entries_is_no_more_than_its_ring_after_a_long_session():
+    store = TrafficStore(capacity=20)
+    for n in range(2_000):  # a hundred times the ring: every kind of exchange, settled or not
+        stanza_id = f"q{n}"
+        request(store, stanza_id, to="example.org")
+        if n % 4 == 0:
+            reply(store, stanza_id, sender="example.org")
+        elif n % 4 == 1:
+            store.mark_timed_out(OUT, stanza_id)
+        request(store, stanza_id, sender="peer@example.org/r", direction=IN)
+        if n % 2:
+            reply(store, stanza_id, to="peer@example.org/r", direction=OUT)
+        secret = store.append(OUT, Kind.SASL, "<auth>…</auth>", tag="auth", redacted=True)
+        store.keep_secret(secret.seq, "<auth>c2VjcmV0</auth>")
+    kept = {entry.seq for entry in store}
+    assert set(store.pairings) <= kept and set(store._secrets) <= kept and set(store._reply_of) <= kept
+    assert all(pairing.request.seq in kept for pairing in store._pending.values())
+    assert store.pending_out <= len(store)
+
+
 # -- classification -----------------------------------------------------------------------
 
 
