@@ -22,6 +22,9 @@ _STATE_COLOUR = {
 }
 
 
+COUNTERS_INTERVAL = 0.1  # seconds: counters moving ten times a second are read as live; more is drawn for nobody
+
+
 class StatusBar(Static):
     """Connection state is pushed in by the app; counters and stream management follow the
     store's changes (at most once a frame, however many stanzas a flood brings): every change
@@ -45,7 +48,7 @@ class StatusBar(Static):
         super().__init__(**kwargs)
         self.store = store
         self._stream_management = stream_management
-        self._updates = FrameUpdates(self, self.read_counters)
+        self._updates = FrameUpdates(self, self.read_counters, frame=COUNTERS_INTERVAL)
 
     def on_mount(self) -> None:
         self.read_counters()

@@ -46,7 +46,7 @@ from iqconsole.ui.screens.path_screen import PathScreen
 from iqconsole.ui.themes import role_styles
 from iqconsole.ui.xml_text import xml_runs
 
-FLOOD_BATCH = 200  # new stanzas in one frame that count as a flood
+FLOOD_BATCH = 20  # new stanzas since the last redraw that count as a flood (600 a second at 30 frames)
 FLOOD_INTERVAL = 0.2
 MAX_LINE_CHARS = 600  # wider than any terminal row: only what can be seen is highlighted
 _WHITESPACE_RUN = re.compile(r"\s*\n\s*")
