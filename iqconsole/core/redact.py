@@ -3,7 +3,7 @@
 Redaction happens once, at capture, on the text form of a stanza, so every view, copy and
 export downstream is safe by construction. It is best-effort: it knows the standard places
 where XMPP carries credentials (SASL, SASL2, FAST tokens, in-band registration, component
-handshakes) and keeps the element so the reader still sees that a secret was exchanged.
+handshakes, the Authorization and Cookie headers of an HTTP upload slot) and keeps the element so the reader still sees that a secret was exchanged.
 
 The text is read once, tag by tag, with a stack of open elements: the time is linear in its
 size whatever it holds (unclosed or mismatched tags included), because the server controls it.
@@ -30,8 +30,9 @@ _SECRETS = [
     (re.compile(r"jabber:component:accept"), frozenset({"handshake"})),
 ]
 _REGISTER_NS = "jabber:iq:register"
+_UPLOAD_NS = "urn:xmpp:http:upload:0"  # XEP-0363: a slot's headers may carry credentials
 # Literal text that any secret needs: ordinary stanzas (nearly all traffic) skip the scan.
-_MARKERS = ("xmpp-sasl", "urn:xmpp:sasl:", "jabber:iq:register", "jabber:iq:auth", "handshake", "token=")
+_MARKERS = ("xmpp-sasl", "urn:xmpp:sasl:", "jabber:iq:register", "jabber:iq:auth", "handshake", "token=", _UPLOAD_NS)
 # A component's handshake (XEP-0114) is often written without its own xmlns.
 _ANYWHERE = frozenset({"handshake"})
 # FAST (XEP-0484) tokens travel as attributes of these elements.
@@ -41,6 +42,7 @@ _TOKEN_HOLDERS = frozenset({"token", "fast"})
 _TAG = re.compile(r"<(/?)((?![!?])[^\s<>/]++)([^<>]*+)>")
 _NAMESPACE_DECLARATION = re.compile(r"""\bxmlns(?::[^\s=<>]+)?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _PASSWORD_FIELD = re.compile(r"""\bvar\s*=\s*(["'])password\1""")
+_SECRET_HEADER = re.compile(r"""\bname\s*=\s*(["'])(?:authorization|cookie)\1""", re.IGNORECASE)
 _TOKEN_ATTRIBUTE = re.compile(r"""((?<![\w.:-])token\s*=\s*)("[^"]*"|'[^']*')""")
 _NOT_SPACE = re.compile(r"\S")
 
@@ -52,11 +54,12 @@ class _Open:
     name: str
     secret_names: frozenset[str]  # local names whose text is secret inside this element
     in_register: bool  # inside jabber:iq:register: a data form's password field is secret
+    in_upload: bool  # inside an HTTP upload slot: its Authorization and Cookie headers are secret
     password_field: bool
     secret: bool  # the element's own text is secret
 
 
-_OUTSIDE = _Open("", _ANYWHERE, False, False, False)
+_OUTSIDE = _Open("", _ANYWHERE, False, False, False, False)
 
 
 def _local(name: str) -> str:
@@ -65,7 +68,7 @@ def _local(name: str) -> str:
 
 @lru_cache(maxsize=1024)  # a dump of SASL elements repeats the same tags: decide each once
 def _opened(parent: _Open, name: str, attributes: str) -> _Open:
-    secret_names, in_register = parent.secret_names, parent.in_register
+    secret_names, in_register, in_upload = parent.secret_names, parent.in_register, parent.in_upload
     if "xmlns" in attributes:
         for match in _NAMESPACE_DECLARATION.finditer(attributes):
             namespace = match.group(1) if match.group(1) is not None else match.group(2)
@@ -73,10 +76,15 @@ def _opened(parent: _Open, name: str, attributes: str) -> _Open:
                 if pattern.fullmatch(namespace):
                     secret_names = secret_names | names
             in_register = in_register or namespace == _REGISTER_NS
+            in_upload = in_upload or namespace == _UPLOAD_NS
     local = _local(name)
     password_field = in_register and local == "field" and _PASSWORD_FIELD.search(attributes) is not None
-    secret = local in secret_names or (local == "value" and parent.password_field)
-    return _Open(name, secret_names, in_register, password_field, secret)
+    secret = (
+        local in secret_names
+        or (local == "value" and parent.password_field)
+        or (in_upload and local == "header" and _SECRET_HEADER.search(attributes) is not None)
+    )
+    return _Open(name, secret_names, in_register, in_upload, password_field, secret)
 
 
 def _hidden_token(attributes: str) -> str:

@@ -39,6 +39,16 @@ SECRET_POSITIONS = {
         "</query></iq>"
     ),
     "component-handshake": '<handshake xmlns="jabber:component:accept">{secret}</handshake>',
+    "upload-slot-authorization": (
+        '<iq type="result" id="slot1"><slot xmlns="urn:xmpp:http:upload:0">'
+        '<put url="https://upload.example.com/f/x.jpg"><header name="Authorization">{secret}</header>'
+        '<header name="Expires">Tue, 29 Feb 2028 00:00:00 GMT</header></put>'
+        '<get url="https://download.example.com/f/x.jpg"/></slot></iq>'
+    ),
+    "upload-slot-cookie": (
+        "<iq type='result' id='slot2'><slot xmlns='urn:xmpp:http:upload:0'><put url='https://u.example/x'>"
+        "<header name='cookie'>{secret}</header></put></slot></iq>"
+    ),
     "fast-token-attribute": (
         f'<success xmlns="{SASL2}"><token xmlns="urn:xmpp:fast:0" expiry="2030-01-01T00:00:00Z" '
         'token="{secret}"/><authorization-identifier>juliet@example.org</authorization-identifier></success>'
@@ -89,6 +99,15 @@ def test_inband_registration_password_is_hidden_but_username_kept():
     query = ET.fromstring(text).find("{jabber:iq:register}query")
     assert query.find("{jabber:iq:register}password").text == REDACTED
     assert query.find("{jabber:iq:register}username").text == "bill"
+
+
+def test_an_upload_slots_authorization_is_hidden_and_its_other_headers_kept():
+    wire = SECRET_POSITIONS["upload-slot-authorization"].format(secret="Basic Base64String==")
+    text, redacted = redact(wire)
+    assert redacted is True
+    assert "Base64String" not in text
+    headers = {header.get("name"): header.text for header in ET.fromstring(text).iter("{urn:xmpp:http:upload:0}header")}
+    assert headers == {"Authorization": REDACTED, "Expires": "Tue, 29 Feb 2028 00:00:00 GMT"}
 
 
 def test_component_handshake_is_hidden():
