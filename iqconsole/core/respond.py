@@ -8,6 +8,7 @@ request through a callback; the command line turns those reports into text or JS
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,19 @@ class Handled:
             "condition": self.condition,
             "delay_ms": self.delay_ms,
         }
+
+
+def report_line(handled: Handled, as_json: bool = False) -> str:
+    """What `iqconsole respond` prints for one request: a line of text, or of JSON."""
+    fields = handled.as_dict()
+    if as_json:
+        return json.dumps(fields)
+    outcome = handled.reply + (f" {handled.condition}" if handled.condition else "")
+    delay = f" after {handled.delay_ms} ms" if handled.delay_ms else ""
+    return (
+        f"{fields['time']} {handled.type} {handled.namespace or '-'} id={handled.stanza_id} from={handled.sender} "
+        f"-> {handled.responder or '(unmatched)'}: {outcome}{delay}"
+    )
 
 
 def describe(answered: Answered) -> Handled:
