@@ -52,6 +52,7 @@ from iqconsole.core.responders import Answer, ResponderSet
 from iqconsole.core.settings import DEFAULT_REPLY_TIMEOUT
 from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
 from iqconsole.core.stanza_plugins import register_iq_payloads
+from iqconsole.core.stanza_text import stanza_text
 from iqconsole.core.stream_errors import RECONNECT_AFTER, STREAMS_NS, Redirect, read_stream_error, shorten
 from iqconsole.core.stream_reader import SkippedStanza, StreamReader, StreamRefused
 from iqconsole.core.tag_matcher import with_tag_matcher
@@ -527,7 +528,7 @@ class ConsoleStream(BaseXMPP):
     def _capture_incoming(self, stanza: StanzaBase) -> StanzaBase | None:
         """Record what came in, then let the responders answer it (they may swallow it)."""
         element = stanza.xml
-        text = tostring(element, xmlns=self.default_ns)  # before any handler or matcher mutates it
+        text = stanza_text(element, self.default_ns)  # before any handler or matcher mutates it
         answer = self._answer(stanza) if isinstance(stanza, Iq) else None
         responder = answer.answered_by if answer is not None else ""
         entry = self._record(Direction.IN, element, text, responder)
