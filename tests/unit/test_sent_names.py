@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from iqconsole.core.sent_names import READ_ATTRIBUTES, names_as_written, names_o
 STREAM_NS = "http://etherx.jabber.org/streams"
 NAMESPACES = ["jabber:client", "", "urn:xmpp:ping", "urn:a", STREAM_NS, "urn:mapped"]
 # What slixmpp's tostring reads of a stream: a console's, after the user sent an attribute in urn:mapped.
-STREAM = SimpleNamespace(
+STREAM: Any = SimpleNamespace(
     default_ns="jabber:client",
     stream_ns=STREAM_NS,
     use_cdata=False,
