@@ -559,7 +559,9 @@ class ConsoleStream(BaseXMPP):
             if answer.delay > 0:
                 self._delayed.add(self.loop.call_later(answer.delay, self._send_delayed, answer.reply))
             else:
-                answer.reply.send()
+                self.send(
+                    answer.reply
+                )  # not Iq.send: a reply waits for nothing, its future and matcher would go unused
         return None  # swallowed: no other handler, and no automatic error, sees it
 
     def _answers_ours(self, entry: TrafficEntry) -> bool:
@@ -582,7 +584,7 @@ class ConsoleStream(BaseXMPP):
             handle for handle in self._delayed if not handle.cancelled() and handle.when() > self.loop.time()
         }
         if self.online:
-            reply.send()
+            self.send(reply)
         else:
             self._responder_replies.pop(reply["id"], None)
 
