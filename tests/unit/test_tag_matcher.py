@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from slixmpp.xmlstream import ET, StanzaBase
 from slixmpp.xmlstream.handler import Callback
-from slixmpp.xmlstream.matcher import MatchXPath
+from slixmpp.xmlstream.matcher import MatchXPath, StanzaPath
 
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConsoleClient
-from iqconsole.core.tag_matcher import MatchTag, MatchTagChild, with_tag_matcher
+from iqconsole.core.tag_matcher import FirstStepStanzaPath, MatchTag, MatchTagChild, with_tag_matcher
 from iqconsole.core.traffic import TrafficStore
 
 STANZAS = [
@@ -67,3 +67,19 @@ async def test_the_consoles_stream_and_sm_handlers_compare_tags():
         handler.name for handler in vars(client)["_XMLStream__handlers"] if type(handler._matcher) is MatchTagChild
     }
     assert with_child == {"IM", "IMError"}
+
+
+@pytest.mark.parametrize("criteria", ["iq@type=set/roster", "message/body", "presence@type=subscribe", "iq/ping"])
+async def test_a_stanza_path_handler_is_offered_the_same_stanzas_as_with_slixmpps(criteria):
+    client = ConsoleClient(Account("alice@localhost/console"), TrafficStore())
+    stanzas = [
+        *STANZAS,
+        "<iq xmlns='jabber:client' type='set'><query xmlns='jabber:iq:roster'/></iq>",
+        "<iq xmlns='jabber:client' type='get'><ping xmlns='urn:xmpp:ping'/></iq>",
+        "<presence xmlns='jabber:client' type='subscribe'/>",
+    ]
+    ours = with_tag_matcher(Callback("probe", StanzaPath(criteria), lambda _stanza: None))
+    assert type(ours._matcher) is FirstStepStanzaPath
+    for xml in stanzas:
+        slixmpps = StanzaPath(criteria).match(client._build_stanza(ET.fromstring(xml)))
+        assert ours.match(client._build_stanza(ET.fromstring(xml))) == slixmpps, f"{criteria} on {xml}"
