@@ -559,9 +559,7 @@ class ConsoleStream(BaseXMPP):
             if answer.delay > 0:
                 self._delayed.add(self.loop.call_later(answer.delay, self._send_delayed, answer.reply))
             else:
-                self.send(
-                    answer.reply
-                )  # not Iq.send: a reply waits for nothing, its future and matcher would go unused
+                self._send_reply(answer.reply)
         return None  # swallowed: no other handler, and no automatic error, sees it
 
     def _answers_ours(self, entry: TrafficEntry) -> bool:
@@ -584,9 +582,17 @@ class ConsoleStream(BaseXMPP):
             handle for handle in self._delayed if not handle.cancelled() and handle.when() > self.loop.time()
         }
         if self.online:
-            self.send(reply)
+            self._send_reply(reply)
         else:
             self._responder_replies.pop(reply["id"], None)
+
+    def _send_reply(self, reply: Iq) -> None:
+        """Iq.send without the future, closures and matcher it makes for every reply, which nothing
+        waits on. Its one check stays: once bound, a `to` that is not a JID raises, nothing is
+        sent, and the request is reported as one that could not be handled."""
+        if self.session_bind_event.is_set():
+            reply["to"]  # parsed as a JID, as Iq.send does
+        self.send(reply)
 
     def _record(
         self, direction: Direction, names: StanzaNames, attributes: dict[str, str], text: str, responder: str = ""
