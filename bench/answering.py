@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.flood import load_average  # noqa: E402
-from bench.ingest import HEADER, JID, pieces  # noqa: E402
+from bench.ingest import HEADER, JID, pieces, round_options  # noqa: E402
 
 PING_NS = "urn:xmpp:ping"
 RESPONDER = {"name": "pong", "match": "iq@type=get/ping", "reply": ""}
@@ -172,14 +172,7 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--count", type=int, default=5_000, help="pings per round (default 5,000)")
-    parser.add_argument("--rounds", type=int, default=7, help="rounds of each; medians are printed (default 7)")
-    parser.add_argument("--profile", action="store_true", help="cProfile one more round of iqconsole's path")
-    parser.add_argument("--profile-top", type=int, default=30, help="functions listed in the profile")
-    args = parser.parse_args()
+    args = round_options(__doc__, 5_000, "pings").parse_args()
     return asyncio.run(run(args))  # the clients are created inside a running loop
 
 

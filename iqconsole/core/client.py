@@ -53,7 +53,7 @@ from iqconsole.core.sent_names import StanzaNames, names_as_written, names_of
 from iqconsole.core.settings import DEFAULT_REPLY_TIMEOUT
 from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
 from iqconsole.core.stanza_plugins import register_iq_payloads
-from iqconsole.core.stanza_text import stanza_text
+from iqconsole.core.stanza_text import escape_markup, stanza_text
 from iqconsole.core.stream_errors import RECONNECT_AFTER, STREAMS_NS, Redirect, read_stream_error, shorten
 from iqconsole.core.stream_reader import SkippedStanza, StreamReader, StreamRefused
 from iqconsole.core.tag_matcher import with_tag_matcher
@@ -82,13 +82,7 @@ def escape_text(text: str, use_cdata: bool = False) -> str:
     time, so serializing a 10 MB text froze the screen for a second (50 MB: 5.7 s). Same output."""
     if use_cdata:
         return _SLIXMPP_ESCAPE(text, True)
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("'", "&apos;")
-        .replace('"', "&quot;")
-    )
+    return escape_markup(text)
 
 
 setattr(_TOSTRING_MODULE, "escape", escape_text)  # noqa: B010 (untyped module); used by every tostring: capture, display, sending

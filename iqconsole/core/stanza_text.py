@@ -27,9 +27,8 @@ def stanza_text(element: ET.Element, xmlns: str) -> str:
     return "".join(out)
 
 
-def _escape(text: str) -> str:
-    if "&" not in text and "<" not in text and ">" not in text and "'" not in text and '"' not in text:
-        return text
+def escape_markup(text: str) -> str:
+    """`&`, `<`, `>` and both quotes as entities, as slixmpp's `escape` writes them (in C time)."""
     return (
         text.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -37,6 +36,12 @@ def _escape(text: str) -> str:
         .replace("'", "&apos;")
         .replace('"', "&quot;")
     )
+
+
+def _escape(text: str) -> str:
+    if "&" not in text and "<" not in text and ">" not in text and "'" not in text and '"' not in text:
+        return text
+    return escape_markup(text)
 
 
 def _tag_text(tag: str, xmlns: str) -> tuple[str, str, str]:
