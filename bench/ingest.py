@@ -119,15 +119,20 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main() -> int:
+def round_options(doc: str, count: int, unit: str) -> argparse.ArgumentParser:
+    """The options of a paired-rounds benchmark (this one, answering.py): `count` `unit` a round."""
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--count", type=int, default=20_000, help="stanzas per round (default 20,000)")
+    parser.add_argument("--count", type=int, default=count, help=f"{unit} per round (default {count:,})")
     parser.add_argument("--rounds", type=int, default=7, help="rounds of each; medians are printed (default 7)")
     parser.add_argument("--profile", action="store_true", help="cProfile one more round of iqconsole's path")
     parser.add_argument("--profile-top", type=int, default=30, help="functions listed in the profile")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    args = round_options(__doc__, 20_000, "stanzas").parse_args()
     return asyncio.run(run(args))  # ConsoleClient is created inside a running loop
 
 

@@ -615,7 +615,7 @@ def run_respond(args: argparse.Namespace, account: Account, responders, connecti
     import json
 
     from iqconsole.core.line_output import LineOutput
-    from iqconsole.core.respond import Handled, respond
+    from iqconsole.core.respond import Handled, report_line, respond
 
     def dropped_line(count: int) -> str:
         if args.json:
@@ -628,16 +628,7 @@ def run_respond(args: argparse.Namespace, account: Account, responders, connecti
 
     def report(handled: Handled) -> None:
         """Queued, never printed here: a full stdout pipe must not stop the answering."""
-        fields = handled.as_dict()
-        if args.json:
-            output.write(json.dumps(fields))
-            return
-        outcome = handled.reply + (f" {handled.condition}" if handled.condition else "")
-        delay = f" after {handled.delay_ms} ms" if handled.delay_ms else ""
-        output.write(
-            f"{fields['time']} {handled.type} {handled.namespace or '-'} id={handled.stanza_id} from={handled.sender} "
-            f"-> {handled.responder or '(unmatched)'}: {outcome}{delay}"
-        )
+        output.write(report_line(handled, args.json))
 
     try:
         return asyncio.run(

@@ -49,9 +49,11 @@ from iqconsole.core.login_failure import SaslRefusal, describe_login_failure, re
 from iqconsole.core.protocol import CLIENT_NS, COMPONENT_NS, STANZA_KINDS, STREAM_NS, Kind, kind_of
 from iqconsole.core.redact import redact
 from iqconsole.core.responders import Answer, ResponderSet
+from iqconsole.core.sent_names import StanzaNames, names_as_written, names_of
 from iqconsole.core.settings import DEFAULT_REPLY_TIMEOUT
 from iqconsole.core.stanza import Outgoing, StanzaError, split_tag
 from iqconsole.core.stanza_plugins import register_iq_payloads
+from iqconsole.core.stanza_text import escape_markup, stanza_text
 from iqconsole.core.stream_errors import RECONNECT_AFTER, STREAMS_NS, Redirect, read_stream_error, shorten
 from iqconsole.core.stream_reader import SkippedStanza, StreamReader, StreamRefused
 from iqconsole.core.tag_matcher import with_tag_matcher
@@ -80,13 +82,7 @@ def escape_text(text: str, use_cdata: bool = False) -> str:
     time, so serializing a 10 MB text froze the screen for a second (50 MB: 5.7 s). Same output."""
     if use_cdata:
         return _SLIXMPP_ESCAPE(text, True)
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("'", "&apos;")
-        .replace('"', "&quot;")
-    )
+    return escape_markup(text)
 
 
 setattr(_TOSTRING_MODULE, "escape", escape_text)  # noqa: B010 (untyped module); used by every tostring: capture, display, sending
@@ -183,6 +179,7 @@ class ConsoleStream(BaseXMPP):
             self.ssl_context.check_hostname = False
             self.ssl_context.verify_mode = ssl.CERT_NONE
         self._responder_replies: dict[str, str] = {}
+        self._sending: tuple[str, ET.Element] | None = None  # slixmpp's last text of a stanza, and the stanza
         self._delayed: set[asyncio.TimerHandle] = set()
         self._reader: StreamReader | None = None
         self._end_reason = ""  # why the stream ended, when we know better than "disconnected"
@@ -487,17 +484,24 @@ class ConsoleStream(BaseXMPP):
         self.abort()
 
     def send_raw(self, data: str | bytes) -> None:
+        sending, self._sending = self._sending, None
         super().send_raw(data)  # raises NotConnectedError first: only log what really went out
         text = data if isinstance(data, str) else data.decode("utf-8", "replace")
         if not text.strip():
             self.store.append(Direction.OUT, Kind.KEEPALIVE, text)
             return
-        try:
-            element = ET.fromstring(text)
-        except ET.ParseError:  # stream header or footer: not a complete element
-            self.store.append(Direction.OUT, Kind.STREAM, text.strip())
-            return
-        entry = self._record(Direction.OUT, element, text)
+        names = None
+        if sending is not None and sending[0] is data:  # slixmpp's text of this element
+            element = sending[1]
+            names = names_as_written(element, text, (self.default_ns, self.stream_ns), self.namespace_map.values())
+        if names is None:
+            try:
+                element = ET.fromstring(text)
+            except ET.ParseError:  # stream header or footer: not a complete element
+                self.store.append(Direction.OUT, Kind.STREAM, text.strip())
+                return
+            names = names_of(element)
+        entry = self._record(Direction.OUT, names, element.attrib, text)
         if self.sm.enabled_out and entry.kind in STANZA_KINDS:
             self._ask_ack_soon()
 
@@ -527,10 +531,10 @@ class ConsoleStream(BaseXMPP):
     def _capture_incoming(self, stanza: StanzaBase) -> StanzaBase | None:
         """Record what came in, then let the responders answer it (they may swallow it)."""
         element = stanza.xml
-        text = tostring(element, xmlns=self.default_ns)  # before any handler or matcher mutates it
+        text = stanza_text(element, self.default_ns)  # before any handler or matcher mutates it
         answer = self._answer(stanza) if isinstance(stanza, Iq) else None
         responder = answer.answered_by if answer is not None else ""
-        entry = self._record(Direction.IN, element, text, responder)
+        entry = self._record(Direction.IN, names_of(element), element.attrib, text, responder)
         if element.tag == _FEATURES_TAG:
             self.stream_features = frozenset(split_tag(child.tag)[0] for child in element)
         if entry.is_reply and entry.stanza_id in self._waiting and self._answers_ours(entry):
@@ -549,7 +553,7 @@ class ConsoleStream(BaseXMPP):
             if answer.delay > 0:
                 self._delayed.add(self.loop.call_later(answer.delay, self._send_delayed, answer.reply))
             else:
-                answer.reply.send()
+                self._send_reply(answer.reply)
         return None  # swallowed: no other handler, and no automatic error, sees it
 
     def _answers_ours(self, entry: TrafficEntry) -> bool:
@@ -572,25 +576,34 @@ class ConsoleStream(BaseXMPP):
             handle for handle in self._delayed if not handle.cancelled() and handle.when() > self.loop.time()
         }
         if self.online:
-            reply.send()
+            self._send_reply(reply)
         else:
             self._responder_replies.pop(reply["id"], None)
 
-    def _record(self, direction: Direction, element: ET.Element, text: str, responder: str = "") -> TrafficEntry:
-        namespace, local = split_tag(element.tag)
-        if direction is Direction.OUT and self._responder_replies and element.tag.endswith("iq"):
-            responder = self._responder_replies.pop(element.get("id", ""), responder)
-        child_namespace = split_tag(element[0].tag)[0] if len(element) else ""
+    def _send_reply(self, reply: Iq) -> None:
+        """Iq.send without the future, closures and matcher it makes for every reply, which nothing
+        waits on. Its one check stays: once bound, a `to` that is not a JID raises, nothing is
+        sent, and the request is reported as one that could not be handled."""
+        if self.session_bind_event.is_set():
+            reply["to"]  # parsed as a JID, as Iq.send does
+        self.send(reply)
+
+    def _record(
+        self, direction: Direction, names: StanzaNames, attributes: dict[str, str], text: str, responder: str = ""
+    ) -> TrafficEntry:
+        namespace, local, child_namespace = names.namespace, names.local, names.child_namespace
+        if direction is Direction.OUT and self._responder_replies and local.endswith("iq"):
+            responder = self._responder_replies.pop(attributes.get("id", ""), responder)
         xml, redacted = redact(text)
         entry = self.store.append(
             direction,
             kind_of(local, namespace),
             xml,
             tag=local,
-            stanza_id=element.get("id", ""),
-            sender=element.get("from", ""),
-            recipient=element.get("to", ""),
-            type=element.get("type", ""),
+            stanza_id=attributes.get("id", ""),
+            sender=attributes.get("from", ""),
+            recipient=attributes.get("to", ""),
+            type=attributes.get("type", ""),
             namespace=child_namespace or namespace,
             redacted=redacted,
             responder=responder,
@@ -687,6 +700,19 @@ class ConsoleClient(ConsoleStream, slixmpp.ClientXMPP):
 _COMPONENT_PREFIX = f"{{{COMPONENT_NS}}}"
 _CLIENT_PREFIX = f"{{{CLIENT_NS}}}"
 _HANDSHAKE_TAG = f"{_COMPONENT_PREFIX}handshake"
+
+
+def _tostring_keeping_element(xml: ET.Element, xmlns: str = "", stream: Any = None, *args: Any, **kwargs: Any) -> str:
+    """slixmpp's send queue writing a stanza's text: a ConsoleStream keeps the element beside it,
+    so `send_raw` reads the log's names from the element instead of parsing the text again."""
+    text = tostring(xml, xmlns, stream, *args, **kwargs)
+    if isinstance(stream, ConsoleStream):
+        stream._sending = (text, xml)
+    return text
+
+
+# The send queue (run_filters) calls the module's `tostring` by name.
+setattr(importlib.import_module("slixmpp.xmlstream.xmlstream"), "tostring", _tostring_keeping_element)  # noqa: B010
 
 
 class ComponentClient(ConsoleStream, ComponentXMPP):

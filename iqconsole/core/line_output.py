@@ -10,8 +10,8 @@ written as a line of its own once the reader catches up.
 from __future__ import annotations
 
 import os
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 
 DEFAULT_CAPACITY = 10_000  # lines waiting to be written before new ones are dropped
@@ -23,8 +23,12 @@ class LineOutput:
         """`dropped_line(n)` is the line that says n lines were dropped (text or JSON)."""
         self._fd = fd
         self._dropped_line = dropped_line
+        self._capacity = capacity
         # Each line travels with the number of lines dropped before it, so a note sits at its gap.
-        self._lines: queue.Queue[tuple[int, str | None]] = queue.Queue(capacity)
+        # A deque, not a queue.Queue: the answering loop writes one line per request, and a
+        # Queue's lock and condition cost more than the line itself; only the writer takes lines.
+        self._lines: deque[tuple[int, str | None]] = deque()
+        self._waiting = threading.Event()  # set when lines wait; the writer sleeps on it
         self.dropped = 0
         self._closed_by_reader = False
         self._thread = threading.Thread(target=self._write_all, name="line-output", daemon=True)
@@ -32,40 +36,39 @@ class LineOutput:
 
     def write(self, line: str) -> None:
         """Queue one line (without its newline); never waits."""
-        try:
-            self._lines.put_nowait((self.dropped, line))
-        except queue.Full:
+        if len(self._lines) >= self._capacity:
             self.dropped += 1
+            return
+        self._lines.append((self.dropped, line))
+        if not self._waiting.is_set():  # wake the writer only when it sleeps
+            self._waiting.set()
 
     def close(self, timeout: float = 2.0) -> None:
         """Write what is queued, waiting at most `timeout` seconds for a slow reader."""
-        try:
-            self._lines.put((self.dropped, None), timeout=timeout)
-        except queue.Full:
-            return
+        self._lines.append((self.dropped, None))
+        self._waiting.set()
         self._thread.join(timeout)
 
     def _write_all(self) -> None:
         """Everything queued goes out in one write: a line per write costs the answering loop
         a thread switch per line when requests come fast."""
         reported = 0
+        lines = self._lines
         while True:
-            batch = [self._lines.get()]
-            while len(batch) < BATCH_LINES:
-                try:
-                    batch.append(self._lines.get_nowait())
-                except queue.Empty:
-                    break
-            text: list[str] = []
-            for dropped_before, line in batch:
-                if dropped_before > reported:
-                    text.append(self._dropped_line(dropped_before - reported))
-                    reported = dropped_before
-                if line is None:
-                    self._write(text)
-                    return
-                text.append(line)
-            self._write(text)
+            self._waiting.wait()
+            self._waiting.clear()  # before taking lines: one written after this wakes us again
+            while lines:
+                text: list[str] = []
+                for _ in range(min(len(lines), BATCH_LINES)):
+                    dropped_before, line = lines.popleft()
+                    if dropped_before > reported:
+                        text.append(self._dropped_line(dropped_before - reported))
+                        reported = dropped_before
+                    if line is None:
+                        self._write(text)
+                        return
+                    text.append(line)
+                self._write(text)
 
     def _write(self, lines: list[str]) -> None:
         if self._closed_by_reader or not lines:

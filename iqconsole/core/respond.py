@@ -8,9 +8,11 @@ request through a callback; the command line turns those reports into text or JS
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from iqconsole.core.account import Account
 from iqconsole.core.client import ConnectionState, StateChange
@@ -36,10 +38,14 @@ class Handled:
     condition: str
     delay_ms: int
 
+    @property
+    def timestamp(self) -> str:
+        """When the request came, in UTC to the millisecond (2026-01-31T12:00:00.250Z)."""
+        return f"{_utc_second(int(self.wall))}.{int(self.wall * 1000) % 1000:03d}Z"
+
     def as_dict(self) -> dict[str, object]:
         return {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.wall))
-            + f".{int(self.wall * 1000) % 1000:03d}Z",
+            "time": self.timestamp,
             "from": self.sender,
             "id": self.stanza_id,
             "type": self.type,
@@ -51,10 +57,27 @@ class Handled:
         }
 
 
+@lru_cache(maxsize=2)  # requests come many a second: format each second once
+def _utc_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+
+
+def report_line(handled: Handled, as_json: bool = False) -> str:
+    """What `iqconsole respond` prints for one request: a line of text, or of JSON."""
+    if as_json:
+        return json.dumps(handled.as_dict())
+    outcome = handled.reply + (f" {handled.condition}" if handled.condition else "")
+    delay = f" after {handled.delay_ms} ms" if handled.delay_ms else ""
+    return (
+        f"{handled.timestamp} {handled.type} {handled.namespace or '-'} id={handled.stanza_id} from={handled.sender} "
+        f"-> {handled.responder or '(unmatched)'}: {outcome}{delay}"
+    )
+
+
 def describe(answered: Answered) -> Handled:
     entry, answer = answered.request, answered.answer
     reply = answer.reply
-    reply_type = "none" if reply is None else reply["type"]
+    reply_type = "none" if reply is None else reply.xml.get("type", "")
     condition = error_condition(str(reply)).split(" ")[0] if reply_type == "error" else ""
     return Handled(
         entry.wall,

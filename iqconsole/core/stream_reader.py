@@ -111,7 +111,7 @@ class StreamReader:
         self._builder: ET.TreeBuilder | None = None  # None while no stanza is open, or while skipping one
         self._stanza_start = -1  # byte offset of the open stanza's start tag, -1 when none is open
         self._stanza_tag = ""
-        self._stanza_empty = False  # the open stanza is one empty-element tag (<iq …/>)
+        self._stanza_childless = False  # no element opened inside the open stanza yet
         self._stanza_attributes: dict[str, str] = {}
         self._skip_reason = ""
         self._piece = b""
@@ -162,6 +162,8 @@ class StreamReader:
         elif depth == 1:
             self.sink.stream_opened(ET.Element(self._names[raw_tag], self._attributes(attributes)))
             return
+        else:
+            self._stanza_childless = False
         builder = self._builder
         if builder is None:
             return
@@ -198,8 +200,7 @@ class StreamReader:
 
     def _open_stanza(self, raw_tag: str, attributes: dict[str, str]) -> None:
         self._stanza_start = self._parser.CurrentByteIndex
-        tag = _START_TAG.match(self._piece, self._stanza_start - self._piece_offset)
-        self._stanza_empty = tag is not None and tag.group(1) == b"/"
+        self._stanza_childless = True
         self._stanza_tag = raw_tag.rsplit("}", 1)[-1]
         self._stanza_attributes = attributes
         self._builder = ET.TreeBuilder()
@@ -263,14 +264,25 @@ class StreamReader:
         tag's '<'; for an empty element (<iq/>), past its '/>'. An end tag split between two
         pieces is counted up to its '<'."""
         position = self._parser.CurrentByteIndex
-        if self._stanza_empty:
-            return position
         index = position - self._piece_offset
+        if self._stanza_childless and self._is_empty_element(index):
+            return position
         if 0 <= index < len(self._piece):
             close = self._piece.find(b">", index)
             if close >= 0:
                 return self._piece_offset + close + 1
         return position
+
+    def _is_empty_element(self, index: int) -> bool:
+        """The stanza whose end expat reports at `index` of the piece is one empty-element tag
+        (<iq …/>). Its start tag is read again only when the bytes before `index` are "/>": most
+        stanzas end with an end tag, and a regular expression per stanza showed in floods."""
+        piece = self._piece
+        start = self._stanza_start - self._piece_offset
+        if index < 2 or piece[index - 2 : index] != b"/>" or start < 0:
+            return False
+        tag = _START_TAG.match(piece, start)
+        return tag is not None and tag.group(1) == b"/"
 
     def _attributes(self, attributes: dict[str, str]) -> dict[str, str]:
         names = self._names

@@ -394,3 +394,29 @@ async def test_pushes_left_out_of_the_config_are_treated_like_any_request(client
 async def test_a_push_from_another_entity_gets_the_unmatched_error(make_iq):
     answer = ResponderSet().answer(make_iq("set", "<block xmlns='urn:xmpp:blocking'><item jid='x@y'/></block>"))
     assert answer is not None and answer.reply is not None and serialized(answer.reply).get("type") == "error"
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        f"<iq xmlns='jabber:client' type='get' id='a' from='{PEER}' to='{ME}'>{PING}</iq>",
+        f"<iq xmlns='jabber:client' type='set' id='b'>\n  {DISCO_INFO}\n</iq>",  # no from: the server's push
+        f"<iq xmlns='jabber:client' type='get' id='c' from='{PEER}' xml:lang='de'>{VERSION}{BLOCKLIST}</iq>",
+    ],
+)
+@pytest.mark.parametrize("component", [False, True])
+async def test_a_reply_is_what_slixmpps_reply_makes(xml, component):
+    """Built without copying the request's payload, the reply is the same stanza as slixmpp's."""
+    from slixmpp.xmlstream.tostring import tostring
+
+    from iqconsole.core.responder_reply import empty_reply
+
+    register_iq_payloads()
+    stream = (
+        slixmpp.ComponentXMPP("svc.localhost", "pw", "localhost", 5347) if component else slixmpp.ClientXMPP(ME, "pw")
+    )
+    request = Iq(stream, ET.fromstring(xml))
+    ours, slixmpps = empty_reply(request), request.reply(clear=True)
+    assert type(ours) is type(slixmpps) and ours.stream is slixmpps.stream
+    assert tostring(ours.xml, stream=stream, top_level=True) == tostring(slixmpps.xml, stream=stream, top_level=True)
+    assert ours.xml.attrib == slixmpps.xml.attrib and ours.xml.text == slixmpps.xml.text

@@ -68,6 +68,18 @@ def test_stanzas_come_whole_whatever_the_reads_and_measured(piece):
     assert sink.closed
 
 
+def test_a_stanza_is_measured_to_its_end_tag_even_when_its_text_ends_like_an_empty_tag():
+    """Only a stanza that is one empty-element tag ends where expat reports its end."""
+    text_ending_like_a_tag = b"<message id='t'>a/></message>"
+    empty_with_child_tag_last = b"<iq id='c' type='get'><ping xmlns='urn:xmpp:ping'/></iq>"
+    sink = read(HEADER + text_ending_like_a_tag + empty_with_child_tag_last + EMPTY + b"</stream:stream>")
+    assert [size for _element, size in sink.stanzas] == [
+        len(text_ending_like_a_tag),
+        len(empty_with_child_tag_last),
+        len(EMPTY),
+    ]
+
+
 def test_a_stanza_nested_too_deep_is_skipped_and_the_next_one_read():
     deep = b"<message id='d' from='x@y'>" + b"<a>" * 6 + b"</a>" * 6 + b"</message>"
     sink = read(HEADER + deep + EMPTY, Limits(max_depth=5))
