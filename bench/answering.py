@@ -20,7 +20,6 @@ import asyncio
 import cProfile
 import os
 import pstats
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.flood import load_average  # noqa: E402
-from bench.ingest import HEADER, JID, pieces, round_options  # noqa: E402
+from bench.ingest import HEADER, JID, pieces, print_rounds, round_options  # noqa: E402
 
 PING_NS = "urn:xmpp:ping"
 RESPONDER = {"name": "pong", "match": "iq@type=get/ping", "reply": ""}
@@ -157,12 +156,7 @@ async def run(args: argparse.Namespace) -> int:
     for _ in range(args.rounds):
         plain.append(await plain_round(body, args.count) / args.count * 1e6)
         console.append(await console_round(body, args.count) / args.count * 1e6)
-    p, c = statistics.median(plain), statistics.median(console)
-    print(f"  plain slixmpp      {p:6.1f} us/ping (min {min(plain):.1f}, max {max(plain):.1f})")
-    print(f"  iqconsole respond  {c:6.1f} us/ping (min {min(console):.1f}, max {max(console):.1f})")
-    ratios = statistics.median(b / a for a, b in zip(plain, console, strict=True))
-    print(f"  ratio              {c / p:6.2f}  (median of the rounds' ratios {ratios:.2f})")
-    print(f"load average at the end: {load_average()}")
+    print_rounds(plain, console, "ping", "iqconsole respond")
     if args.profile:
         profiler = cProfile.Profile()
         await console_round(body, args.count, profiler)

@@ -42,17 +42,12 @@ async def plain_at_rest(server, seconds: float) -> float:
 
 
 async def console_at_rest(server, seconds: float) -> tuple[float, list[str]]:
-    from flood import wait_online
+    from flood import sandbox_account, wait_online
 
-    from iqconsole.core.account import Account, Secret
     from iqconsole.ui.app import IqConsoleApp
     from iqconsole.ui.composer.composer_editor import BLINK_FOR
 
-    user = server.account("console")
-    account = Account(
-        f"{user.jid}/rest", Secret(user.password), host=server.host, port=server.port, ca_file=Path(server.ca_file)
-    )
-    app = IqConsoleApp(account)
+    app = IqConsoleApp(sandbox_account(server, "console", "rest"))
     async with app.run_test(size=(160, 50)):
         await wait_online(app, 30, poll=0.1)
         await asyncio.sleep(BLINK_FOR + 2)  # discovery done, the caret at rest

@@ -333,14 +333,19 @@ async def plain_child(channel: ChildChannel) -> None:
 # -- child: iqconsole -----------------------------------------------------------------------------
 
 
-class Typist(threading.Thread):
-    """Presses Right/Left alternately at a fixed rate from outside the event loop, as a terminal's
-    input thread would: a busy loop delays the handling, never the pressing."""
+CARET_KEYS = (("right", None), ("left", None))
 
-    def __init__(self, app, interval: float):
+
+class Typist(threading.Thread):
+    """Presses `keys` ((key, character) pairs: Right/Left by default) in turn at a fixed rate from
+    outside the event loop, as a terminal's input thread would: a busy loop delays the handling,
+    never the pressing."""
+
+    def __init__(self, app, interval: float, keys: tuple[tuple[str, str | None], ...] = CARET_KEYS):
         super().__init__(daemon=True, name="typist")
         self.app = app
         self.interval = interval
+        self.keys = keys
         self.pressed = array.array("d")  # monotonic times; an array: it must not grow the RSS measured
         self.stop = threading.Event()
         self.hold = threading.Event()  # set: no key is pressed (while memory is sampled)
@@ -349,7 +354,6 @@ class Typist(threading.Thread):
         from textual import events
 
         driver = self.app._driver
-        keys = ("right", "left")
         deadline = time.monotonic()
         index = 0
         while not self.stop.is_set():
@@ -359,7 +363,8 @@ class Typist(threading.Thread):
                 break
             if self.hold.is_set():
                 continue
-            event = events.Key(keys[index % 2], None)
+            key, character = self.keys[index % len(self.keys)]
+            event = events.Key(key, character)
             index += 1
             self.pressed.append(time.monotonic())
             driver.process_message(event)  # what the real drivers' input threads call
@@ -778,6 +783,20 @@ async def parent_main(args) -> int:
 async def start_hog() -> asyncio.subprocess.Process:
     """What a compiler next to the console does to it: one core kept busy for the whole run."""
     return await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
+
+
+def sandbox_account(server, username: str, resource: str):
+    """An Account for one of the sandbox's users, logging in to it over loopback."""
+    from iqconsole.core.account import Account, Secret
+
+    user = server.account(username)
+    return Account(
+        f"{user.jid}/{resource}",
+        Secret(user.password),
+        host=server.host,
+        port=server.port,
+        ca_file=Path(server.ca_file),
+    )
 
 
 async def wait_online(app, seconds: float = 20, poll: float = 0.02) -> None:

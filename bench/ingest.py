@@ -104,19 +104,23 @@ async def run(args: argparse.Namespace) -> int:
     for _ in range(args.rounds):
         plain.append(plain_round(body, args.count) / args.count * 1e6)
         console.append(console_round(body, args.count) / args.count * 1e6)
-    p, c = statistics.median(plain), statistics.median(console)
-    print(f"  plain slixmpp  {p:6.1f} us/stanza (min {min(plain):.1f}, max {max(plain):.1f})")
-    print(f"  iqconsole      {c:6.1f} us/stanza (min {min(console):.1f}, max {max(console):.1f})")
-    print(
-        f"  ratio          {c / p:6.2f}  (median of the rounds' ratios {statistics.median(b / a for a, b in zip(plain, console, strict=True)):.2f})"
-    )
-    print(f"load average at the end: {load_average()}")
+    print_rounds(plain, console, "stanza", "iqconsole")
     if args.profile:
         profiler = cProfile.Profile()
         console_round(body, args.count, profiler)
         print("\ncProfile of iqconsole's receive path, by own time:")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile_top)
     return 0
+
+
+def print_rounds(plain: list[float], console: list[float], unit: str, name: str) -> None:
+    """Paired rounds' medians (µs per `unit`), extremes and ratio, then the load average."""
+    p, c = statistics.median(plain), statistics.median(console)
+    print(f"  {'plain slixmpp':18s} {p:6.1f} us/{unit} (min {min(plain):.1f}, max {max(plain):.1f})")
+    print(f"  {name:18s} {c:6.1f} us/{unit} (min {min(console):.1f}, max {max(console):.1f})")
+    ratios = statistics.median(b / a for a, b in zip(plain, console, strict=True))
+    print(f"  {'ratio':18s} {c / p:6.2f}  (median of the rounds' ratios {ratios:.2f})")
+    print(f"load average at the end: {load_average()}")
 
 
 def round_options(doc: str, count: int, unit: str) -> argparse.ArgumentParser:

@@ -29,37 +29,12 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from flood import Typist, load_average, wait_online  # noqa: E402
+from flood import Typist, load_average, sandbox_account, wait_online  # noqa: E402
 
 KINDS = {"move": (("right", None), ("left", None)), "type": (("a", "a"), ("backspace", None))}
 
 
-class KeyTypist(Typist):
-    """Typist pressing the given (key, character) pairs in turn."""
-
-    def __init__(self, app, interval: float, keys: tuple[tuple[str, str | None], ...]):
-        super().__init__(app, interval)
-        self.keys = keys
-
-    def run(self) -> None:
-        from textual import events
-
-        driver = self.app._driver
-        deadline = time.monotonic()
-        index = 0
-        while not self.stop.is_set():
-            deadline += self.interval
-            pause = deadline - time.monotonic()
-            if pause > 0 and self.stop.wait(pause):
-                break
-            key, character = self.keys[index % len(self.keys)]
-            index += 1
-            self.pressed.append(time.monotonic())
-            driver.process_message(events.Key(key, character))
-
-
 async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
-    from iqconsole.core.account import Account, Secret
     from iqconsole.core.sandbox import ProsodySandbox
     from iqconsole.ui.app import IqConsoleApp
     from iqconsole.ui.composer.composer_editor import ComposerEditor
@@ -67,11 +42,7 @@ async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     server = ProsodySandbox(("console",)).start()
     costs: dict[str, list[float]] = {kind: [] for kind in KINDS}
     try:
-        user = server.account("console")
-        account = Account(
-            f"{user.jid}/keys", Secret(user.password), host=server.host, port=server.port, ca_file=Path(server.ca_file)
-        )
-        app = IqConsoleApp(account)
+        app = IqConsoleApp(sandbox_account(server, "console", "keys"))
         async with app.run_test(size=(160, 50)):
             await wait_online(app, 30, poll=0.1)
             app.query_one(ComposerEditor).focus()
@@ -82,7 +53,7 @@ async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
             for kind, keys in KINDS.items():
                 for round_ in range(args.repeat):
                     profiler = cProfile.Profile() if args.profile and round_ == 0 else None
-                    typist = KeyTypist(app, args.key_interval / 1000, keys)
+                    typist = Typist(app, args.key_interval / 1000, keys)
                     cpu = time.process_time()
                     if profiler is not None:
                         profiler.enable()
