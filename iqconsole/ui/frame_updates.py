@@ -8,6 +8,7 @@ nothing changes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from textual.message_pump import MessagePump
@@ -24,6 +25,7 @@ class FrameUpdates:
         self._update = update
         self._frame = frame
         self._timer: Timer | None = None
+        self._shown_at = float("-inf")  # when the owner last showed an update (mark_shown)
         self._unsubscribe: list[Callable[[], None]] = []
 
     def follow(self, listeners: Listeners) -> None:
@@ -38,6 +40,18 @@ class FrameUpdates:
         """Update after `delay` seconds, unless an update is already due."""
         if self._timer is None:
             self._timer = self._owner.set_timer(delay, self._run, name="frame update")
+
+    def too_soon(self, interval: float) -> bool:
+        """Whether the owner showed an update less than `interval` seconds ago; the update is
+        then due again once they have passed (a flood shown a few times a second, not each frame)."""
+        wait = self._shown_at + interval - time.monotonic()
+        if wait > 0:
+            self.notify_in(wait)
+        return wait > 0
+
+    def mark_shown(self) -> None:
+        """The owner shows an update now (the start of `too_soon`'s interval)."""
+        self._shown_at = time.monotonic()
 
     def stop(self) -> None:
         """No more updates (the widget leaves the screen)."""

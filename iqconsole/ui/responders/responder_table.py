@@ -93,7 +93,6 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         self._updates = FrameUpdates(self, self.show_changes)
         self._shown: list[tuple[str, tuple[str | Text, ...]]] = []  # (name, cells) of each row drawn
         self._columns: list[ColumnKey] = []
-        self._hits_shown_at = 0.0
 
     def on_mount(self) -> None:
         self._columns = self.add_columns("#", "name", "match", "reply", "on", "hits", "last hit", "last error")
@@ -116,11 +115,9 @@ Responder sets are TOML files: **s** saves them, **o** opens one (see the README
         their cells: rebuilding the table for each of a flood of requests kept the loop busy."""
         rows = [(responder.name, self._cells(order, responder)) for order, responder in enumerate(self.responders, 1)]
         if self._only_hits_changed(rows):
-            wait = self._hits_shown_at + HITS_INTERVAL - time.monotonic()
-            if wait > 0:  # each update redraws the whole table: a few a second are enough to read
-                self._updates.notify_in(wait)
-                return
-            self._hits_shown_at = time.monotonic()
+            if self._updates.too_soon(HITS_INTERVAL):
+                return  # each update redraws the whole table: a few a second are enough to read
+            self._updates.mark_shown()
             for (name, cells), (_, before) in zip(rows, self._shown, strict=True):
                 for column in _HIT_COLUMNS:
                     if cells[column] != before[column]:

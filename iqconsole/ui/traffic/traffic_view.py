@@ -193,7 +193,6 @@ from the selected stanza on, or the range from the marked stanza to the selected
         self.user_filter: TrafficFilter | None = None
         self.search: TrafficFilter | None = None
         self._seen_total = -1
-        self._last_take = 0.0
         self._row_style = Style()
         self._row_width = 0
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
@@ -229,12 +228,10 @@ from the selected stanza on, or the range from the marked stanza to the selected
         if total == self._seen_total:  # no new entry: a request stopped waiting, its row says so
             self.refresh()
             return
-        now = time.monotonic()
-        if total - self._seen_total > FLOOD_BATCH and now - self._last_take < FLOOD_INTERVAL:
-            # A flood: redraw a few times a second, not every frame, and keep keys snappy.
-            self._updates.notify_in(FLOOD_INTERVAL - (now - self._last_take))
-            return
-        self._seen_total, self._last_take = total, now
+        if total - self._seen_total > FLOOD_BATCH and self._updates.too_soon(FLOOD_INTERVAL):
+            return  # a flood: redraw a few times a second, not every frame, and keep keys snappy
+        self._updates.mark_shown()
+        self._seen_total = total
         added = self.rows.update()
         self._show_rows()
         if self.following:
@@ -246,10 +243,10 @@ from the selected stanza on, or the range from the marked stanza to the selected
         self.refresh()
 
     def _show_rows(self) -> None:
-        size = Size(self.scrollable_content_region.width, len(self.rows))
+        region = self.scrollable_content_region
+        size = Size(region.width, len(self.rows))
         old = self.virtual_size
-        height = self.scrollable_content_region.height
-        if size.width == old.width and min(size.height, old.height) > height and self.show_vertical_scrollbar:
+        if size.width == old.width and min(size.height, old.height) > region.height and self.show_vertical_scrollbar:
             # More rows under a scrollbar already shown: only the scrollbar changes, not the
             # layout of the screen (a full reflow at every frame of a flood, a quarter of its cost).
             self.set_reactive(TrafficView.virtual_size, size)
