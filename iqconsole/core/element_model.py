@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element
 
 from iqconsole.core.knowledge import _File, _quoted, knowledge
 from iqconsole.core.protocol import CLIENT_NS, STANZAS_NS, XML_NS
+from iqconsole.core.stanza import split_tag
 
 __all__ = ["ElementInfo", "ElementModel", "element_model", "load_element_model"]
 
@@ -84,7 +85,7 @@ class ElementModel:
         return found
 
     def _walk(self, node: Element, parent: ElementInfo | None) -> Iterator[str]:
-        namespace, name = _split(node.tag)
+        namespace, name = split_tag(node.tag)
         info = self.element(namespace, name)
         if info is None:
             unknown = list(self._unknown_element(namespace, name, parent))
@@ -129,13 +130,6 @@ def _known(names: list[str]) -> str:
     return f" (known: {shown}{', …' if len(names) > 12 else ''})"
 
 
-def _split(tag: str) -> Tag:
-    if tag.startswith("{"):
-        namespace, _, name = tag[1:].partition("}")
-        return namespace, name
-    return "", tag
-
-
 # -- reading and checking -------------------------------------------------------------------------
 
 
@@ -146,7 +140,7 @@ def _strings(source: _File, value: object, key: str) -> list[str]:
 
 
 def _child(namespace: str, name: str) -> Tag:
-    return _split(name) if name.startswith("{") else (namespace, name)
+    return split_tag(name) if name.startswith("{") else (namespace, name)
 
 
 class _Builder:
