@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from iqconsole.core.stream_reader import Limits
+
+PASSWORD_ENV_PREFIX = "IQCONSOLE_PASSWORD_"
+
+
+def password_variable(name: str) -> str:
+    """The environment variable that holds the password of an account or script character named
+    `name`: Juliet's phone -> IQCONSOLE_PASSWORD_JULIET_S_PHONE."""
+    return PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
 class Secret:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from iqconsole.core.account import Account, Secret
+from iqconsole.core.account import Account, Secret, password_variable
 from iqconsole.core.settings import (
     SettingError,
     account_jid,
@@ -79,11 +79,6 @@ def account_names(value: str) -> list[str]:
     if len(set(names)) != len(names):
         raise SettingError(f"{value!r} names an account twice", allowed=f"names separated by commas ({NAME_ALLOWED})")
     return names
-
-
-def password_variable(name: str) -> str:
-    """The environment variable an account's password is read from unless the file names one."""
-    return "IQCONSOLE_PASSWORD_" + name.upper().replace("-", "_")
 
 
 def load_accounts(

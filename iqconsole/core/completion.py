@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from iqconsole.core.element_model import CLIENT, ElementInfo, ElementModel, element_model
+from iqconsole.core.element_model import ElementInfo, ElementModel, element_model
 from iqconsole.core.knowledge import describe_namespace, knowledge
+from iqconsole.core.protocol import CLIENT_NS
 
 __all__ = ["Candidate", "Completions", "complete"]
 
@@ -94,7 +95,7 @@ def _in_tag(before: str, tag_start: int, model: ElementModel) -> Completions | N
     if name_match is None:
         return None
     attributes = _attributes(partial)
-    namespace = attributes.get("xmlns", parent.namespace if parent else CLIENT)
+    namespace = attributes.get("xmlns", parent.namespace if parent else CLIENT_NS)
     info = model.element(namespace, name_match.group(1))
     value = _IN_VALUE.search(partial)
     if value:
@@ -163,7 +164,7 @@ def _open_elements(text: str) -> list[_Open]:
         if empty:
             continue
         attributes = _attributes(attribute_text or "")
-        inherited = stack[-1].namespace if stack else CLIENT
+        inherited = stack[-1].namespace if stack else CLIENT_NS
         stack.append(_Open(attributes.get("xmlns", inherited), name, attributes))
     return stack
 

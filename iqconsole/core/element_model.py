@@ -20,13 +20,13 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from iqconsole.core.knowledge import _File, _quoted, knowledge
+from iqconsole.core.protocol import CLIENT_NS, STANZAS_NS, XML_NS
+from iqconsole.core.stanza import split_tag
 
 __all__ = ["ElementInfo", "ElementModel", "element_model", "load_element_model"]
 
 Tag = tuple[str, str]  # (namespace, name)
-STANZA_ERRORS = "urn:ietf:params:xml:ns:xmpp-stanzas"
-CLIENT = "jabber:client"
-_ALWAYS_ALLOWED = {"xmlns", "{http://www.w3.org/XML/1998/namespace}lang"}
+_ALWAYS_ALLOWED = {"xmlns", f"{{{XML_NS}}}lang"}
 _ENTRY_KEYS = {"attributes", "children", "values", "text", "open"}
 MAX_WARNINGS = 5  # per stanza: the rest would only repeat the point
 
@@ -85,7 +85,7 @@ class ElementModel:
         return found
 
     def _walk(self, node: Element, parent: ElementInfo | None) -> Iterator[str]:
-        namespace, name = _split(node.tag)
+        namespace, name = split_tag(node.tag)
         info = self.element(namespace, name)
         if info is None:
             unknown = list(self._unknown_element(namespace, name, parent))
@@ -130,13 +130,6 @@ def _known(names: list[str]) -> str:
     return f" (known: {shown}{', …' if len(names) > 12 else ''})"
 
 
-def _split(tag: str) -> Tag:
-    if tag.startswith("{"):
-        namespace, _, name = tag[1:].partition("}")
-        return namespace, name
-    return "", tag
-
-
 # -- reading and checking -------------------------------------------------------------------------
 
 
@@ -147,7 +140,7 @@ def _strings(source: _File, value: object, key: str) -> list[str]:
 
 
 def _child(namespace: str, name: str) -> Tag:
-    return _split(name) if name.startswith("{") else (namespace, name)
+    return split_tag(name) if name.startswith("{") else (namespace, name)
 
 
 class _Builder:
@@ -244,10 +237,10 @@ def load_element_model(directory: Traversable | None = None) -> ElementModel:
 def _add_stanza_conditions(builder: _Builder) -> None:
     """The conditions of RFC 6120 §8.3.3 (conditions.toml) are the children of <error>."""
     conditions = [name for group, name in knowledge().conditions if group == "stanza"]
-    error = builder.entry((CLIENT, "error"))
+    error = builder.entry((CLIENT_NS, "error"))
     for name in [*conditions, "text"]:
-        error["children"].add((STANZA_ERRORS, name))
-        builder.entry((STANZA_ERRORS, name))
+        error["children"].add((STANZAS_NS, name))
+        builder.entry((STANZAS_NS, name))
 
 
 @cache

@@ -15,6 +15,7 @@ COMPONENT_NS = "jabber:component:accept"
 SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
 TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
 STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+XML_NS = "http://www.w3.org/XML/1998/namespace"  # the `xml:` prefix (xml:lang)
 SM_NS_PREFIX = "urn:xmpp:sm:"
 SASL2_NS_PREFIX = "urn:xmpp:sasl:"
 

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from enum import Enum
 from xml.parsers import expat
 
-from iqconsole.core.protocol import CLIENT_NS, COMPONENT_NS, SERVER_NS
+from iqconsole.core.protocol import CLIENT_NS, COMPONENT_NS, SERVER_NS, XML_NS
 
 MAX_COMPARED_CHARS = 256 * 1024  # of each stanza; the rest is left out, and the diff says so
 MAX_COMPARED_LINES = 4000
 IGNORED = "(ignored)"
 VOLATILE_ATTRIBUTES = ("id", "stamp")
-XML_NS = "http://www.w3.org/XML/1998/namespace"
 _STANZA_NAMESPACES = ("", CLIENT_NS, SERVER_NS, COMPONENT_NS)
 _SEPARATOR = " "  # between namespace and local name in expat's names: never in either (no spaces in a name)
 _INDENT = "  "

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-_XML_NS = "http://www.w3.org/XML/1998/namespace"
+from iqconsole.core.protocol import XML_NS
+
 # (tag, parent namespace) -> ("<name xmlns=…", "</name>", namespace)
 _TAGS: dict[tuple[str, str], tuple[str, str, str]] = {}
 _MAX_TAGS = 4096  # a peer may send any number of distinct tags: the cache stays bounded
@@ -64,7 +65,7 @@ def _write(element: ET.Element, xmlns: str, out: list[str]) -> None:
             out.append(f' {name}="{_escape(value)}"')
         else:
             split = name.split("}")
-            if split[0][1:] == _XML_NS:
+            if split[0][1:] == XML_NS:
                 out.append(f' xml:{split[1]}="{_escape(value)}"')
     text = element.text
     if len(element) or text:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from iqconsole.core.protocol import CLIENT_NS
+from iqconsole.core.protocol import CLIENT_NS, XML_NS
 from iqconsole.core.stanza import split_tag
 
 SCANSION_NS = "https://matthewwild.co.uk/projects/scansion"
 ANY = "{scansion:any}"
 STRICT_ATTRIBUTE = f"{{{SCANSION_NS}}}strict"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 
 @dataclass(frozen=True)

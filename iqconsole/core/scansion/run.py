@@ -19,7 +19,7 @@ from pathlib import Path
 
 from slixmpp.stanza import Iq
 
-from iqconsole.core.account import Account, Secret
+from iqconsole.core.account import Account, Secret, password_variable
 from iqconsole.core.client import ConnectionFailure, ConnectionState, StateChange
 from iqconsole.core.protocol import STANZA_KINDS
 from iqconsole.core.responders import Answer, ResponderSet
@@ -32,12 +32,6 @@ from iqconsole.core.traffic import Direction, TrafficStore
 
 DEFAULT_RECEIVE_TIMEOUT = 10.0
 DEFAULT_QUIET_TIME = 0.5  # how long `receives: nothing` listens
-PASSWORD_ENV_PREFIX = "IQCONSOLE_PASSWORD_"
-
-
-def password_variable(name: str) -> str:
-    """The environment variable that holds a character's password: Juliet's phone -> IQCONSOLE_PASSWORD_JULIET_S_PHONE."""
-    return PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
 def passwords(script: Script, environment: Mapping[str, str] | None = None, *, required: bool = True) -> dict[str, str]:
