@@ -943,9 +943,7 @@ def run_sandbox(
                 f"(port {sandbox.component_port}): send from any JID @{account.jid}; "
                 f"{peer.jid} answers ping, version, time and disco#info."
             )
-        extras: dict[str, Any] = {}
-        if lessons is not None:
-            extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": peer.jid}
+        extras = _lessons_extras(lessons, peer.jid)
         if names:
             extras = {"accounts": sandbox_accounts(sandbox, names, settings.limits)}
             greeting = (
@@ -1037,12 +1035,15 @@ def run_seat(args: argparse.Namespace) -> int:
         f"Classroom seat {seat.number} of {len(classroom.seats)}: you are {account.jid}. Your classmates are "
         f"{classroom.account(classroom.seats[0]).jid} to {last}; {bob} answers ping, version, time and disco#info."
     )
-    extras: dict[str, Any] = {}
-    if lessons is not None:
-        extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": bob}
+    extras = _lessons_extras(lessons, bob)
     return _run_app(
         account, settings, greeting=greeting, responders=responders, responders_file=args.seat_responders, **extras
     )
+
+
+def _lessons_extras(lessons: tuple[list[Lesson], list[str]] | None, bob: str) -> dict[str, Any]:
+    """What the lessons pane takes (`LearnApp`), with the problems of the lesson files not read; none without lessons."""
+    return {} if lessons is None else {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": bob}
 
 
 def sandbox_accounts(sandbox, names: list[str], limits: Limits) -> list[NamedAccount]:
