@@ -95,7 +95,7 @@ def calm_garbage_collector() -> None:
 
 
 class IqConsoleApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere share it
     TITLE = "iqconsole"
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
