@@ -420,11 +420,8 @@ def _run_command(args: argparse.Namespace) -> int:
     if args.command == "send":
         return run_send(args)
     if args.command in ("serve", "_seat"):
-        _refuse_options(
-            args,
-            ("jid", "component", "secret_env", *CONNECTION_OPTIONS, *CONSOLE_OPTIONS, *READING_OPTIONS),
-            f"not used by `iqconsole {args.command}`",
-            f"the options of `iqconsole {args.command} --help`",
+        _refuse_unused(
+            args, ("jid", "component", "secret_env", *CONNECTION_OPTIONS, *CONSOLE_OPTIONS, *READING_OPTIONS)
         )
         return run_serve(args) if args.command == "serve" else run_seat(args)
     if args.command == "respond":
@@ -435,7 +432,7 @@ def _run_command(args: argparse.Namespace) -> int:
             raise UsageError("respond needs --jid and --password-env, or --component and --secret-env")
         return run_respond(args, account, responders, connection_settings(config))
     if args.command in ("view", "journal", "sandbox", "learn"):
-        _refuse_options(
+        _refuse_unused(
             args,
             (
                 "jid",
@@ -444,8 +441,6 @@ def _run_command(args: argparse.Namespace) -> int:
                 *CONNECTION_OPTIONS,
                 *(CONSOLE_OPTIONS if args.command not in ("sandbox", "learn") else ()),
             ),
-            f"not used by `iqconsole {args.command}`",
-            f"the options of `iqconsole {args.command} --help`",
         )
     settings = ui_settings(args)
     if args.command is None and (args.accounts or args.accounts_file):
@@ -610,6 +605,13 @@ def _refuse_options(args: argparse.Namespace, names: tuple[str, ...], problem: s
             raise UsageError(str(SettingError(problem, where=option, allowed=allowed)))
 
 
+def _refuse_unused(args: argparse.Namespace, names: tuple[str, ...]) -> None:
+    """Options `args.command` does not take (given before it, where argparse accepts them): an error."""
+    _refuse_options(
+        args, names, f"not used by `iqconsole {args.command}`", f"the options of `iqconsole {args.command} --help`"
+    )
+
+
 def run_respond(args: argparse.Namespace, account: Account, responders, connection: ConnectionSettings) -> int:
     import asyncio
     import json
@@ -657,7 +659,7 @@ def run_scripts(args: argparse.Namespace) -> int:
     from iqconsole.core.scansion.script import ScriptError, load_script
     from iqconsole.core.scansion.suite import Listener, check_runnable, run_suite
 
-    _refuse_options(args, SCRIPT_UNUSED, "not used by `iqconsole script`", "the options of `iqconsole script --help`")
+    _refuse_unused(args, SCRIPT_UNUSED)
     sandbox = getattr(args, "sandbox", False)
     if sandbox:
         _refuse_options(args, CONNECTION_OPTIONS, "not used with --sandbox", "--sandbox alone")
@@ -717,12 +719,7 @@ def run_send(args: argparse.Namespace) -> int:
     from iqconsole.core.traffic import TrafficStore
     from iqconsole.core.validation import Checked, Context, check
 
-    _refuse_options(  # the console's own, given before the command
-        args,
-        ("theme", "responders", "no_journal"),
-        "not used by `iqconsole send`",
-        "the options of `iqconsole send --help`",
-    )
+    _refuse_unused(args, ("theme", "responders", "no_journal"))  # the console's own, given before the command
     config = _config()
     account = _account(args, reading_limits(args, config))
     if account is None:
@@ -946,9 +943,7 @@ def run_sandbox(
                 f"(port {sandbox.component_port}): send from any JID @{account.jid}; "
                 f"{peer.jid} answers ping, version, time and disco#info."
             )
-        extras: dict[str, Any] = {}
-        if lessons is not None:
-            extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": peer.jid}
+        extras = _lessons_extras(lessons, peer.jid)
         if names:
             extras = {"accounts": sandbox_accounts(sandbox, names, settings.limits)}
             greeting = (
@@ -1040,12 +1035,15 @@ def run_seat(args: argparse.Namespace) -> int:
         f"Classroom seat {seat.number} of {len(classroom.seats)}: you are {account.jid}. Your classmates are "
         f"{classroom.account(classroom.seats[0]).jid} to {last}; {bob} answers ping, version, time and disco#info."
     )
-    extras: dict[str, Any] = {}
-    if lessons is not None:
-        extras = {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": bob}
+    extras = _lessons_extras(lessons, bob)
     return _run_app(
         account, settings, greeting=greeting, responders=responders, responders_file=args.seat_responders, **extras
     )
+
+
+def _lessons_extras(lessons: tuple[list[Lesson], list[str]] | None, bob: str) -> dict[str, Any]:
+    """What the lessons pane takes (`LearnApp`), with the problems of the lesson files not read; none without lessons."""
+    return {} if lessons is None else {"lessons": lessons[0], "problems": tuple(lessons[1]), "bob": bob}
 
 
 def sandbox_accounts(sandbox, names: list[str], limits: Limits) -> list[NamedAccount]:
@@ -1078,9 +1076,7 @@ def _refuse_accounts_options(args: argparse.Namespace) -> None:
         )
         raise UsageError(str(problem))
     names = ("accounts_file",) if args.command == "sandbox" else ("accounts", "accounts_file")
-    _refuse_options(
-        args, names, f"not used by `iqconsole {args.command}`", f"the options of `iqconsole {args.command} --help`"
-    )
+    _refuse_unused(args, names)
 
 
 def _named_accounts(args: argparse.Namespace, limits: Limits) -> list[NamedAccount]:

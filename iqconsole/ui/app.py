@@ -95,7 +95,7 @@ def calm_garbage_collector() -> None:
 
 
 class IqConsoleApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere share it
     TITLE = "iqconsole"
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
@@ -437,14 +437,15 @@ class IqConsoleApp(App[None]):
             self.journal.flush()  # the session being written is read up to now
         try:
             loaded = load_session(session)
-        except OSError as error:
-            problem = f"{error.filename or session.files[0]}: {reason(error, 'a recording')}"
-            self.notify(terminal_safe(problem), title="Session not opened", severity="error", markup=False)
-            return
-        except TrafficFileError as error:
-            self.notify(terminal_safe(str(error)), title="Session not opened", severity="error", markup=False)
+        except (OSError, TrafficFileError) as error:
+            self._say_not_opened("Session", error, session.files[0], "a recording")
             return
         self.push_screen(RecordingScreen(loaded.store, session.files[0], loaded.skipped))
+
+    def _say_not_opened(self, what: str, error: Exception, path: Path, kind: str) -> None:
+        """A file the user chose could not be read: the system's reason naming the file, else the file's problem."""
+        problem = f"{error.filename or path}: {reason(error, kind)}" if isinstance(error, OSError) else str(error)
+        self.notify(terminal_safe(problem), title=f"{what} not opened", severity="error", markup=False)
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -610,12 +611,8 @@ class IqConsoleApp(App[None]):
         store = TrafficStore()
         try:
             run = console_run(path, store, sandbox=self.sandbox, account=self.account)
-        except OSError as error:
-            problem = f"{error.filename or path}: {reason(error, 'a script')}"
-            self.notify(terminal_safe(problem), title="Script not opened", severity="error", markup=False)
-            return
-        except ScriptError as error:
-            self.notify(terminal_safe(str(error)), title="Script not opened", severity="error", markup=False)
+        except (OSError, ScriptError) as error:
+            self._say_not_opened("Script", error, path, "a script")
             return
         self.push_screen(ScriptScreen(run, store))
 

@@ -8,9 +8,7 @@ names it, and a key moves to the next one.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from textual import on
@@ -35,7 +33,6 @@ _LOST = (ConnectionState.DISCONNECTED, ConnectionState.FAILED, ConnectionState.R
 
 
 class MultiAccountApp(IqConsoleApp):
-    CSS_PATH = str(Path(inspect.getfile(IqConsoleApp)).with_name("app.tcss"))  # the one stylesheet
     BINDINGS = [
         Binding(
             "ctrl+f",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-from pathlib import Path
 from typing import Any
 
 from textual.binding import Binding
@@ -19,7 +17,6 @@ from iqconsole.ui.lessons.lessons_pane import LessonsPane
 
 
 class LearnApp(IqConsoleApp):
-    CSS_PATH = str(Path(inspect.getfile(IqConsoleApp)).with_name("app.tcss"))  # the one stylesheet
     BINDINGS = [
         Binding(
             "f9",
