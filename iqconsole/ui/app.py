@@ -281,9 +281,7 @@ class IqConsoleApp(App[None]):
             await self.session.close()
         session = self.new_session(account, self.store, self.responders)
         self.session = session
-        self.discovery = Discovery(session)
-        if self.is_screen_installed(BROWSER) and not isinstance(self.screen, DiscoveryScreen):
-            self.uninstall_screen(BROWSER)  # the next F8 starts afresh, for this session
+        self.browse_with(Discovery(session))
         session.state_changed.subscribe(self._state_changed)
         session.pending_changed.subscribe(lambda _: self._show_pending(session))
         session.features_found.subscribe(self._features_found)
@@ -589,6 +587,13 @@ class IqConsoleApp(App[None]):
         self.notify(f"Saved as {path}", title="Template saved")
 
     # -- service discovery -----------------------------------------------------------------
+
+    def browse_with(self, discovery: Discovery | None) -> None:
+        """F8 asks through `discovery` (a new session's, or the chosen account's) from now on:
+        the next F8 starts afresh."""
+        self.discovery = discovery
+        if self.is_screen_installed(BROWSER) and not isinstance(self.screen, DiscoveryScreen):
+            self.uninstall_screen(BROWSER)
 
     def action_discovery(self) -> None:
         """The browser, as it was left (the answers and what was opened stay for the session)."""

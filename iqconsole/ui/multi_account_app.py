@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from iqconsole.core.account import Account
 from iqconsole.core.account_file import NamedAccount
 from iqconsole.core.client import ConnectionFailure, ConnectionState, StateChange
+from iqconsole.core.discovery import Discovery
 from iqconsole.core.merged_traffic import MergedTraffic
 from iqconsole.core.responders import ResponderSet
 from iqconsole.core.server_features import ServerFeatures
@@ -69,6 +70,7 @@ class MultiAccountApp(IqConsoleApp):
             responders_of_account.server_pushes = self.responders.server_pushes
         self.sessions: dict[str, Session] = {}
         self.account_features: dict[str, ServerFeatures] = {}
+        self.account_discoveries: dict[str, Discovery] = {}  # each account's answers, kept for its F8
         self.set_reactive(MultiAccountApp.chosen, self.names[0])
         self.log_in_at_start = connect_on_start
         if self.greeting:
@@ -116,8 +118,10 @@ class MultiAccountApp(IqConsoleApp):
             await earlier.close()
         session = self.new_session(account, self.account_stores[name], self.account_responders[name])
         self.sessions[name] = session
+        discovery = self.account_discoveries[name] = Discovery(session)
         if name == self.chosen:
             self.session = session
+            self.browse_with(discovery)
         session.state_changed.subscribe(lambda change: self._account_state_changed(name, session, change))
         session.pending_changed.subscribe(lambda _: self._show_pending(session))
         session.features_found.subscribe(lambda features: self._account_features_found(name, features))
@@ -163,6 +167,7 @@ class MultiAccountApp(IqConsoleApp):
         self.responders = self.account_responders[name]
         self.query_one(ResponderTable).show_set(self.responders)
         self.server_features = self.account_features.get(name)
+        self.browse_with(self.account_discoveries.get(name))
         status = self.status_bar
         status.account = session.own_jid if session is not None else account.jid
         status.state = session.state if session is not None else ConnectionState.DISCONNECTED

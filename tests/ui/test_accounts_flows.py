@@ -3,16 +3,21 @@ responder answers, and both sides of the exchange are in the one log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from iqconsole.core.account_file import NamedAccount
 from iqconsole.core.client import ConnectionState
+from iqconsole.core.disco import DISCO_INFO
 from iqconsole.core.responders import ResponderSet
 from iqconsole.core.traffic import Direction
+from iqconsole.ui.discovery.discovery_screen import DiscoveryScreen
 from iqconsole.ui.multi_account_app import MultiAccountApp
 from iqconsole.ui.responders.responder_table import ResponderTable
 from iqconsole.ui.status_bar import StatusBar
 from iqconsole.ui.traffic.traffic_view import TrafficView
 from tests.ui.test_app_flows import type_and_send
-from tests.ui.waiting import focused
+from tests.ui.test_discovery_flows import entity_under, opened
+from tests.ui.waiting import closed, focused, shown
 from tests.xmpp_helpers import account_for, eventually
 
 SIZE = (160, 45)
@@ -20,6 +25,10 @@ SIZE = (160, 45)
 
 def outcome(app: MultiAccountApp) -> str:
     return str(app.query_one("#composer-outcome").render())
+
+
+def chosen(app: MultiAccountApp, name: str) -> Callable[[], bool]:
+    return lambda: app.chosen == name
 
 
 def both_online(app: MultiAccountApp) -> bool:
@@ -117,3 +126,25 @@ async def test_a_missing_password_is_asked_for_that_account_only(prosody):
         await focused(password)
         await pilot.press("enter")
         await eventually(lambda: both_online(app), timeout=30, what="both online after the prompt")
+
+
+async def test_the_discovery_browser_asks_with_the_chosen_account(prosody):
+    """F8 with several accounts browses as the chosen one, and starts afresh for the next."""
+    alice, bob = account_for(prosody, "alice", "multi-disco"), account_for(prosody, "bob", "multi-disco")
+    app = MultiAccountApp([NamedAccount("alice", alice), NamedAccount("bob", bob)])
+    async with app.run_test(size=SIZE) as pilot:
+        await eventually(lambda: both_online(app), timeout=30, what="alice and bob online")
+        for name, then in (("alice", "bob"), ("bob", "alice")):
+            await pilot.press("f8")
+            tree = (await shown(app, DiscoveryScreen)).entities
+            own = entity_under(tree.root, f"{name}@localhost")
+            server = entity_under(tree.root, "localhost")
+            await opened(server)
+            assert "[server/im" in str(server.label), f"{name} asked the server"
+            asked = [entry for entry in app.store if entry.namespace == DISCO_INFO and entry.recipient == "localhost"]
+            assert asked and asked[-1].account == name, f"the request went from {name}"
+            assert own is not None
+            await pilot.press("escape")
+            await closed(app, DiscoveryScreen)
+            await pilot.press("ctrl+f")
+            await eventually(chosen(app, then), what=f"{then} chosen")
