@@ -6,9 +6,10 @@
     .venv/bin/python bench/flood.py --profile          # also cProfile the console while it ingests
     .venv/bin/python bench/flood.py --million          # memory once the default store is full (flood_memory.py)
 
-One throwaway Prosody (iqconsole.core.sandbox) serves the whole run. For each count, a second
-account ("flooder", driven by this parent process) sends N small <message> stanzas to the full JID
-of the console's account as fast as it can, twice:
+One throwaway Prosody (iqconsole.core.sandbox) serves the whole run: by default a lean one, without
+the modules that hook every message (`--server sandbox`: the demo's Prosody; `--server ejabberd`).
+For each count, a second account ("flooder", driven by this parent process) sends N small <message>
+stanzas to the full JID of the console's account as fast as it can, twice:
 
 1. `plain`:   a bare slixmpp ClientXMPP in its own process, no UI, counting the `message` events;
               done when all N distinct ids have arrived.
@@ -738,15 +739,13 @@ def seconds(result: dict, key: str = "t_done") -> float:
 
 
 async def parent_main(args) -> int:
-    from iqconsole.core.sandbox import ProsodySandbox
-
     counts = [int(c.replace("_", "")) for c in args.counts.split(",") if c.strip()]
     if args.profile or args.tracemalloc:
         Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
-    server = ProsodySandbox(("console", "flooder")).start()
+    server = flood_server(args.server, ("console", "flooder")).start()
     hog = await start_hog() if args.load else None
     print(
-        f"Prosody sandbox on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
+        f"{SERVERS[args.server]} on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms; "
         f"load average {load_average()}" + ("; with a process keeping one core busy (--load)" if hog else ""),
         flush=True,
@@ -783,6 +782,24 @@ async def parent_main(args) -> int:
 async def start_hog() -> asyncio.subprocess.Process:
     """What a compiler next to the console does to it: one core kept busy for the whole run."""
     return await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
+
+
+SERVERS = {  # --server: what serves the flood, as the report names it
+    "prosody": "Prosody (lean: c2s, TLS, SASL, roster, disco, ping)",
+    "sandbox": "Prosody (the demo sandbox's modules: mam, carbons, smacks, ...)",
+    "ejabberd": "ejabberd",
+}
+
+
+def flood_server(name: str, usernames: tuple[str, ...]):
+    """The throwaway server of a run. By default a Prosody without the modules that hook every
+    message (mam, carbons): with them Prosody, not the receivers, sets a flood's pace."""
+    from iqconsole.core.ejabberd_sandbox import EjabberdSandbox
+    from iqconsole.core.sandbox import LEAN_MODULES, MODULES, ProsodySandbox
+
+    if name == "ejabberd":
+        return EjabberdSandbox(usernames)
+    return ProsodySandbox(usernames, modules=LEAN_MODULES if name == "prosody" else MODULES)
 
 
 def sandbox_account(server, username: str, resource: str):
@@ -892,11 +909,11 @@ def report(rows, counts, args) -> int:
         )
         print(
             f"  CPU         per stanza: plain slixmpp {s['cpu_plain']:.1f} us, iqconsole {s['cpu_console']:.1f} us; "
-            f"Prosody {s['srv_plain']:.1f} us (plain run), {s['srv_console']:.1f} us (console run)"
+            f"server {s['srv_plain']:.1f} us (plain run), {s['srv_console']:.1f} us (console run)"
         )
         print(
             f"              busy: plain {s['load_plain']:.0f}% of a core, iqconsole {s['load_console']:.0f}%; "
-            f"Prosody {s['srv_load_plain']:.0f}% (plain run), {s['srv_load_console']:.0f}% (console run); "
+            f"server {s['srv_load_plain']:.0f}% (plain run), {s['srv_load_console']:.0f}% (console run); "
             f"sender {s['sender_plain']:.0f}%, {s['sender_console']:.0f}%; whole machine {s['machine_plain']:.0f}%, "
             f"{s['machine_console']:.0f}% of {os.cpu_count()} cores"
         )
@@ -907,7 +924,7 @@ def report(rows, counts, args) -> int:
             )
         if s["srv_load_plain"] >= 90:
             print(
-                f"  note        Prosody used {s['srv_load_plain']:.0f}% of a core in the plain run: the server, "
+                f"  note        the server used {s['srv_load_plain']:.0f}% of a core in the plain run: it, "
                 f"not slixmpp, set its pace"
             )
         print(
@@ -1040,6 +1057,12 @@ def main() -> int:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--counts", help="comma-separated flood sizes (default: 20000,100000)")
+    parser.add_argument(
+        "--server",
+        choices=tuple(SERVERS),
+        default="prosody",
+        help="the flood's server: prosody (lean, the default), sandbox (Prosody as the demo runs it), ejabberd",
+    )
     parser.add_argument("--repeat", type=int, help="runs per count; medians are reported (default 3; --million: 1)")
     parser.add_argument(
         "--key-interval", type=float, default=25.0, help="ms between key presses during the flood (default 25)"

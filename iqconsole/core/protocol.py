@@ -7,6 +7,7 @@ stay independent of the traffic store.
 from __future__ import annotations
 
 from enum import Enum
+from functools import lru_cache
 
 STREAM_NS = "http://etherx.jabber.org/streams"
 CLIENT_NS = "jabber:client"
@@ -41,6 +42,7 @@ class Kind(str, Enum):
 STANZA_KINDS = (Kind.IQ, Kind.MESSAGE, Kind.PRESENCE)
 
 
+@lru_cache(maxsize=1024)  # asked once per stanza in and out, of a few names
 def kind_of(tag: str, namespace: str) -> Kind:
     """Classify an element by its local name and namespace."""
     if namespace in _STANZA_NAMESPACES and tag in ("iq", "message", "presence"):

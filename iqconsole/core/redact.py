@@ -97,7 +97,10 @@ def _hidden_token(attributes: str) -> str:
 
 def redact(xml: str) -> tuple[str, bool]:
     """Return the text with secrets replaced, and whether anything was replaced."""
-    if not any(marker in xml for marker in _MARKERS):
+    for marker in _MARKERS:  # a loop: any() over a generator costs twice as much, once per stanza
+        if marker in xml:
+            break
+    else:
         return xml, False
     pieces: list[str] = []
     copied = 0  # xml[:copied] is already in pieces

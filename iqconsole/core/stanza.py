@@ -12,6 +12,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.parsers import expat
 
 from slixmpp.jid import JID, InvalidJID
@@ -44,6 +45,7 @@ class StanzaError(ValueError):
         super().__init__(f"{where}{message}")
 
 
+@lru_cache(maxsize=4096)  # twice per stanza in and out, of a few tags (bounded: a peer may send any)
 def split_tag(qualified: str) -> tuple[str, str]:
     """'{ns}local' -> ('ns', 'local'); 'local' -> ('', 'local')."""
     if qualified.startswith("{"):

@@ -38,9 +38,11 @@ class Direction(str, Enum):
     OUT = "out"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TrafficEntry:
-    """One stanza (or stream-level element) as it crossed the wire, secrets already hidden."""
+    """One stanza (or stream-level element) as it crossed the wire, secrets already hidden.
+    Never changed once recorded; not frozen only because a frozen dataclass costs five times as
+    much to make, and a flood makes one per stanza."""
 
     seq: int
     direction: Direction

@@ -86,7 +86,7 @@ def entry_line(store: TrafficStore, entry: TrafficEntry) -> str:
     four times cheaper, and the journal writes one per stanza. Times are finite, enums ASCII."""
     # Replies and round trips follow from the entries when they are appended again;
     # giving up on a request does not, and it is what makes a later reply late.
-    gave_up = _gave_up(store, entry)
+    gave_up = _gave_up(store, entry) if entry.kind is Kind.IQ else None  # only IQs are paired
     return (
         f'{{"seq": {entry.seq}, "direction": "{_NAME_OF[entry.direction]}", "monotonic": {entry.monotonic!r}, '
         f'"wall": {entry.wall!r}, "kind": "{_NAME_OF[entry.kind]}", "xml": {_string(entry.xml)}, '

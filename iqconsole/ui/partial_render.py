@@ -5,8 +5,9 @@ container overlaps the union of the changed regions for all its visible lines, t
 changed ones: one moved caret re-rendered ten widgets, a third of a key press, and a status bar
 changing with the log re-rendered the composer too. Here only the widgets inside a changed region
 render, and only the rows of the regions they touch (whole lines: Textual cuts a line at widgets'
-edges, so a widget is drawn whole across). What the update shows is the same; a full update is
-Textual's own.
+edges, so a widget is drawn whole across), and not a widget that those in front hide there (a
+moved caret rendered the editor, then its pane, the row of panes and the screen behind it). What
+the update shows is the same; a full update is Textual's own.
 """
 
 from __future__ import annotations
@@ -37,17 +38,26 @@ def _get_renders(self: Compositor, crop: Region | None = None) -> Iterable[tuple
         return
     _rich_traceback_guard = True  # Textual's marker: a widget's render error hides these frames
     intersection = Region.intersection
+    in_front: list[Region] = []  # what the widgets rendered so far show (front to back)
     for widget, (region, clip) in self.visible_widgets.items():
         shown = intersection(region, clip)
         touched = [update for update in changed if update.overlaps(shown)]
         if not touched:
             continue  # nothing of it is in the update
+        if all(_covered(intersection(update, shown), in_front) for update in touched):
+            continue  # hidden there by a widget in front (the panes behind a moved caret)
+        in_front.append(shown)
         top = min(update.y for update in touched)
         bottom = max(update.bottom for update in touched)
         clip = intersection(clip, Region(clip.x, top, clip.width, bottom - top))
         x, y, width, height = intersection(region, clip)
         if width and height:
             yield region, clip, widget.render_lines(Region(x - region.x, y - region.y, width, height))
+
+
+def _covered(part: Region, in_front: list[Region]) -> bool:
+    """Whether one widget in front shows all of `part` (it renders the rows it touches whole)."""
+    return any(front.contains_region(part) for front in in_front)
 
 
 def render_only_updates() -> None:
