@@ -59,7 +59,7 @@ from iqconsole.core.stream_reader import SkippedStanza, StreamReader, StreamRefu
 from iqconsole.core.tag_matcher import with_tag_matcher
 from iqconsole.core.traffic import Direction, PairState, TrafficEntry, TrafficStore
 
-READ_SLICE = 8192
+READ_SLICE = 4096  # bytes parsed per turn of the loop (about 30 small stanzas); a key needs several turns
 _STANZA_CLASSES = {Kind.IQ: Iq, Kind.MESSAGE: Message, Kind.PRESENCE: Presence}
 _KNOWN_PREFIXES = {"http://www.w3.org/XML/1998/namespace"}
 _STREAM_TAG = f"{{{STREAM_NS}}}stream"
