@@ -441,20 +441,20 @@ async def console_child(channel: ChildChannel) -> None:
         def stored_in() -> int:
             return app.store.count_in
 
-        channel.send(
-            "READY",
-            {"rss_before": rss_before, "view": [region.x, region.y, region.width, region.height], "capacity": capacity},
-        )
-        await channel.wait_for_go()
         profiler = cProfile.Profile() if config.get("profile") else None
         typist = Typist(app, config["key_interval"] / 1000)
         sampler = None
-        if config.get("rss_at"):
+        if config.get("rss_at"):  # made before READY: the flood may arrive while GO is on its way
             sampler = MemorySampler(
                 app.store, config["rss_at"], typist_hold=typist.hold, tracemalloc_dir=config.get("tracemalloc", "")
             )
             if journal_folder is not None:
                 sampler.keeper = JournalKeeper(journal_folder)
+        channel.send(
+            "READY",
+            {"rss_before": rss_before, "view": [region.x, region.y, region.width, region.height], "capacity": capacity},
+        )
+        await channel.wait_for_go()
         cpu_start = time.process_time()
         if profiler is not None:
             profiler.enable()

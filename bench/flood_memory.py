@@ -188,16 +188,15 @@ class MemorySampler:
         self.tracemalloc_dir = tracemalloc_dir
         self.samples: list[dict] = []
         self.keeper: JournalKeeper | None = None
-        self._base = 0
+        self._base = store.count_in  # made before the flood: what the store takes from now on is the flood
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
-        """At GO: the store's incoming counter from now on counts the flood."""
+        """At GO (the flood's first stanzas may already be in: they were counted from the making)."""
         if self.tracemalloc_dir:
             import tracemalloc
 
             tracemalloc.start(1)
-        self._base = self.store.count_in
         self._task = asyncio.ensure_future(self._run())
 
     @property
