@@ -19,7 +19,7 @@ import slixmpp
 
 from iqconsole.core import sandbox as sandbox_module
 from iqconsole.core import sandbox_owner
-from iqconsole.core.sandbox import ProsodySandbox, SandboxAccount, SandboxError
+from iqconsole.core.sandbox import LEAN_MODULES, ProsodySandbox, SandboxAccount, SandboxError
 
 
 async def login(
@@ -124,8 +124,13 @@ async def test_an_account_added_while_running_can_log_in(server):
         await close(client)
 
 
-async def test_two_sandboxes_run_at_once_on_different_ports(prosody):
-    with ProsodySandbox(("alice",)) as other:
+async def test_two_sandboxes_run_at_once_on_different_ports_one_lean(prosody):
+    with ProsodySandbox(("alice",), modules=LEAN_MODULES) as other:  # the benchmarks' flood server
+        enabled = next(
+            line for line in other.config_file.read_text().splitlines() if line.startswith("modules_enabled")
+        )
+        assert enabled == "modules_enabled = { " + ", ".join(f'"{module}"' for module in LEAN_MODULES) + " }"
+        assert '"mam"' in prosody.config_file.read_text()
         assert other.port != prosody.port and other.directory != prosody.directory
         assert other.account("alice").password != prosody.account("alice").password
         first, first_outcome = await login(prosody, "alice", resource="one")
