@@ -1,13 +1,14 @@
 #!/usr/bin/env python
-"""Flood benchmark (issue 3): iqconsole against plain slixmpp, on the real Prosody.
+"""Flood benchmark (issue 3): iqconsole against plain slixmpp, on a real server (Prosody by default).
 
     .venv/bin/python bench/flood.py                    # 20,000 and 100,000 stanzas
     .venv/bin/python bench/flood.py --counts 500       # smoke run, a few seconds
     .venv/bin/python bench/flood.py --profile          # also cProfile the console while it ingests
     .venv/bin/python bench/flood.py --million          # memory once the default store is full (flood_memory.py)
 
-One throwaway Prosody (iqconsole.core.sandbox) serves the whole run: by default a lean one, without
-the modules that hook every message (`--server sandbox`: the demo's Prosody; `--server ejabberd`).
+One throwaway server serves the whole run: by default a Prosody sandbox (iqconsole.core.sandbox)
+whose modules_enabled leave out those that hook every message (`--server demo`: Prosody as the demo
+runs it; `--server ejabberd`).
 For each count, a second account ("flooder", driven by this parent process) sends N small <message>
 stanzas to the full JID of the console's account as fast as it can, twice:
 
@@ -19,7 +20,7 @@ stanzas to the full JID of the console's account as fast as it can, twice:
               keys the way a terminal's input thread does (see KEYPRESS below).
 
 Each receiver runs in a fresh child process (`--role plain|console`, fed a JSON config on stdin), so
-memory and CPU figures do not contaminate each other; the parent only starts Prosody and sends.
+memory and CPU figures do not contaminate each other; the parent only starts the server and sends.
 All times are time.monotonic(), which on Linux is one system-wide clock shared by the processes.
 """
 
@@ -745,7 +746,8 @@ async def parent_main(args) -> int:
     server = flood_server(args.server, ("console", "flooder")).start()
     hog = await start_hog() if args.load else None
     print(
-        f"{SERVERS[args.server]} on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
+        f"{SERVERS[args.server].format(', '.join(server.modules))} on {server.host}:{server.port} (STARTTLS); "
+        f"Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms; "
         f"load average {load_average()}" + ("; with a process keeping one core busy (--load)" if hog else ""),
         flush=True,
@@ -785,8 +787,8 @@ async def start_hog() -> asyncio.subprocess.Process:
 
 
 SERVERS = {  # --server: what serves the flood, as the report names it
-    "prosody": "Prosody (lean: c2s, TLS, SASL, roster, disco, ping)",
-    "sandbox": "Prosody (the demo sandbox's modules: mam, carbons, smacks, ...)",
+    "lean": "Prosody (lean: modules_enabled {})",
+    "demo": "Prosody (as the demo runs it: mam, carbons, ...)",
     "ejabberd": "ejabberd",
 }
 
@@ -799,7 +801,7 @@ def flood_server(name: str, usernames: tuple[str, ...]):
 
     if name == "ejabberd":
         return EjabberdSandbox(usernames)
-    return ProsodySandbox(usernames, modules=LEAN_MODULES if name == "prosody" else MODULES)
+    return ProsodySandbox(usernames, modules=LEAN_MODULES if name == "lean" else MODULES)
 
 
 def sandbox_account(server, username: str, resource: str):
@@ -1060,8 +1062,8 @@ def main() -> int:
     parser.add_argument(
         "--server",
         choices=tuple(SERVERS),
-        default="prosody",
-        help="the flood's server: prosody (lean, the default), sandbox (Prosody as the demo runs it), ejabberd",
+        default="lean",
+        help="the flood's server: lean (a Prosody without mam and carbons, the default), demo (Prosody as the demo runs it), ejabberd",
     )
     parser.add_argument("--repeat", type=int, help="runs per count; medians are reported (default 3; --million: 1)")
     parser.add_argument(

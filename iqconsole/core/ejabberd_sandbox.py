@@ -91,7 +91,8 @@ class EjabberdSandbox(ProsodySandbox):
     def __init__(
         self, usernames: Iterable[str] = ("alice", "bob"), *, domain: str = "localhost", directory: Path | None = None
     ):
-        super().__init__(usernames, domain=domain, directory=directory)
+        # No Prosody modules: ejabberd's are in MODULES here.
+        super().__init__(usernames, domain=domain, directory=directory, modules=())
         self.config_file = self.directory / "ejabberd.yml"
         self.pem_file = self.cert_dir / f"{self.domain}.pem"  # ejabberd wants certificate and key in one file
         self.log_file = self.directory / "ejabberd.log"

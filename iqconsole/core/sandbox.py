@@ -53,9 +53,10 @@ MODULES = (
     "mam",
     "adhoc",
 )
-# What logging in and a console's first discovery need, nothing more: the benchmarks' server.
-# mod_mam's and mod_carbons' hooks run for every message, even one they keep nothing of: with
-# them Prosody spent 140 µs on each headline of a flood instead of 58 (bench/README.md).
+# modules_enabled of the benchmarks' flood server: what logging in and a console's first discovery
+# need (the component hosts stay). mod_mam's and mod_carbons' hooks run for every message, even one
+# they keep nothing of: with them Prosody spent 140-260 µs on each headline of a flood instead of
+# 54-80 (bench/README.md, fifth pass on issue 14).
 LEAN_MODULES = ("roster", "saslauth", "tls", "disco", "ping")
 # Auto-loaded by Prosody unless disabled. offline: a flood to an offline account would fill the disk
 # (and flood tests message online accounts anyway); s2s: loopback-only, no federation.

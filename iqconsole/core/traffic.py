@@ -1,4 +1,4 @@
-"""The record of every stanza in and out: immutable entries in a bounded, cheap-to-append store.
+"""The record of every stanza in and out: entries never changed once made, in a bounded, cheap-to-append store.
 
 Appending does no rendering: the UI highlights only the entries on screen. Counters never
 reset, so the status bar stays true after the ring drops its oldest entries.
