@@ -45,6 +45,7 @@ from slixmpp.xmlstream.tostring import tostring
 from slixmpp.xmlstream.xmlstream import NotConnectedError
 
 from iqconsole.core.account import Account
+from iqconsole.core.freed_memory import HUGE_STANZA_BYTES, release_freed_memory
 from iqconsole.core.login_failure import SaslRefusal, describe_login_failure, read_sasl_failure
 from iqconsole.core.protocol import CLIENT_NS, COMPONENT_NS, STANZA_KINDS, STREAM_NS, Kind, kind_of
 from iqconsole.core.redact import redact
@@ -60,6 +61,7 @@ from iqconsole.core.tag_matcher import with_tag_matcher
 from iqconsole.core.traffic import Direction, PairState, TrafficEntry, TrafficStore
 
 READ_SLICE = 4096  # bytes parsed per turn of the loop (about 30 small stanzas); a key needs several turns
+RELEASE_DELAY = 1.0  # seconds after a huge stanza before freed memory is handed back
 _STANZA_CLASSES = {Kind.IQ: Iq, Kind.MESSAGE: Message, Kind.PRESENCE: Presence}
 _KNOWN_PREFIXES = {"http://www.w3.org/XML/1998/namespace"}
 _STREAM_TAG = f"{{{STREAM_NS}}}stream"
@@ -182,6 +184,7 @@ class ConsoleStream(BaseXMPP):
         self._sending: tuple[str, ET.Element] | None = None  # slixmpp's last text of a stanza, and the stanza
         self._delayed: set[asyncio.TimerHandle] = set()
         self._reader: StreamReader | None = None
+        self._memory_release: asyncio.TimerHandle | None = None
         self._end_reason = ""  # why the stream ended, when we know better than "disconnected"
         self._redirect: Redirect | None = None
         self._sasl_refusal: SaslRefusal | None = None  # the server's last SASL <failure/> of this login
@@ -444,6 +447,8 @@ class ConsoleStream(BaseXMPP):
 
     def stanza_received(self, element: ET.Element, size: int) -> None:
         """Handle one stanza; if that fails, only this stanza is lost, and the log says so."""
+        if size >= HUGE_STANZA_BYTES:
+            self._release_memory_soon()
         try:
             self.recv_stanza(self._build_stanza(self.incoming_filter(element)))
         except Exception as error:
@@ -455,6 +460,8 @@ class ConsoleStream(BaseXMPP):
             self._reader.stop()  # anything after <proceed/> came in the clear: never read it as the TLS stream
 
     def stanza_skipped(self, skipped: SkippedStanza) -> None:
+        if skipped.size >= HUGE_STANZA_BYTES:
+            self._release_memory_soon()
         self.store.skipped += 1
         attributes = "".join(
             f" {name}={quoteattr(shorten(value, 80))}"
@@ -466,6 +473,15 @@ class ConsoleStream(BaseXMPP):
             "Reading goes on.",
             "skipped",
         )
+
+    def _release_memory_soon(self) -> None:
+        """Once the reading of this stretch is over (its buffers freed too), at most once a second."""
+        if self._memory_release is None:
+            self._memory_release = self.loop.call_later(RELEASE_DELAY, self._release_memory)
+
+    def _release_memory(self) -> None:
+        self._memory_release = None
+        release_freed_memory()
 
     def stream_closed(self) -> None:
         self.disconnect_reason = "End of stream"
