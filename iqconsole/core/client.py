@@ -185,6 +185,7 @@ class ConsoleStream(BaseXMPP):
         self._delayed: set[asyncio.TimerHandle] = set()
         self._reader: StreamReader | None = None
         self._memory_release: asyncio.TimerHandle | None = None
+        self._last_huge = 0.0  # loop time of the last stanza of HUGE_STANZA_BYTES or more
         self._end_reason = ""  # why the stream ended, when we know better than "disconnected"
         self._redirect: Redirect | None = None
         self._sasl_refusal: SaslRefusal | None = None  # the server's last SASL <failure/> of this login
@@ -313,6 +314,9 @@ class ConsoleStream(BaseXMPP):
         for handle in self._delayed:  # delayed responder replies die with the session
             handle.cancel()
         self._delayed.clear()
+        if self._memory_release is not None:
+            self._memory_release.cancel()
+            self._memory_release = None
         self._responder_replies.clear()
         self.cancel_connection_attempt()
         if self.transport is not None:
@@ -447,8 +451,6 @@ class ConsoleStream(BaseXMPP):
 
     def stanza_received(self, element: ET.Element, size: int) -> None:
         """Handle one stanza; if that fails, only this stanza is lost, and the log says so."""
-        if size >= HUGE_STANZA_BYTES:
-            self._release_memory_soon()
         try:
             self.recv_stanza(self._build_stanza(self.incoming_filter(element)))
         except Exception as error:
@@ -456,6 +458,8 @@ class ConsoleStream(BaseXMPP):
             tag = element.tag.rsplit("}", 1)[-1]
             reason = f"it could not be handled ({type(error).__name__}: {shorten(str(error), 200)})"
             self.stanza_skipped(SkippedStanza(tag, size, reason, element.get("id", ""), element.get("from", "")))
+        if size >= HUGE_STANZA_BYTES:
+            self._release_memory_soon()
         if element.tag == _PROCEED_TAG and self._reader is not None:
             self._reader.stop()  # anything after <proceed/> came in the clear: never read it as the TLS stream
 
@@ -475,11 +479,16 @@ class ConsoleStream(BaseXMPP):
         )
 
     def _release_memory_soon(self) -> None:
-        """Once the reading of this stretch is over (its buffers freed too), at most once a second."""
+        """RELEASE_DELAY after the last huge stanza (its buffers freed too); one release pending at a time."""
+        self._last_huge = self.loop.time()
         if self._memory_release is None:
             self._memory_release = self.loop.call_later(RELEASE_DELAY, self._release_memory)
 
     def _release_memory(self) -> None:
+        wait = self._last_huge + RELEASE_DELAY - self.loop.time()
+        if wait > 0:  # another huge stanza came meanwhile: after that one
+            self._memory_release = self.loop.call_later(wait, self._release_memory)
+            return
         self._memory_release = None
         release_freed_memory()
 

@@ -2,8 +2,8 @@
 
 glibc serves large blocks from its heap once a large block has been freed (its mmap threshold
 rises), and keeps freed heap for reuse: after a 50 MB stanza was read and dropped, the console's
-RSS stayed 20-47 MB higher in about half the runs (bench/huge_stanza.py). `malloc_trim` returns
-what is free. Elsewhere (musl, macOS) there is nothing to call and nothing is done.
+RSS stayed 0-47 MB higher, varying from run to run (bench/huge_stanza.py). `malloc_trim` returns
+what is free. Elsewhere (musl, macOS, Windows) there is nothing to call and nothing is done.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ HUGE_STANZA_BYTES = 1024 * 1024  # after a stanza this large, kept or skipped, m
 
 def _malloc_trim() -> Callable[[int], int] | None:
     try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)
-    except OSError:
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (OSError, TypeError):  # TypeError: Windows cannot open the process itself by None
         return None
+    if trim is not None:
+        trim.argtypes = [ctypes.c_size_t]
+        trim.restype = ctypes.c_int
+    return trim
 
 
 _TRIM = _malloc_trim()
