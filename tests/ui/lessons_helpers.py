@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
-from textual.pilot import Pilot
 from textual.widgets import Input, Markdown
 from textual.widgets.text_area import Selection
 
@@ -21,7 +20,7 @@ from iqconsole.ui.composer.composer_editor import ComposerEditor
 from iqconsole.ui.lessons.learn_app import LearnApp
 from iqconsole.ui.lessons.lesson_list import LessonList
 from iqconsole.ui.lessons.lesson_steps import PARTS, LessonSteps
-from tests.ui.waiting import focused
+from tests.ui.waiting import click_to_focus, focused
 from tests.xmpp_helpers import account_for, eventually
 
 SIZE = (170, 50)
@@ -164,8 +163,7 @@ def lesson_text(app: LearnApp) -> str:
 async def set_timeout(app: LearnApp, seconds: str) -> None:
     """Click the timeout box under the composer and type a new number of seconds."""
     box = app.query_one("#composer-timeout", Input)
-    await Pilot(app).click(box)
-    await focused(box)
+    await click_to_focus(app, box)
     hit(app, "end", *["backspace"] * len(box.value))
     await eventually(lambda: box.value == "", what="the timeout box emptied")
     hit(app, *seconds)

@@ -46,6 +46,21 @@ async def focused(widget: Widget) -> None:
     await eventually(lambda: widget.has_focus, what=f"the focus on {widget!r}")
 
 
+async def click_to_focus(app: App, widget: Widget, attempts: int = 5) -> None:
+    """Click `widget` until it has the focus. A click lands where the widget was when it was sent:
+    on a busy machine the layout may still move it (a pane's text grew), and a person clicks again."""
+    pilot = Pilot(app)
+    for _ in range(attempts - 1):
+        await pilot.click(widget)
+        try:
+            await eventually(lambda: widget.has_focus, timeout=3, what=f"the focus on {widget!r}")
+            return
+        except AssertionError:
+            continue  # the click missed it: again, where it is now
+    await pilot.click(widget)
+    await focused(widget)
+
+
 async def choose_path(app: App, pilot: Pilot, path: Path | None = None) -> None:
     """Answer the open path dialog with `path` (None: its default) and wait for it to close."""
     screen = await shown(app, PathScreen)
