@@ -746,8 +746,8 @@ async def parent_main(args) -> int:
     server = flood_server(args.server, ("console", "flooder")).start()
     hog = await start_hog() if args.load else None
     print(
-        f"{SERVERS[args.server].format(', '.join(server.modules))} on {server.host}:{server.port} (STARTTLS); "
-        f"Python {sys.version.split()[0]}, "
+        f"{server.server} ({args.server}{': ' + ', '.join(server.modules) if server.modules else ''}) "
+        f"on {server.host}:{server.port} (STARTTLS); Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs; screen {SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}; keys every {args.key_interval:g} ms; "
         f"load average {load_average()}" + ("; with a process keeping one core busy (--load)" if hog else ""),
         flush=True,
@@ -786,11 +786,7 @@ async def start_hog() -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
 
 
-SERVERS = {  # --server: what serves the flood, as the report names it
-    "lean": "Prosody (lean: modules_enabled {})",
-    "demo": "Prosody (as the demo runs it: mam, carbons, ...)",
-    "ejabberd": "ejabberd",
-}
+SERVERS = ("lean", "demo", "ejabberd")  # --server: a Prosody without mam and carbons, the demo's, ejabberd
 
 
 def flood_server(name: str, usernames: tuple[str, ...]):
@@ -1061,7 +1057,7 @@ def main() -> int:
     parser.add_argument("--counts", help="comma-separated flood sizes (default: 20000,100000)")
     parser.add_argument(
         "--server",
-        choices=tuple(SERVERS),
+        choices=SERVERS,
         default="lean",
         help="the flood's server: lean (a Prosody without mam and carbons, the default), demo (Prosody as the demo runs it), ejabberd",
     )

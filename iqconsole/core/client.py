@@ -185,7 +185,6 @@ class ConsoleStream(BaseXMPP):
         self._delayed: set[asyncio.TimerHandle] = set()
         self._reader: StreamReader | None = None
         self._memory_release: asyncio.TimerHandle | None = None
-        self._last_huge = 0.0  # loop time of the last stanza of HUGE_STANZA_BYTES or more
         self._end_reason = ""  # why the stream ended, when we know better than "disconnected"
         self._redirect: Redirect | None = None
         self._sasl_refusal: SaslRefusal | None = None  # the server's last SASL <failure/> of this login
@@ -479,16 +478,12 @@ class ConsoleStream(BaseXMPP):
         )
 
     def _release_memory_soon(self) -> None:
-        """RELEASE_DELAY after the last huge stanza (its buffers freed too); one release pending at a time."""
-        self._last_huge = self.loop.time()
-        if self._memory_release is None:
-            self._memory_release = self.loop.call_later(RELEASE_DELAY, self._release_memory)
+        """RELEASE_DELAY after the last huge stanza (its buffers freed too): a later one moves it."""
+        if self._memory_release is not None:
+            self._memory_release.cancel()
+        self._memory_release = self.loop.call_later(RELEASE_DELAY, self._release_memory)
 
     def _release_memory(self) -> None:
-        wait = self._last_huge + RELEASE_DELAY - self.loop.time()
-        if wait > 0:  # another huge stanza came meanwhile: after that one
-            self._memory_release = self.loop.call_later(wait, self._release_memory)
-            return
         self._memory_release = None
         release_freed_memory()
 

@@ -8,13 +8,16 @@ what is free. Elsewhere (musl, macOS, Windows) there is nothing to call and noth
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Callable
+from functools import cache
 
 HUGE_STANZA_BYTES = 1024 * 1024  # after a stanza this large, kept or skipped, memory is handed back
 
 
+@cache  # looked up at the first huge stanza, not at start-up
 def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes  # only once a huge stanza came: ctypes is a few ms of start-up
+
     try:
         trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     except (OSError, TypeError):  # TypeError: Windows cannot open the process itself by None
@@ -25,10 +28,8 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-_TRIM = _malloc_trim()
-
-
 def release_freed_memory() -> None:
     """Hand the free part of the C heap back to the system (a few ms at most, after a huge stanza)."""
-    if _TRIM is not None:
-        _TRIM(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -65,6 +65,8 @@ def _selected(store: TrafficStore, traffic_filter: TrafficFilter | None) -> Iter
 
 def _gave_up(store: TrafficStore, entry: TrafficEntry) -> str | None:
     """ "timed out" or "cancelled" for a request that stopped waiting (even if a reply came later)."""
+    if entry.kind is not Kind.IQ:  # only IQs are paired: no lookup for the other stanzas of a flood
+        return None
     pairing = store.pairings.get(entry.seq)
     return pairing.gave_up.value if pairing is not None and pairing.gave_up is not None else None
 
@@ -86,7 +88,7 @@ def entry_line(store: TrafficStore, entry: TrafficEntry) -> str:
     four times cheaper, and the journal writes one per stanza. Times are finite, enums ASCII."""
     # Replies and round trips follow from the entries when they are appended again;
     # giving up on a request does not, and it is what makes a later reply late.
-    gave_up = _gave_up(store, entry) if entry.kind is Kind.IQ else None  # only IQs are paired
+    gave_up = _gave_up(store, entry)
     return (
         f'{{"seq": {entry.seq}, "direction": "{_NAME_OF[entry.direction]}", "monotonic": {entry.monotonic!r}, '
         f'"wall": {entry.wall!r}, "kind": "{_NAME_OF[entry.kind]}", "xml": {_string(entry.xml)}, '

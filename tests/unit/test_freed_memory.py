@@ -72,5 +72,5 @@ async def test_huge_stanzas_in_a_row_release_once_after_the_last_and_small_ones_
 
 def test_handing_memory_back_runs_here():
     if platform.libc_ver()[0] == "glibc":
-        assert freed_memory._TRIM is not None, "glibc has malloc_trim"
+        assert freed_memory._malloc_trim() is not None, "glibc has malloc_trim"
     release_freed_memory()
